@@ -1,0 +1,37 @@
+# ordo: every target installs what it needs first, so a fresh clone needs only `make run` or `make test`.
+NPM ?= npm
+STAMP := node_modules/.install-stamp
+
+.PHONY: install build check test run flow bench bench-quick clean
+
+$(STAMP): package.json package-lock.json
+	$(NPM) ci --no-audit --no-fund
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+build: $(STAMP)
+	npx tsc -p tsconfig.build.json
+
+check: $(STAMP)
+	npx tsc -p tsconfig.json --noEmit
+
+test: check
+	npx vitest run
+
+run: build
+	node dist/bin/ordo.js run $(ARGS)
+
+# Apply a standard order-flow file (DESIGN §9): make flow FILE=path
+flow: build
+	@test -n "$(FILE)" || (echo "usage: make flow FILE=path/to/flow.bin" >&2; exit 2)
+	node dist/bin/ordo.js flow $(FILE)
+
+bench: build
+	node dist/bench/suite.js --profile full
+
+bench-quick: build
+	node dist/bench/suite.js --profile quick
+
+clean:
+	rm -rf dist

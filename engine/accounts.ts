@@ -1,0 +1,142 @@
+import { assert } from './assert.js';
+import { NIL, type OrderPool } from './order-pool.js';
+import { FEE_ACCOUNT_ID } from './symbol-config.js';
+
+/**
+ * Accounts and balances. Account ids index the arrays directly (0 is the fee account), and asset
+ * ids likewise (1..n), so a balance is one typed-array load. Each account also heads an intrusive
+ * list of its live orders in order id order, which bounds the work of a mass cancel by the
+ * account's own orders and gives it a defined order.
+ *
+ * Balances that a command touched are collected on a dirty list so that one BALANCE event per
+ * touched (account, asset) is emitted at the end of the command, in first-touched order.
+ */
+export class Accounts {
+  readonly assetSlots: number;
+  readonly available: Float64Array;
+  readonly reserved: Float64Array;
+  readonly exists: Uint8Array;
+  readonly blocked: Uint8Array;
+  readonly openOrders: Int32Array;
+  readonly orderHead: Int32Array;
+  readonly orderTail: Int32Array;
+  /** Sum over all accounts of available + reserved, per asset: deposits minus withdrawals. */
+  readonly supply: Float64Array;
+  private readonly dirtyFlag: Uint8Array;
+  private readonly dirtyList: Int32Array;
+  private dirtyCount = 0;
+
+  constructor(
+    readonly maxAccounts: number,
+    assetCount: number,
+    private readonly orders: OrderPool,
+  ) {
+    this.assetSlots = assetCount + 1;
+    const n = (maxAccounts + 1) * this.assetSlots;
+    this.available = new Float64Array(n);
+    this.reserved = new Float64Array(n);
+    this.exists = new Uint8Array(maxAccounts + 1);
+    this.blocked = new Uint8Array(maxAccounts + 1);
+    this.openOrders = new Int32Array(maxAccounts + 1);
+    this.orderHead = new Int32Array(maxAccounts + 1).fill(NIL);
+    this.orderTail = new Int32Array(maxAccounts + 1).fill(NIL);
+    this.supply = new Float64Array(this.assetSlots);
+    this.dirtyFlag = new Uint8Array(n);
+    this.dirtyList = new Int32Array(n);
+    this.exists[FEE_ACCOUNT_ID] = 1;
+  }
+
+  has(accountId: number): boolean {
+    return accountId >= 0 && accountId <= this.maxAccounts && this.exists[accountId] === 1;
+  }
+
+  slot(accountId: number, assetId: number): number {
+    return accountId * this.assetSlots + assetId;
+  }
+
+  private touch(slot: number): void {
+    if (this.dirtyFlag[slot] === 0) {
+      this.dirtyFlag[slot] = 1;
+      this.dirtyList[this.dirtyCount++] = slot;
+    }
+  }
+
+  credit(accountId: number, assetId: number, amount: number): void {
+    const s = this.slot(accountId, assetId);
+    const after = (this.available[s] as number) + amount;
+    assert(amount >= 0 && Number.isSafeInteger(after), `credit ${amount} to ${accountId}/${assetId}`);
+    this.available[s] = after;
+    this.touch(s);
+  }
+
+  debit(accountId: number, assetId: number, amount: number): void {
+    const s = this.slot(accountId, assetId);
+    const after = (this.available[s] as number) - amount;
+    assert(amount >= 0 && after >= 0, `debit ${amount} from ${accountId}/${assetId} leaves ${after}`);
+    this.available[s] = after;
+    this.touch(s);
+  }
+
+  /** available → reserved */
+  reserve(accountId: number, assetId: number, amount: number): void {
+    const s = this.slot(accountId, assetId);
+    const after = (this.available[s] as number) - amount;
+    assert(amount >= 0 && after >= 0, `reserve ${amount} for ${accountId}/${assetId} leaves ${after}`);
+    this.available[s] = after;
+    this.reserved[s] = (this.reserved[s] as number) + amount;
+    this.touch(s);
+  }
+
+  /** reserved → available */
+  release(accountId: number, assetId: number, amount: number): void {
+    const s = this.slot(accountId, assetId);
+    const after = (this.reserved[s] as number) - amount;
+    assert(amount >= 0 && after >= 0, `release ${amount} for ${accountId}/${assetId} leaves ${after}`);
+    this.reserved[s] = after;
+    this.available[s] = (this.available[s] as number) + amount;
+    this.touch(s);
+  }
+
+  /** reserved → gone (paid out in a trade) */
+  spendReserved(accountId: number, assetId: number, amount: number): void {
+    const s = this.slot(accountId, assetId);
+    const after = (this.reserved[s] as number) - amount;
+    assert(amount >= 0 && after >= 0, `spend ${amount} of ${accountId}/${assetId} reserved leaves ${after}`);
+    this.reserved[s] = after;
+    this.touch(s);
+  }
+
+  /** Visits the touched (account, asset) pairs in first-touched order and clears the list. */
+  drainDirty(visit: (accountId: number, assetId: number, available: number, reserved: number) => void): void {
+    for (let i = 0; i < this.dirtyCount; i++) {
+      const s = this.dirtyList[i] as number;
+      this.dirtyFlag[s] = 0;
+      visit(Math.floor(s / this.assetSlots), s % this.assetSlots, this.available[s] as number, this.reserved[s] as number);
+    }
+    this.dirtyCount = 0;
+  }
+
+  linkOrder(accountId: number, h: number): void {
+    const tail = this.orderTail[accountId] as number;
+    this.orders.acctPrev[h] = tail;
+    this.orders.acctNext[h] = NIL;
+    if (tail === NIL) this.orderHead[accountId] = h;
+    else this.orders.acctNext[tail] = h;
+    this.orderTail[accountId] = h;
+    this.openOrders[accountId] = (this.openOrders[accountId] as number) + 1;
+  }
+
+  unlinkOrder(accountId: number, h: number): void {
+    const prev = this.orders.acctPrev[h] as number;
+    const next = this.orders.acctNext[h] as number;
+    if (prev === NIL) this.orderHead[accountId] = next;
+    else this.orders.acctNext[prev] = next;
+    if (next === NIL) this.orderTail[accountId] = prev;
+    else this.orders.acctPrev[next] = prev;
+    this.orders.acctPrev[h] = NIL;
+    this.orders.acctNext[h] = NIL;
+    const open = (this.openOrders[accountId] as number) - 1;
+    assert(open >= 0, `account ${accountId} open order count below zero`);
+    this.openOrders[accountId] = open;
+  }
+}

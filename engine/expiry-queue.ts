@@ -1,0 +1,87 @@
+import { assert } from './assert.js';
+import { NIL, type OrderPool } from './order-pool.js';
+
+/**
+ * GTD orders by (expiry time, order id): an indexed binary min-heap over order handles, so that
+ * a cancelled order leaves the queue at once (no stale entries to bound) and orders expiring at
+ * the same time leave in order id order, which is the same live and in a replay.
+ */
+export class ExpiryQueue {
+  private readonly heap: Int32Array;
+  private n = 0;
+
+  constructor(
+    private readonly orders: OrderPool,
+    capacity: number,
+  ) {
+    this.heap = new Int32Array(capacity);
+  }
+
+  get size(): number {
+    return this.n;
+  }
+
+  /** The handle that expires first, or NIL. */
+  peek(): number {
+    return this.n === 0 ? NIL : (this.heap[0] as number);
+  }
+
+  private less(a: number, b: number): boolean {
+    const ea = this.orders.expireAtUs[a] as number;
+    const eb = this.orders.expireAtUs[b] as number;
+    return ea < eb || (ea === eb && (this.orders.id[a] as number) < (this.orders.id[b] as number));
+  }
+
+  private place(i: number, h: number): void {
+    this.heap[i] = h;
+    this.orders.heapPos[h] = i;
+  }
+
+  push(h: number): void {
+    assert(this.n < this.heap.length, 'expiry queue bound');
+    assert(this.orders.heapPos[h] === NIL, `order handle ${h} already queued for expiry`);
+    this.place(this.n, h);
+    this.n++;
+    this.up(this.n - 1);
+  }
+
+  remove(h: number): void {
+    const i = this.orders.heapPos[h] as number;
+    assert(i !== NIL && this.heap[i] === h, `order handle ${h} is not queued for expiry`);
+    this.orders.heapPos[h] = NIL;
+    this.n--;
+    if (i === this.n) return;
+    this.place(i, this.heap[this.n] as number);
+    this.down(i);
+    this.up(i);
+  }
+
+  private up(start: number): void {
+    let i = start;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const h = this.heap[i] as number;
+      const p = this.heap[parent] as number;
+      if (!this.less(h, p)) break;
+      this.place(parent, h);
+      this.place(i, p);
+      i = parent;
+    }
+  }
+
+  private down(start: number): void {
+    let i = start;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= this.n) return;
+      const r = l + 1;
+      const c = r < this.n && this.less(this.heap[r] as number, this.heap[l] as number) ? r : l;
+      const h = this.heap[i] as number;
+      const ch = this.heap[c] as number;
+      if (!this.less(ch, h)) return;
+      this.place(c, h);
+      this.place(i, ch);
+      i = c;
+    }
+  }
+}

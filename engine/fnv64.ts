@@ -1,0 +1,52 @@
+/**
+ * FNV-1a 64-bit, computed on two 32-bit halves so that no BigInt is allocated. Used for the
+ * order-flow trade checksum (DESIGN §9) and the engine state hash.
+ *
+ * The prime is 2^40 + 0x1b3, so h * prime = h * 0x1b3 + (h << 40): the low half times 0x1b3 is
+ * below 2^41 and every partial sum stays below 2^53, so the arithmetic is exact.
+ */
+const OFFSET_HI = 0xcbf29ce4;
+const OFFSET_LO = 0x84222325;
+const TWO_POW_32 = 4294967296;
+
+export class Fnv64 {
+  private hi = OFFSET_HI;
+  private lo = OFFSET_LO;
+
+  reset(): void {
+    this.hi = OFFSET_HI;
+    this.lo = OFFSET_LO;
+  }
+
+  byte(b: number): void {
+    const lo = (this.lo ^ (b & 0xff)) >>> 0;
+    const loMul = lo * 0x1b3;
+    const carry = Math.floor(loMul / TWO_POW_32);
+    this.lo = loMul >>> 0;
+    this.hi = (this.hi * 0x1b3 + carry + ((lo << 8) >>> 0)) >>> 0;
+  }
+
+  /** Eight little-endian bytes of a safe integer (two's complement for negatives). */
+  i64(value: number): void {
+    const lo = value >>> 0;
+    const hi = Math.floor(value / TWO_POW_32) >>> 0;
+    this.u32(lo);
+    this.u32(hi);
+  }
+
+  u32(value: number): void {
+    this.byte(value);
+    this.byte(value >>> 8);
+    this.byte(value >>> 16);
+    this.byte(value >>> 24);
+  }
+
+  bytes(data: Uint8Array): void {
+    for (let i = 0; i < data.length; i++) this.byte(data[i] as number);
+  }
+
+  /** "0x" and 16 lower-case hex digits. */
+  hex(): string {
+    return '0x' + this.hi.toString(16).padStart(8, '0') + this.lo.toString(16).padStart(8, '0');
+  }
+}

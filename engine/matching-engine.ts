@@ -1,0 +1,973 @@
+import { Accounts } from './accounts.js';
+import { assert } from './assert.js';
+import { ClientOrderIds } from './client-order-ids.js';
+import {
+  CL_ORD_ID_MAX_LENGTH,
+  CMD_ACCOUNT_ID,
+  CMD_CL_ORD_ID,
+  CMD_CL_ORD_ID_LEN,
+  CMD_EXPIRE_AT_US,
+  CMD_FLAGS,
+  CMD_ORDER_TYPE,
+  CMD_PRICE,
+  CMD_QTY,
+  CMD_REASON,
+  CMD_SEQ,
+  CMD_SIDE,
+  CMD_STOP_PRICE,
+  CMD_STP,
+  CMD_SYMBOL_ID,
+  CMD_TARGET_ID,
+  CMD_TIF,
+  CMD_TIMESTAMP_US,
+  CMD_TYPE,
+  CommandType,
+  FLAG_POST_ONLY,
+  FLAGS_KNOWN,
+  OrderType,
+  Side,
+  STP_MODE_MAX,
+  StpMode,
+  TimeInForce,
+} from './command-layout.js';
+import { CancelReason } from './event-layout.js';
+import type { EventSink } from './event-sink.js';
+import { ExpiryQueue } from './expiry-queue.js';
+import { isIntIn, mulDivFloor, readI64 } from './int64.js';
+import { OrderBook } from './order-book.js';
+import { OrderIndex } from './order-index.js';
+import type { OrderRecord } from './engine-state.js';
+import { NIL, OrderPool, OrderState } from './order-pool.js';
+import { LevelPool } from './price-levels.js';
+import { ResultCode } from './result-code.js';
+import { TransferWindow } from './transfer-window.js';
+import { BPS_DENOMINATOR, type EngineConfig, FEE_ACCOUNT_ID, validateEngineConfig } from './symbol-config.js';
+
+/**
+ * The matching core: single-threaded, deterministic, integer-only (DESIGN §4). It applies one
+ * command record at a time, straight from the bytes in which it was sequenced, and reports
+ * everything that happened through an EventSink. It reads no clock (time is the commands'
+ * timestamps), draws no random number, does no I/O, and never iterates a collection whose order
+ * is not defined by the command sequence, so the same commands always give byte-identical events
+ * and the same state hash, live or replayed.
+ *
+ * Per command:
+ *   1. time advances to max(now, command timestamp); GTD orders due by then expire;
+ *   2. the command is validated (result code on failure, nothing changed) and applied;
+ *   3. stop orders triggered by the last trade price run, earliest placed first;
+ *   4. one BALANCE event per touched (account, asset), then one BOOK_LEVEL event per touched
+ *      level, each in first-touched order.
+ */
+export class MatchingEngine {
+  readonly config: EngineConfig;
+  readonly orders: OrderPool;
+  readonly levels: LevelPool;
+  readonly books: OrderBook[];
+  readonly accounts: Accounts;
+  readonly clOrdIds: ClientOrderIds;
+  readonly transfers: TransferWindow;
+  readonly expiries: ExpiryQueue;
+  /** Client order id keys of live orders that have one, by order handle (lookup only). */
+  readonly clOrdIdKeyByHandle = new Map<number, string>();
+  private readonly index: OrderIndex;
+  private readonly sink: EventSink;
+  private readonly riskEnabled: boolean;
+  nowUs = 0;
+  lastSeq = -1;
+  private cmd: DataView = new DataView(new ArrayBuffer(0));
+  private cmdOff = 0;
+  private readonly dirtySymbol: Int32Array;
+  private readonly dirtySide: Uint8Array;
+  private readonly dirtyPrice: Float64Array;
+  private dirtyCount = 0;
+
+  constructor(config: EngineConfig, sink: EventSink) {
+    validateEngineConfig(config);
+    this.config = config;
+    this.sink = sink;
+    this.riskEnabled = config.riskEnabled;
+    this.orders = new OrderPool(config.maxOrders);
+    this.index = new OrderIndex(config.maxOrders);
+    // Every level holds at least one resting order, so as many levels as orders can never run out.
+    this.levels = new LevelPool(config.maxOrders);
+    this.books = [];
+    for (const s of config.symbols) this.books[s.id] = new OrderBook(s, config.maxOrders);
+    this.accounts = new Accounts(config.maxAccounts, config.assets.length, this.orders);
+    this.clOrdIds = new ClientOrderIds(config.clientOrderIdWindow);
+    this.transfers = new TransferWindow(config.transferIdWindow);
+    this.expiries = new ExpiryQueue(this.orders, config.maxOrders);
+    // A command touches a level at most once per order it activates plus once per level it
+    // empties; twice the level bound is more than any command can reach.
+    const dirtyCapacity = 2 * config.maxOrders + 64;
+    this.dirtySymbol = new Int32Array(dirtyCapacity);
+    this.dirtySide = new Uint8Array(dirtyCapacity);
+    this.dirtyPrice = new Float64Array(dirtyCapacity);
+  }
+
+  /** Order handle of a live order id, or NIL. */
+  handleOf(orderId: number): number {
+    return this.index.get(orderId);
+  }
+
+  get liveOrders(): number {
+    return this.index.size;
+  }
+
+  // ───────────────────────────── snapshot restore ─────────────────────────────
+
+  /**
+   * Snapshot restore only (engine-state.ts): puts one order back exactly as it was. Orders must
+   * come in their book order (each level's queue front to back), so that appending rebuilds
+   * every queue; account order lists are linked afterwards in order id order.
+   */
+  restoreOrder(r: OrderRecord): number {
+    const orders = this.orders;
+    assert(this.lastSeq === -1 && !orders.full, 'restore into a fresh engine only');
+    const book = this.books[r.symbolId];
+    assert(book !== undefined, `snapshot order ${r.id} names unknown symbol ${r.symbolId}`);
+    const h = orders.alloc();
+    orders.id[h] = r.id;
+    orders.price[h] = r.price;
+    orders.stopPrice[h] = r.stopPrice;
+    orders.leaves[h] = r.leaves;
+    orders.filled[h] = r.filled;
+    orders.reserved[h] = r.reserved;
+    orders.expireAtUs[h] = r.expireAtUs;
+    orders.account[h] = r.accountId;
+    orders.symbol[h] = r.symbolId;
+    orders.side[h] = r.side;
+    orders.type[h] = r.type;
+    orders.tif[h] = r.tif;
+    orders.flags[h] = r.flags;
+    orders.stp[h] = r.stp;
+    orders.state[h] = OrderState.ACTIVE;
+    this.index.put(r.id, h);
+    if (r.clOrdId !== '') this.clOrdIdKeyByHandle.set(h, ClientOrderIds.key(r.accountId, r.clOrdId));
+    if (r.tif === TimeInForce.GTD) this.expiries.push(h);
+    if (r.state === OrderState.RESTING) {
+      this.rest(book, h);
+    } else {
+      assert(r.state === OrderState.STOP_PENDING, `snapshot order ${r.id} in state ${r.state}`);
+      orders.state[h] = OrderState.STOP_PENDING;
+      book.addStop(orders, h);
+    }
+    return h;
+  }
+
+  /** Snapshot restore only: forgets the change lists that restoring filled, without emitting. */
+  finishRestore(lastSeq: number, nowUs: number): void {
+    for (let i = 0; i < this.dirtyCount; i++) {
+      const book = this.books[this.dirtySymbol[i] as number] as OrderBook;
+      const level = book.side(this.dirtySide[i] as number).find(this.dirtyPrice[i] as number);
+      if (level !== NIL) this.levels.dirty[level] = 0;
+    }
+    this.dirtyCount = 0;
+    this.accounts.drainDirty(() => {});
+    this.lastSeq = lastSeq;
+    this.nowUs = nowUs;
+  }
+
+  // ───────────────────────────── command dispatch ─────────────────────────────
+
+  /** Applies the command record at `offset` of `view`. Its sequence must exceed every earlier one. */
+  apply(view: DataView, offset: number): void {
+    const type = view.getUint8(offset + CMD_TYPE);
+    const seq = readI64(view, offset + CMD_SEQ);
+    const ts = readI64(view, offset + CMD_TIMESTAMP_US);
+    // Sequences come from the ring and the journal; one that goes backwards is corruption.
+    assert(seq > this.lastSeq, `command sequence ${seq} after ${this.lastSeq}`);
+    this.lastSeq = seq;
+    this.cmd = view;
+    this.cmdOff = offset;
+    this.sink.beginCommand(seq, ts, type);
+    if (ts < 0) {
+      this.reject(ResultCode.INVALID_TIMESTAMP, 0, 0, 0, 0, 0, 0);
+    } else {
+      if (ts > this.nowUs) this.nowUs = ts;
+      this.expireDue();
+      this.dispatch(type, view, offset, seq);
+    }
+    this.flushDirty();
+    this.sink.endCommand();
+  }
+
+  private dispatch(type: number, v: DataView, o: number, seq: number): void {
+    switch (type as CommandType) {
+      case CommandType.PLACE_ORDER:
+        return this.place(v, o, seq);
+      case CommandType.CANCEL_ORDER:
+        return this.cancelCommand(v, o);
+      case CommandType.AMEND_ORDER:
+        return this.amend(v, o);
+      case CommandType.MASS_CANCEL:
+        return this.massCancel(v, o);
+      case CommandType.DEPOSIT:
+        return this.transfer(v, o, true);
+      case CommandType.WITHDRAW:
+        return this.transfer(v, o, false);
+      case CommandType.TIMER_TICK:
+      case CommandType.NOOP:
+        return this.sink.accepted(0, 0, 0, 0, 0, 0, 0, v, o);
+      case CommandType.SYMBOL_HALT:
+        return this.halt(v, o, true);
+      case CommandType.SYMBOL_RESUME:
+        return this.halt(v, o, false);
+      case CommandType.ACCOUNT_CREATE:
+        return this.createAccount(v, o);
+      case CommandType.ACCOUNT_BLOCK:
+        return this.block(v, o, true);
+      case CommandType.ACCOUNT_UNBLOCK:
+        return this.block(v, o, false);
+      default:
+        return this.reject(ResultCode.UNKNOWN_COMMAND, 0, 0, 0, 0, 0, 0);
+    }
+  }
+
+  private reject(code: ResultCode, accountId: number, symbolId: number, orderId: number, side: number, price: number, qty: number): void {
+    this.sink.rejected(code, accountId, symbolId, orderId, side, price, qty, this.cmd, this.cmdOff);
+  }
+
+  // ───────────────────────────── place ─────────────────────────────
+
+  private place(v: DataView, o: number, seq: number): void {
+    const accountId = v.getUint32(o + CMD_ACCOUNT_ID, true);
+    const symbolId = v.getUint32(o + CMD_SYMBOL_ID, true);
+    const side = v.getUint8(o + CMD_SIDE);
+    const type = v.getUint8(o + CMD_ORDER_TYPE);
+    const tif = v.getUint8(o + CMD_TIF);
+    const price = readI64(v, o + CMD_PRICE);
+    const stopPrice = readI64(v, o + CMD_STOP_PRICE);
+    const qty = readI64(v, o + CMD_QTY);
+    const code = this.validatePlace(v, o, accountId, symbolId, side, type, tif, price, stopPrice, qty);
+    if (code !== ResultCode.OK) return this.reject(code, accountId, symbolId, seq, side, price, qty);
+    const book = this.books[symbolId] as OrderBook;
+    const isMarket = type === OrderType.MARKET || type === OrderType.STOP_MARKET;
+    const effectivePrice = isMarket ? this.protectionPrice(book, side, type, price, stopPrice) : price;
+    const required = this.riskEnabled ? this.requiredFunds(book, side, effectivePrice, qty) : 0;
+    if (required > 0 && required > this.available(accountId, book, side)) {
+      return this.reject(ResultCode.INSUFFICIENT_FUNDS, accountId, symbolId, seq, side, price, qty);
+    }
+    const h = this.admit(v, o, seq, accountId, book, side, type, tif, effectivePrice, stopPrice, qty, required);
+    this.sink.accepted(accountId, symbolId, seq, side, price, qty, stopPrice, v, o);
+    const isStop = type === OrderType.STOP_LIMIT || type === OrderType.STOP_MARKET;
+    if (isStop && !book.triggers(side, stopPrice)) {
+      this.orders.state[h] = OrderState.STOP_PENDING;
+      book.addStop(this.orders, h);
+      return;
+    }
+    if (isStop) this.sink.stopTriggered(accountId, symbolId, seq, side, book.lastPrice, qty);
+    this.activate(book, h);
+    this.runStops(book);
+  }
+
+  private validatePlace(
+    v: DataView,
+    o: number,
+    accountId: number,
+    symbolId: number,
+    side: number,
+    type: number,
+    tif: number,
+    price: number,
+    stopPrice: number,
+    qty: number,
+  ): ResultCode {
+    const book = this.books[symbolId];
+    if (book === undefined) return ResultCode.UNKNOWN_SYMBOL;
+    if (!this.accounts.has(accountId)) return ResultCode.UNKNOWN_ACCOUNT;
+    if (accountId === FEE_ACCOUNT_ID) return ResultCode.ACCOUNT_NOT_TRADING;
+    if (side !== Side.BUY && side !== Side.SELL) return ResultCode.INVALID_SIDE;
+    if (type < OrderType.LIMIT || type > OrderType.STOP_MARKET) return ResultCode.INVALID_ORDER_TYPE;
+    if (tif < TimeInForce.GTC || tif > TimeInForce.GTD) return ResultCode.INVALID_TIME_IN_FORCE;
+    if (type === OrderType.MARKET && (tif === TimeInForce.GTC || tif === TimeInForce.GTD)) return ResultCode.INVALID_TIME_IN_FORCE;
+    const flags = v.getUint8(o + CMD_FLAGS);
+    if ((flags & ~FLAGS_KNOWN) !== 0) return ResultCode.INVALID_FLAGS;
+    if ((flags & FLAG_POST_ONLY) !== 0 && (type !== OrderType.LIMIT || tif === TimeInForce.IOC || tif === TimeInForce.FOK)) return ResultCode.INVALID_FLAGS;
+    if (v.getUint8(o + CMD_STP) > STP_MODE_MAX) return ResultCode.INVALID_STP_MODE;
+    const cfg = book.config;
+    if (!isIntIn(qty, 1, Number.MAX_SAFE_INTEGER)) return ResultCode.INVALID_QUANTITY;
+    if (qty < cfg.minQty) return ResultCode.QUANTITY_BELOW_MIN;
+    if (qty > cfg.maxQty) return ResultCode.QUANTITY_ABOVE_MAX;
+    const isMarket = type === OrderType.MARKET || type === OrderType.STOP_MARKET;
+    if (!(isMarket && price === 0) && !isIntIn(price, 1, cfg.maxPrice)) return ResultCode.INVALID_PRICE;
+    const isStop = type === OrderType.STOP_LIMIT || type === OrderType.STOP_MARKET;
+    if (isStop ? !isIntIn(stopPrice, 1, cfg.maxPrice) : stopPrice !== 0) return ResultCode.INVALID_STOP_PRICE;
+    const expireAtUs = readI64(v, o + CMD_EXPIRE_AT_US);
+    if (tif === TimeInForce.GTD ? !isIntIn(expireAtUs, 1, Number.MAX_SAFE_INTEGER) : expireAtUs !== 0) return ResultCode.INVALID_EXPIRY;
+    if (!this.validClOrdId(v, o)) return ResultCode.INVALID_CLIENT_ORDER_ID;
+    if (this.accounts.blocked[accountId] === 1) return ResultCode.ACCOUNT_BLOCKED;
+    if (book.halted) return ResultCode.SYMBOL_HALTED;
+    if (tif === TimeInForce.GTD && expireAtUs <= this.nowUs) return ResultCode.EXPIRED_ON_ARRIVAL;
+    const key = this.clOrdIdKey(v, o, accountId);
+    if (key !== '' && this.clOrdIds.taken(key)) return ResultCode.DUPLICATE_CLIENT_ORDER_ID;
+    if ((this.accounts.openOrders[accountId] as number) >= this.config.maxOpenOrdersPerAccount) return ResultCode.MAX_OPEN_ORDERS;
+    if (this.orders.full) return ResultCode.ORDER_CAPACITY;
+    if ((flags & FLAG_POST_ONLY) !== 0 && this.crosses(book, side, price)) return ResultCode.POST_ONLY_WOULD_CROSS;
+    return ResultCode.OK;
+  }
+
+  private validClOrdId(v: DataView, o: number): boolean {
+    const len = v.getUint8(o + CMD_CL_ORD_ID_LEN);
+    if (len > CL_ORD_ID_MAX_LENGTH) return false;
+    for (let i = 0; i < len; i++) {
+      const c = v.getUint8(o + CMD_CL_ORD_ID + i);
+      if (c < 0x21 || c > 0x7e) return false;
+    }
+    return true;
+  }
+
+  /** `account:clOrdId`, or '' when the command carries no client order id. */
+  private clOrdIdKey(v: DataView, o: number, accountId: number): string {
+    const len = v.getUint8(o + CMD_CL_ORD_ID_LEN);
+    if (len === 0) return '';
+    let id = '';
+    for (let i = 0; i < len; i++) id += String.fromCharCode(v.getUint8(o + CMD_CL_ORD_ID + i));
+    return ClientOrderIds.key(accountId, id);
+  }
+
+  /** Whether a limit at `price` on `side` would trade against the opposite side now. */
+  private crosses(book: OrderBook, side: number, price: number): boolean {
+    const best = book.opposite(side).best();
+    if (best === NIL) return false;
+    const bestPrice = this.levels.price[best] as number;
+    return side === Side.BUY ? price >= bestPrice : price <= bestPrice;
+  }
+
+  /**
+   * The worst price a market order may trade at: its explicit protection price, else the best
+   * opposite price moved by the symbol's protection band (the book's edge when the band is 0).
+   * For a stop-market order the band is taken around its stop price, fixed when it is placed,
+   * so that its reservation is known up front. 0 means "no liquidity": it cannot trade.
+   */
+  private protectionPrice(book: OrderBook, side: number, type: number, price: number, stopPrice: number): number {
+    if (price !== 0) return price;
+    const cfg = book.config;
+    let reference: number;
+    if (type === OrderType.STOP_MARKET) {
+      reference = stopPrice;
+    } else {
+      const best = book.opposite(side).best();
+      if (best === NIL) return 0;
+      reference = this.levels.price[best] as number;
+    }
+    if (cfg.marketProtectionBps === 0) return side === Side.BUY ? cfg.maxPrice : 1;
+    const band = mulDivFloor(reference, cfg.marketProtectionBps, BPS_DENOMINATOR);
+    return side === Side.BUY ? Math.min(cfg.maxPrice, reference + band) : Math.max(1, reference - band);
+  }
+
+  /** Funds an order must hold: quote for price × qty plus the worst fee for a buy, base for a sell. */
+  private requiredFunds(book: OrderBook, side: number, price: number, qty: number): number {
+    const cfg = book.config;
+    if (side === Side.SELL) return qty * cfg.baseLotUnits;
+    if (price === 0 || qty === 0) return 0;
+    const notional = price * qty * cfg.quoteTickUnits;
+    return notional + mulDivFloor(notional, Math.max(cfg.makerFeeBps, cfg.takerFeeBps), BPS_DENOMINATOR);
+  }
+
+  private available(accountId: number, book: OrderBook, side: number): number {
+    const asset = side === Side.BUY ? book.config.quoteAssetId : book.config.baseAssetId;
+    return this.accounts.available[this.accounts.slot(accountId, asset)] as number;
+  }
+
+  /** Allocates and links an accepted order; it is ACTIVE until it rests, pends or is done. */
+  private admit(
+    v: DataView,
+    o: number,
+    seq: number,
+    accountId: number,
+    book: OrderBook,
+    side: number,
+    type: number,
+    tif: number,
+    price: number,
+    stopPrice: number,
+    qty: number,
+    required: number,
+  ): number {
+    const orders = this.orders;
+    const h = orders.alloc();
+    orders.id[h] = seq;
+    orders.price[h] = price;
+    orders.stopPrice[h] = stopPrice;
+    orders.leaves[h] = qty;
+    orders.filled[h] = 0;
+    orders.reserved[h] = required;
+    orders.expireAtUs[h] = readI64(v, o + CMD_EXPIRE_AT_US);
+    orders.account[h] = accountId;
+    orders.symbol[h] = book.config.id;
+    orders.side[h] = side;
+    orders.type[h] = type;
+    orders.tif[h] = tif;
+    orders.flags[h] = v.getUint8(o + CMD_FLAGS);
+    orders.stp[h] = v.getUint8(o + CMD_STP);
+    orders.state[h] = OrderState.ACTIVE;
+    this.index.put(seq, h);
+    this.accounts.linkOrder(accountId, h);
+    if (required > 0) this.accounts.reserve(accountId, this.fundingAsset(book, side), required);
+    const key = this.clOrdIdKey(v, o, accountId);
+    if (key !== '') {
+      this.clOrdIds.accept(key);
+      this.clOrdIdKeyByHandle.set(h, key);
+    }
+    if (tif === TimeInForce.GTD) this.expiries.push(h);
+    return h;
+  }
+
+  private fundingAsset(book: OrderBook, side: number): number {
+    return side === Side.BUY ? book.config.quoteAssetId : book.config.baseAssetId;
+  }
+
+  // ───────────────────────────── matching ─────────────────────────────
+
+  /** Matches an ACTIVE order, then rests it, cancels its remainder, or retires it filled. */
+  private activate(book: OrderBook, h: number): void {
+    const orders = this.orders;
+    const type = orders.type[h] as number;
+    const tif = orders.tif[h] as number;
+    const isMarket = type === OrderType.MARKET || type === OrderType.STOP_MARKET;
+    if (isMarket && orders.price[h] === 0) return this.cancel(h, CancelReason.UNFILLED);
+    if (tif === TimeInForce.FOK && !this.canFillCompletely(book, h)) return this.cancel(h, CancelReason.UNFILLED);
+    this.match(book, h);
+    if (orders.state[h] !== OrderState.ACTIVE) return; // self-trade prevention cancelled it
+    if (orders.leaves[h] === 0) return this.retire(h);
+    if (isMarket || tif === TimeInForce.IOC || tif === TimeInForce.FOK) return this.cancel(h, CancelReason.UNFILLED);
+    this.rest(book, h);
+  }
+
+  private match(book: OrderBook, h: number): void {
+    const orders = this.orders;
+    const levels = this.levels;
+    const side = orders.side[h] as number;
+    const limit = orders.price[h] as number;
+    const opposite = book.opposite(side);
+    const stp = orders.stp[h] as number;
+    const account = orders.account[h] as number;
+    // Each pass of the inner loop fills, cancels or reduces one maker, so the live order count
+    // bounds the work of one match.
+    let budget = orders.live + 1;
+    while ((orders.leaves[h] as number) > 0) {
+      const level = opposite.best();
+      if (level === NIL) return;
+      const levelPrice = levels.price[level] as number;
+      if (side === Side.BUY ? levelPrice > limit : levelPrice < limit) return;
+      let m = levels.head[level] as number;
+      while (m !== NIL && (orders.leaves[h] as number) > 0) {
+        assert(--budget >= 0, 'match loop bound exceeded');
+        const next = orders.next[m] as number;
+        if (stp !== StpMode.NONE && orders.account[m] === account) {
+          if (!this.preventSelfTrade(book, h, m, stp)) return;
+        } else {
+          this.fill(book, h, m, levelPrice);
+        }
+        m = next;
+      }
+    }
+  }
+
+  /**
+   * FOK: walks the opposite side as matching would, without changing anything, and tells
+   * whether the whole quantity would trade. A resting order of the same account ends the walk
+   * unless STP cancels only makers (then it is skipped), because the taker would be cancelled
+   * or reduced there.
+   */
+  private canFillCompletely(book: OrderBook, h: number): boolean {
+    const orders = this.orders;
+    const levels = this.levels;
+    const side = orders.side[h] as number;
+    const limit = orders.price[h] as number;
+    const stp = orders.stp[h] as number;
+    const account = orders.account[h] as number;
+    const opposite = book.opposite(side);
+    let needed = orders.leaves[h] as number;
+    let budget = orders.live + 1;
+    for (let depth = 0; depth < opposite.size; depth++) {
+      const level = opposite.at(depth);
+      const levelPrice = levels.price[level] as number;
+      if (side === Side.BUY ? levelPrice > limit : levelPrice < limit) return false;
+      for (let m = levels.head[level] as number; m !== NIL; m = orders.next[m] as number) {
+        assert(--budget >= 0, 'FOK walk bound exceeded');
+        if (stp !== StpMode.NONE && orders.account[m] === account) {
+          if (stp === StpMode.CANCEL_MAKER) continue;
+          return false;
+        }
+        needed -= orders.leaves[m] as number;
+        if (needed <= 0) return true;
+      }
+    }
+    return false;
+  }
+
+  /** Returns whether the taker is still live. */
+  private preventSelfTrade(book: OrderBook, taker: number, maker: number, mode: number): boolean {
+    switch (mode as StpMode) {
+      case StpMode.CANCEL_TAKER:
+        this.cancel(taker, CancelReason.SELF_TRADE);
+        return false;
+      case StpMode.CANCEL_MAKER:
+        this.cancel(maker, CancelReason.SELF_TRADE);
+        return true;
+      case StpMode.CANCEL_BOTH:
+        this.cancel(maker, CancelReason.SELF_TRADE);
+        this.cancel(taker, CancelReason.SELF_TRADE);
+        return false;
+      case StpMode.DECREMENT_AND_CANCEL: {
+        const qty = Math.min(this.orders.leaves[taker] as number, this.orders.leaves[maker] as number);
+        this.decrement(book, maker, qty);
+        return this.decrement(book, taker, qty);
+      }
+      case StpMode.NONE:
+        assert(false, 'self-trade prevention called with mode NONE');
+        return true;
+      default:
+        return assertNever(mode as never);
+    }
+  }
+
+  /** Reduces an order by `qty` without a trade (STP decrement); at zero it is cancelled. */
+  private decrement(book: OrderBook, h: number, qty: number): boolean {
+    const orders = this.orders;
+    const leaves = orders.leaves[h] as number;
+    assert(qty > 0 && qty <= leaves, `decrement ${qty} of ${leaves}`);
+    if (qty === leaves) {
+      this.cancel(h, CancelReason.SELF_TRADE);
+      return false;
+    }
+    orders.leaves[h] = leaves - qty;
+    if (orders.state[h] === OrderState.RESTING) this.changeLevelTotal(book, h, -qty);
+    this.rebalance(h);
+    this.sink.cancelled(CancelReason.SELF_TRADE, orders.account[h] as number, orders.symbol[h] as number, orders.id[h] as number, orders.side[h] as number, orders.price[h] as number, qty, leaves - qty, orders.filled[h] as number);
+    return true;
+  }
+
+  private fill(book: OrderBook, taker: number, maker: number, price: number): void {
+    const orders = this.orders;
+    const cfg = book.config;
+    const qty = Math.min(orders.leaves[taker] as number, orders.leaves[maker] as number);
+    orders.leaves[taker] = (orders.leaves[taker] as number) - qty;
+    orders.filled[taker] = (orders.filled[taker] as number) + qty;
+    orders.leaves[maker] = (orders.leaves[maker] as number) - qty;
+    orders.filled[maker] = (orders.filled[maker] as number) + qty;
+    this.changeLevelTotal(book, maker, -qty);
+    const notional = price * qty * cfg.quoteTickUnits;
+    const takerFee = mulDivFloor(notional, cfg.takerFeeBps, BPS_DENOMINATOR);
+    const makerFee = mulDivFloor(notional, cfg.makerFeeBps, BPS_DENOMINATOR);
+    if (this.riskEnabled) this.settle(book, taker, maker, qty, notional, takerFee, makerFee);
+    book.lastPrice = price;
+    this.sink.trade(
+      cfg.id,
+      orders.side[taker] as number,
+      orders.account[taker] as number,
+      orders.id[taker] as number,
+      orders.leaves[taker] as number,
+      orders.filled[taker] as number,
+      orders.account[maker] as number,
+      orders.id[maker] as number,
+      orders.leaves[maker] as number,
+      orders.filled[maker] as number,
+      price,
+      qty,
+      takerFee,
+      makerFee,
+    );
+    if (orders.leaves[maker] === 0) this.retire(maker);
+  }
+
+  /**
+   * Moves money for one fill: the buyer pays notional + its fee out of its order's reservation
+   * and receives base; the seller pays base out of its reservation and receives notional minus
+   * its fee; the fee account receives both fees. Per asset the changes sum to zero.
+   */
+  private settle(book: OrderBook, taker: number, maker: number, qty: number, notional: number, takerFee: number, makerFee: number): void {
+    const orders = this.orders;
+    const cfg = book.config;
+    const takerBuys = orders.side[taker] === Side.BUY;
+    const buyer = takerBuys ? taker : maker;
+    const seller = takerBuys ? maker : taker;
+    const buyerFee = takerBuys ? takerFee : makerFee;
+    const sellerFee = takerBuys ? makerFee : takerFee;
+    const base = qty * cfg.baseLotUnits;
+    const buyerAccount = orders.account[buyer] as number;
+    const sellerAccount = orders.account[seller] as number;
+    const paid = notional + buyerFee;
+    assert((orders.reserved[buyer] as number) >= paid, `buy order ${orders.id[buyer]} reservation short of ${paid}`);
+    assert((orders.reserved[seller] as number) >= base, `sell order ${orders.id[seller]} reservation short of ${base}`);
+    orders.reserved[buyer] = (orders.reserved[buyer] as number) - paid;
+    orders.reserved[seller] = (orders.reserved[seller] as number) - base;
+    this.accounts.spendReserved(buyerAccount, cfg.quoteAssetId, paid);
+    this.accounts.credit(buyerAccount, cfg.baseAssetId, base);
+    this.accounts.spendReserved(sellerAccount, cfg.baseAssetId, base);
+    this.accounts.credit(sellerAccount, cfg.quoteAssetId, notional - sellerFee);
+    if (buyerFee + sellerFee > 0) this.accounts.credit(FEE_ACCOUNT_ID, cfg.quoteAssetId, buyerFee + sellerFee);
+    this.rebalance(buyer);
+  }
+
+  /**
+   * Releases what an order holds beyond what its leaves need at its price. Fees round down, so
+   * the reservation for the whole quantity at the worst rate always covers each fill, and the
+   * excess released here is never negative (asserted).
+   */
+  private rebalance(h: number): void {
+    if (!this.riskEnabled) return;
+    const orders = this.orders;
+    const book = this.books[orders.symbol[h] as number] as OrderBook;
+    const side = orders.side[h] as number;
+    const needed = this.requiredFunds(book, side, orders.price[h] as number, orders.leaves[h] as number);
+    const excess = (orders.reserved[h] as number) - needed;
+    assert(excess >= 0, `order ${orders.id[h]} reservation ${orders.reserved[h]} below the ${needed} its leaves need`);
+    if (excess === 0) return;
+    orders.reserved[h] = needed;
+    this.accounts.release(orders.account[h] as number, this.fundingAsset(book, side), excess);
+  }
+
+  // ───────────────────────────── book maintenance ─────────────────────────────
+
+  private rest(book: OrderBook, h: number): void {
+    const orders = this.orders;
+    const levels = this.levels;
+    const side = orders.side[h] as number;
+    const price = orders.price[h] as number;
+    const bookSide = book.side(side);
+    let level = bookSide.find(price);
+    if (level === NIL) {
+      level = levels.alloc(price);
+      bookSide.insert(price, level);
+    }
+    const tail = levels.tail[level] as number;
+    orders.prev[h] = tail;
+    orders.next[h] = NIL;
+    if (tail === NIL) levels.head[level] = h;
+    else orders.next[tail] = h;
+    levels.tail[level] = h;
+    levels.count[level] = (levels.count[level] as number) + 1;
+    orders.level[h] = level;
+    orders.state[h] = OrderState.RESTING;
+    this.changeLevelTotal(book, h, orders.leaves[h] as number);
+  }
+
+  private changeLevelTotal(book: OrderBook, h: number, delta: number): void {
+    const level = this.orders.level[h] as number;
+    assert(level !== NIL, `order ${this.orders.id[h]} is not on a level`);
+    const total = (this.levels.total[level] as number) + delta;
+    assert(total >= 0, `level total below zero at ${this.levels.price[level]}`);
+    this.levels.total[level] = total;
+    this.markDirty(book, this.orders.side[h] as number, level);
+  }
+
+  private markDirty(book: OrderBook, side: number, level: number): void {
+    if (this.levels.dirty[level] === 1) return;
+    this.levels.dirty[level] = 1;
+    const i = this.dirtyCount++;
+    assert(i < this.dirtySymbol.length, 'changed-level list bound');
+    this.dirtySymbol[i] = book.config.id;
+    this.dirtySide[i] = side;
+    this.dirtyPrice[i] = this.levels.price[level] as number;
+  }
+
+  /** Removes a resting order from its level (and the level from the book when it empties). */
+  private unlinkFromLevel(book: OrderBook, h: number): void {
+    const orders = this.orders;
+    const levels = this.levels;
+    const level = orders.level[h] as number;
+    this.changeLevelTotal(book, h, -(orders.leaves[h] as number));
+    const prev = orders.prev[h] as number;
+    const next = orders.next[h] as number;
+    if (prev === NIL) levels.head[level] = next;
+    else orders.next[prev] = next;
+    if (next === NIL) levels.tail[level] = prev;
+    else orders.prev[next] = prev;
+    orders.prev[h] = NIL;
+    orders.next[h] = NIL;
+    orders.level[h] = NIL;
+    const count = (levels.count[level] as number) - 1;
+    levels.count[level] = count;
+    if (count === 0) {
+      book.side(orders.side[h] as number).remove(levels.price[level] as number);
+      levels.free(level);
+    }
+  }
+
+  private cancel(h: number, reason: CancelReason): void {
+    const o = this.orders;
+    this.sink.cancelled(reason, o.account[h] as number, o.symbol[h] as number, o.id[h] as number, o.side[h] as number, o.price[h] as number, o.leaves[h] as number, 0, o.filled[h] as number);
+    this.retire(h);
+  }
+
+  /** Takes a done order out of every structure and frees it. */
+  private retire(h: number): void {
+    const orders = this.orders;
+    const book = this.books[orders.symbol[h] as number] as OrderBook;
+    const state = orders.state[h] as OrderState;
+    if (state === OrderState.RESTING) this.unlinkFromLevel(book, h);
+    else if (state === OrderState.STOP_PENDING) book.removeStop(orders, h);
+    orders.leaves[h] = 0;
+    this.rebalance(h);
+    assert(orders.reserved[h] === 0, `order ${orders.id[h]} retired holding ${orders.reserved[h]}`);
+    const accountId = orders.account[h] as number;
+    this.accounts.unlinkOrder(accountId, h);
+    const key = this.clOrdIdKeyByHandle.get(h);
+    if (key !== undefined) {
+      this.clOrdIds.done(key);
+      this.clOrdIdKeyByHandle.delete(h);
+    }
+    if (orders.heapPos[h] !== NIL) this.expiries.remove(h);
+    this.index.remove(orders.id[h] as number);
+    orders.free(h);
+  }
+
+  /** Runs triggered stops, earliest placed first, until none is triggered. */
+  private runStops(book: OrderBook): void {
+    // Every pass takes one stop out for good, so the pending count bounds the loop.
+    let budget = book.buyStops.length + book.sellStops.length;
+    for (;;) {
+      if (book.halted) return;
+      const h = book.nextTriggered(this.orders);
+      if (h === -1) return;
+      assert(--budget >= 0, 'stop trigger loop bound exceeded');
+      book.removeStop(this.orders, h);
+      const o = this.orders;
+      o.state[h] = OrderState.ACTIVE;
+      this.sink.stopTriggered(o.account[h] as number, o.symbol[h] as number, o.id[h] as number, o.side[h] as number, book.lastPrice, o.leaves[h] as number);
+      this.activate(book, h);
+    }
+  }
+
+  private expireDue(): void {
+    let budget = this.expiries.size;
+    for (;;) {
+      const h = this.expiries.peek();
+      if (h === NIL || (this.orders.expireAtUs[h] as number) > this.nowUs) return;
+      assert(--budget >= 0, 'expiry loop bound exceeded');
+      this.cancel(h, CancelReason.EXPIRED);
+    }
+  }
+
+  private flushDirty(): void {
+    this.accounts.drainDirty(this.emitBalance);
+    for (let i = 0; i < this.dirtyCount; i++) {
+      const symbolId = this.dirtySymbol[i] as number;
+      const side = this.dirtySide[i] as number;
+      const price = this.dirtyPrice[i] as number;
+      const book = this.books[symbolId] as OrderBook;
+      const level = book.side(side).find(price);
+      if (level === NIL) {
+        this.sink.bookLevel(symbolId, side, price, 0, 0);
+      } else if (this.levels.dirty[level] === 1) {
+        this.levels.dirty[level] = 0;
+        this.sink.bookLevel(symbolId, side, price, this.levels.total[level] as number, this.levels.count[level] as number);
+      }
+    }
+    this.dirtyCount = 0;
+  }
+
+  private readonly emitBalance = (accountId: number, assetId: number, available: number, reserved: number): void => {
+    this.sink.balance(accountId, assetId, available, reserved);
+  };
+
+  // ───────────────────────────── cancel, amend, mass cancel ─────────────────────────────
+
+  /** The handle of a live order owned by `accountId`, or NIL (another account's order is unknown). */
+  private ownedOrder(accountId: number, orderId: number): number {
+    if (!isIntIn(orderId, 0, Number.MAX_SAFE_INTEGER)) return NIL;
+    const h = this.index.get(orderId);
+    return h !== NIL && this.orders.account[h] === accountId ? h : NIL;
+  }
+
+  private cancelCommand(v: DataView, o: number): void {
+    const accountId = v.getUint32(o + CMD_ACCOUNT_ID, true);
+    const orderId = readI64(v, o + CMD_TARGET_ID);
+    const symbolId = v.getUint32(o + CMD_SYMBOL_ID, true);
+    if (!this.accounts.has(accountId)) return this.reject(ResultCode.UNKNOWN_ACCOUNT, accountId, symbolId, orderId, 0, 0, 0);
+    const h = this.ownedOrder(accountId, orderId);
+    if (h === NIL) return this.reject(ResultCode.UNKNOWN_ORDER, accountId, symbolId, orderId, 0, 0, 0);
+    const orders = this.orders;
+    this.sink.accepted(accountId, orders.symbol[h] as number, orderId, orders.side[h] as number, 0, 0, 0, v, o);
+    this.cancel(h, CancelReason.USER);
+  }
+
+  private amend(v: DataView, o: number): void {
+    const accountId = v.getUint32(o + CMD_ACCOUNT_ID, true);
+    const orderId = readI64(v, o + CMD_TARGET_ID);
+    const newPriceIn = readI64(v, o + CMD_PRICE);
+    const newQtyIn = readI64(v, o + CMD_QTY);
+    const newStopIn = readI64(v, o + CMD_STOP_PRICE);
+    const symbolIn = v.getUint32(o + CMD_SYMBOL_ID, true);
+    const rejectWith = (code: ResultCode): void => this.reject(code, accountId, symbolIn, orderId, 0, newPriceIn, newQtyIn);
+    if (!this.accounts.has(accountId)) return rejectWith(ResultCode.UNKNOWN_ACCOUNT);
+    const h = this.ownedOrder(accountId, orderId);
+    if (h === NIL) return rejectWith(ResultCode.UNKNOWN_ORDER);
+    const orders = this.orders;
+    const book = this.books[orders.symbol[h] as number] as OrderBook;
+    const cfg = book.config;
+    const pending = orders.state[h] === OrderState.STOP_PENDING;
+    if (this.accounts.blocked[accountId] === 1) return rejectWith(ResultCode.ACCOUNT_BLOCKED);
+    if (book.halted) return rejectWith(ResultCode.SYMBOL_HALTED);
+    if (newPriceIn !== 0 && !isIntIn(newPriceIn, 1, cfg.maxPrice)) return rejectWith(ResultCode.INVALID_PRICE);
+    if (newQtyIn !== 0 && !isIntIn(newQtyIn, 1, Number.MAX_SAFE_INTEGER)) return rejectWith(ResultCode.INVALID_QUANTITY);
+    if (newQtyIn !== 0 && newQtyIn < cfg.minQty) return rejectWith(ResultCode.QUANTITY_BELOW_MIN);
+    if (newQtyIn > cfg.maxQty) return rejectWith(ResultCode.QUANTITY_ABOVE_MAX);
+    if (newStopIn !== 0 && (!pending || !isIntIn(newStopIn, 1, cfg.maxPrice))) return rejectWith(ResultCode.INVALID_STOP_PRICE);
+    const filled = orders.filled[h] as number;
+    const leaves = orders.leaves[h] as number;
+    const price = newPriceIn !== 0 ? newPriceIn : (orders.price[h] as number);
+    const total = newQtyIn !== 0 ? newQtyIn : filled + leaves;
+    const stopPrice = newStopIn !== 0 ? newStopIn : (orders.stopPrice[h] as number);
+    if (total <= filled) return rejectWith(ResultCode.AMEND_QUANTITY_TOO_LOW);
+    if (price === orders.price[h] && total === filled + leaves && stopPrice === orders.stopPrice[h]) return rejectWith(ResultCode.AMEND_NO_CHANGE);
+    const side = orders.side[h] as number;
+    if (!pending && ((orders.flags[h] as number) & FLAG_POST_ONLY) !== 0 && this.crosses(book, side, price)) return rejectWith(ResultCode.POST_ONLY_WOULD_CROSS);
+    const newLeaves = total - filled;
+    const required = this.riskEnabled ? this.requiredFunds(book, side, price, newLeaves) : 0;
+    const extra = required - (orders.reserved[h] as number);
+    if (extra > 0 && extra > this.available(accountId, book, side)) return rejectWith(ResultCode.INSUFFICIENT_FUNDS);
+    this.sink.accepted(accountId, cfg.id, orderId, side, newPriceIn, newQtyIn, newStopIn, v, o);
+    const keepsPriority = pending || (price === orders.price[h] && newLeaves <= leaves);
+    if (pending) this.amendStop(book, h, price, newLeaves, stopPrice, required);
+    else if (keepsPriority) this.reduceInPlace(book, h, newLeaves);
+    else this.reprice(book, h, price, newLeaves, required);
+    this.runStops(book);
+  }
+
+  private adjustReservation(book: OrderBook, h: number, required: number): void {
+    const orders = this.orders;
+    const delta = required - (orders.reserved[h] as number);
+    const asset = this.fundingAsset(book, orders.side[h] as number);
+    if (delta > 0) this.accounts.reserve(orders.account[h] as number, asset, delta);
+    else if (delta < 0) this.accounts.release(orders.account[h] as number, asset, -delta);
+    orders.reserved[h] = required;
+  }
+
+  private emitAmended(h: number, priorityKept: boolean): void {
+    const o = this.orders;
+    const leaves = o.leaves[h] as number;
+    const filled = o.filled[h] as number;
+    this.sink.amended(o.account[h] as number, o.symbol[h] as number, o.id[h] as number, o.side[h] as number, o.price[h] as number, leaves + filled, leaves, filled, priorityKept);
+  }
+
+  private amendStop(book: OrderBook, h: number, price: number, leaves: number, stopPrice: number, required: number): void {
+    const orders = this.orders;
+    book.removeStop(orders, h);
+    orders.price[h] = price;
+    orders.leaves[h] = leaves;
+    orders.stopPrice[h] = stopPrice;
+    if (this.riskEnabled) this.adjustReservation(book, h, required);
+    book.addStop(orders, h);
+    this.emitAmended(h, true);
+  }
+
+  private reduceInPlace(book: OrderBook, h: number, leaves: number): void {
+    const orders = this.orders;
+    const reduction = (orders.leaves[h] as number) - leaves;
+    orders.leaves[h] = leaves;
+    this.changeLevelTotal(book, h, -reduction);
+    this.rebalance(h);
+    this.emitAmended(h, true);
+  }
+
+  /** A price change or a quantity increase: the order leaves its level, may trade, and rests last. */
+  private reprice(book: OrderBook, h: number, price: number, leaves: number, required: number): void {
+    const orders = this.orders;
+    this.unlinkFromLevel(book, h);
+    orders.state[h] = OrderState.ACTIVE;
+    orders.price[h] = price;
+    orders.leaves[h] = leaves;
+    if (this.riskEnabled) this.adjustReservation(book, h, required);
+    this.emitAmended(h, false);
+    this.match(book, h);
+    if (orders.state[h] !== OrderState.ACTIVE) return;
+    if (orders.leaves[h] === 0) return this.retire(h);
+    this.rest(book, h);
+  }
+
+  private massCancel(v: DataView, o: number): void {
+    const accountId = v.getUint32(o + CMD_ACCOUNT_ID, true);
+    const symbolId = v.getUint32(o + CMD_SYMBOL_ID, true);
+    const reason = v.getUint8(o + CMD_REASON);
+    if (reason !== CancelReason.USER && reason !== CancelReason.DISCONNECT && reason !== CancelReason.KILL_SWITCH) {
+      return this.reject(ResultCode.INVALID_CANCEL_REASON, accountId, symbolId, 0, 0, 0, 0);
+    }
+    if (accountId !== 0 && !this.accounts.has(accountId)) return this.reject(ResultCode.UNKNOWN_ACCOUNT, accountId, symbolId, 0, 0, 0, 0);
+    if (symbolId !== 0 && this.books[symbolId] === undefined) return this.reject(ResultCode.UNKNOWN_SYMBOL, accountId, symbolId, 0, 0, 0, 0);
+    this.sink.accepted(accountId, symbolId, 0, 0, 0, 0, 0, v, o);
+    if (accountId !== 0) return this.cancelAccountOrders(accountId, symbolId, reason);
+    // Every account, in account id order.
+    for (let a = 1; a <= this.config.maxAccounts; a++) {
+      if (this.accounts.openOrders[a] !== 0) this.cancelAccountOrders(a, symbolId, reason);
+    }
+  }
+
+  /** Cancels an account's live orders (of one symbol, or all when symbolId is 0) in order id order. */
+  private cancelAccountOrders(accountId: number, symbolId: number, reason: CancelReason): void {
+    const orders = this.orders;
+    let budget = this.accounts.openOrders[accountId] as number;
+    let h = this.accounts.orderHead[accountId] as number;
+    while (h !== NIL) {
+      assert(--budget >= 0, 'mass cancel loop bound exceeded');
+      const next = orders.acctNext[h] as number;
+      if (symbolId === 0 || orders.symbol[h] === symbolId) this.cancel(h, reason);
+      h = next;
+    }
+  }
+
+  // ───────────────────────────── money and administration ─────────────────────────────
+
+  private transfer(v: DataView, o: number, deposit: boolean): void {
+    const accountId = v.getUint32(o + CMD_ACCOUNT_ID, true);
+    const assetId = v.getUint32(o + CMD_SYMBOL_ID, true);
+    const amount = readI64(v, o + CMD_QTY);
+    const transferId = readI64(v, o + CMD_TARGET_ID);
+    const rejectWith = (code: ResultCode): void => this.reject(code, accountId, assetId, transferId, 0, 0, amount);
+    if (!this.accounts.has(accountId)) return rejectWith(ResultCode.UNKNOWN_ACCOUNT);
+    if (assetId < 1 || assetId > this.config.assets.length) return rejectWith(ResultCode.UNKNOWN_ASSET);
+    if (!isIntIn(amount, 1, Number.MAX_SAFE_INTEGER)) return rejectWith(ResultCode.INVALID_AMOUNT);
+    if (!isIntIn(transferId, 1, Number.MAX_SAFE_INTEGER)) return rejectWith(ResultCode.INVALID_TRANSFER_ID);
+    if (this.transfers.applied(transferId)) return rejectWith(ResultCode.TRANSFER_ALREADY_APPLIED);
+    if (this.transfers.tooOld(transferId)) return rejectWith(ResultCode.TRANSFER_ID_TOO_OLD);
+    const supply = this.accounts.supply[assetId] as number;
+    if (deposit && !Number.isSafeInteger(supply + amount)) return rejectWith(ResultCode.SUPPLY_OVERFLOW);
+    const slot = this.accounts.slot(accountId, assetId);
+    if (!deposit && (this.accounts.available[slot] as number) < amount) return rejectWith(ResultCode.INSUFFICIENT_FUNDS);
+    this.transfers.record(transferId);
+    this.sink.accepted(accountId, assetId, transferId, 0, 0, amount, 0, v, o);
+    if (deposit) {
+      this.accounts.credit(accountId, assetId, amount);
+      this.accounts.supply[assetId] = supply + amount;
+    } else {
+      this.accounts.debit(accountId, assetId, amount);
+      this.accounts.supply[assetId] = supply - amount;
+    }
+  }
+
+  private halt(v: DataView, o: number, halt: boolean): void {
+    const symbolId = v.getUint32(o + CMD_SYMBOL_ID, true);
+    const book = this.books[symbolId];
+    if (book === undefined) return this.reject(ResultCode.UNKNOWN_SYMBOL, 0, symbolId, 0, 0, 0, 0);
+    if (book.halted === halt) return this.reject(halt ? ResultCode.SYMBOL_ALREADY_HALTED : ResultCode.SYMBOL_NOT_HALTED, 0, symbolId, 0, 0, 0, 0);
+    book.halted = halt;
+    this.sink.accepted(0, symbolId, 0, 0, 0, 0, 0, v, o);
+    // Stops whose trigger price was reached while halted run when trading resumes.
+    if (!halt) this.runStops(book);
+  }
+
+  private createAccount(v: DataView, o: number): void {
+    const accountId = v.getUint32(o + CMD_ACCOUNT_ID, true);
+    if (accountId < 1 || accountId > this.config.maxAccounts) return this.reject(ResultCode.INVALID_ACCOUNT_ID, accountId, 0, 0, 0, 0, 0);
+    if (this.accounts.exists[accountId] === 1) return this.reject(ResultCode.ACCOUNT_EXISTS, accountId, 0, 0, 0, 0, 0);
+    this.accounts.exists[accountId] = 1;
+    this.sink.accepted(accountId, 0, 0, 0, 0, 0, 0, v, o);
+  }
+
+  /** Kill switch: blocking an account cancels all its orders and refuses new ones until unblocked. */
+  private block(v: DataView, o: number, block: boolean): void {
+    const accountId = v.getUint32(o + CMD_ACCOUNT_ID, true);
+    if (!this.accounts.has(accountId) || accountId === FEE_ACCOUNT_ID) return this.reject(ResultCode.UNKNOWN_ACCOUNT, accountId, 0, 0, 0, 0, 0);
+    const blocked = this.accounts.blocked[accountId] === 1;
+    if (blocked === block) return this.reject(block ? ResultCode.ACCOUNT_ALREADY_BLOCKED : ResultCode.ACCOUNT_NOT_BLOCKED, accountId, 0, 0, 0, 0, 0);
+    this.accounts.blocked[accountId] = block ? 1 : 0;
+    this.sink.accepted(accountId, 0, 0, 0, 0, 0, 0, v, o);
+    if (block) this.cancelAccountOrders(accountId, 0, CancelReason.KILL_SWITCH);
+  }
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unreachable: ${String(value)}`);
+}

@@ -1,0 +1,96 @@
+import { assert } from './assert.js';
+import { Side } from './command-layout.js';
+import type { OrderPool } from './order-pool.js';
+import { BookSide } from './price-levels.js';
+import type { SymbolConfig } from './symbol-config.js';
+
+/**
+ * One symbol's book: two sides of price levels, the pending stop orders, the last trade price
+ * that triggers them, and the halt flag.
+ *
+ * Pending stops are kept in two arrays sorted so that the ones a price move triggers first are
+ * at the front: buy stops by (stop price ascending, order id), sell stops by (stop price
+ * descending, order id). Stops are rare next to limit orders, so an O(n) insert is the simple,
+ * defined choice.
+ */
+export class OrderBook {
+  readonly bids: BookSide;
+  readonly asks: BookSide;
+  readonly buyStops: number[] = [];
+  readonly sellStops: number[] = [];
+  lastPrice = 0;
+  halted = false;
+
+  constructor(
+    readonly config: SymbolConfig,
+    maxLevels: number,
+  ) {
+    this.bids = new BookSide(Side.BUY, maxLevels);
+    this.asks = new BookSide(Side.SELL, maxLevels);
+  }
+
+  side(side: Side): BookSide {
+    return side === Side.BUY ? this.bids : this.asks;
+  }
+
+  opposite(side: Side): BookSide {
+    return side === Side.BUY ? this.asks : this.bids;
+  }
+
+  addStop(orders: OrderPool, h: number): void {
+    const stops = orders.side[h] === Side.BUY ? this.buyStops : this.sellStops;
+    const i = this.stopInsertIndex(orders, stops, h);
+    stops.splice(i, 0, h);
+  }
+
+  removeStop(orders: OrderPool, h: number): void {
+    const stops = orders.side[h] === Side.BUY ? this.buyStops : this.sellStops;
+    const i = stops.indexOf(h);
+    assert(i >= 0, `stop order handle ${h} is not pending`);
+    stops.splice(i, 1);
+  }
+
+  /** Whether a stop at `stopPrice` on `side` triggers at the current last trade price. */
+  triggers(side: number, stopPrice: number): boolean {
+    if (this.lastPrice === 0) return false;
+    return side === Side.BUY ? this.lastPrice >= stopPrice : this.lastPrice <= stopPrice;
+  }
+
+  /**
+   * The triggered stop with the lowest order id (earliest placed), or -1. Only the triggered
+   * prefix of each array is scanned.
+   */
+  nextTriggered(orders: OrderPool): number {
+    let best = -1;
+    let bestId = Infinity;
+    for (const stops of [this.buyStops, this.sellStops]) {
+      for (let i = 0; i < stops.length; i++) {
+        const h = stops[i] as number;
+        if (!this.triggers(orders.side[h] as number, orders.stopPrice[h] as number)) break;
+        const id = orders.id[h] as number;
+        if (id < bestId) {
+          bestId = id;
+          best = h;
+        }
+      }
+    }
+    return best;
+  }
+
+  private stopInsertIndex(orders: OrderPool, stops: number[], h: number): number {
+    const buy = orders.side[h] === Side.BUY;
+    const stop = orders.stopPrice[h] as number;
+    const id = orders.id[h] as number;
+    let lo = 0;
+    let hi = stops.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const m = stops[mid] as number;
+      const ms = orders.stopPrice[m] as number;
+      const before = buy ? ms < stop : ms > stop;
+      if (before || (ms === stop && (orders.id[m] as number) < id)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}

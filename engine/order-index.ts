@@ -1,0 +1,93 @@
+import { assert } from './assert.js';
+
+/**
+ * Order id → order handle, an open-addressing hash table with linear probing and backward-shift
+ * deletion over typed arrays: no allocation per order and no tombstones to accumulate. Its
+ * iteration order is never observed, so the table layout cannot make a live run differ from a
+ * replay.
+ */
+const EMPTY = -1;
+
+export class OrderIndex {
+  private readonly keys: Float64Array;
+  private readonly values: Int32Array;
+  private readonly slots: number;
+  private count = 0;
+  readonly capacity: number;
+
+  constructor(capacity: number) {
+    assert(Number.isInteger(capacity) && capacity > 0, `order index capacity ${capacity}`);
+    this.capacity = capacity;
+    // Load factor at most 0.75 keeps probe sequences short.
+    this.slots = Math.ceil(capacity / 0.75) + 1;
+    this.keys = new Float64Array(this.slots).fill(EMPTY);
+    this.values = new Int32Array(this.slots);
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  private home(id: number): number {
+    // Multiplicative hash of the low 32 bits (ids are sequences, so the low bits carry the
+    // entropy), mapped onto [0, slots) by multiply-shift.
+    const mixed = Math.imul(id >>> 0, 0x9e3779b1) >>> 0;
+    return Math.floor((mixed / 4294967296) * this.slots);
+  }
+
+  get(id: number): number {
+    let i = this.home(id);
+    for (let probes = 0; probes < this.slots; probes++) {
+      const k = this.keys[i] as number;
+      if (k === id) return this.values[i] as number;
+      if (k === EMPTY) return EMPTY;
+      i = i + 1 === this.slots ? 0 : i + 1;
+    }
+    return EMPTY;
+  }
+
+  put(id: number, handle: number): void {
+    assert(id >= 0 && Number.isSafeInteger(id), `order id ${id}`);
+    assert(this.count < this.capacity, 'order index full');
+    let i = this.home(id);
+    for (let probes = 0; probes < this.slots; probes++) {
+      const k = this.keys[i] as number;
+      assert(k !== id, `order id ${id} indexed twice`);
+      if (k === EMPTY) {
+        this.keys[i] = id;
+        this.values[i] = handle;
+        this.count++;
+        return;
+      }
+      i = i + 1 === this.slots ? 0 : i + 1;
+    }
+    assert(false, 'order index probe bound exceeded');
+  }
+
+  remove(id: number): void {
+    let i = this.home(id);
+    let probes = 0;
+    while ((this.keys[i] as number) !== id) {
+      assert((this.keys[i] as number) !== EMPTY && ++probes < this.slots, `order id ${id} not indexed`);
+      i = i + 1 === this.slots ? 0 : i + 1;
+    }
+    // Backward-shift: move later entries of the same cluster into the hole when their home
+    // position allows it, so lookups never need tombstones.
+    let hole = i;
+    let j = i;
+    for (let steps = 0; steps < this.slots; steps++) {
+      j = j + 1 === this.slots ? 0 : j + 1;
+      const k = this.keys[j] as number;
+      if (k === EMPTY) break;
+      const home = this.home(k);
+      const inRange = hole <= j ? home > hole && home <= j : home > hole || home <= j;
+      if (!inRange) {
+        this.keys[hole] = k;
+        this.values[hole] = this.values[j] as number;
+        hole = j;
+      }
+    }
+    this.keys[hole] = EMPTY;
+    this.count--;
+  }
+}

@@ -1,0 +1,155 @@
+import { assert } from './assert.js';
+import { Side } from './command-layout.js';
+import { NIL } from './order-pool.js';
+
+/**
+ * Price levels: a preallocated pool of level records (total quantity, order count, head and
+ * tail of the intrusive order queue), and per book side a sorted array of the levels' prices.
+ *
+ * A side keeps its prices sorted by a key that grows towards the touch (the price for bids, its
+ * negation for asks), so the best level is at the end of the array: matching pops from the end,
+ * and orders placed near the touch insert near the end, which keeps `copyWithin` moves short.
+ */
+export class LevelPool {
+  readonly capacity: number;
+  readonly price: Float64Array;
+  readonly total: Float64Array;
+  readonly count: Int32Array;
+  readonly head: Int32Array;
+  readonly tail: Int32Array;
+  /** Set while the level is on the current command's list of changed levels. */
+  readonly dirty: Uint8Array;
+  private readonly freeNext: Int32Array;
+  private freeHead = 0;
+  private used = 0;
+
+  constructor(capacity: number) {
+    assert(Number.isInteger(capacity) && capacity > 0, `level capacity ${capacity}`);
+    this.capacity = capacity;
+    this.price = new Float64Array(capacity);
+    this.total = new Float64Array(capacity);
+    this.count = new Int32Array(capacity);
+    this.head = new Int32Array(capacity);
+    this.tail = new Int32Array(capacity);
+    this.dirty = new Uint8Array(capacity);
+    this.freeNext = new Int32Array(capacity);
+    for (let l = 0; l < capacity; l++) this.freeNext[l] = l + 1 < capacity ? l + 1 : NIL;
+  }
+
+  get full(): boolean {
+    return this.freeHead === NIL;
+  }
+
+  get inUse(): number {
+    return this.used;
+  }
+
+  alloc(price: number): number {
+    const l = this.freeHead;
+    assert(l !== NIL, 'level pool exhausted: callers check `full` first');
+    this.freeHead = this.freeNext[l] as number;
+    this.price[l] = price;
+    this.total[l] = 0;
+    this.count[l] = 0;
+    this.head[l] = NIL;
+    this.tail[l] = NIL;
+    this.dirty[l] = 0;
+    this.used++;
+    return l;
+  }
+
+  free(l: number): void {
+    assert(this.count[l] === 0 && this.total[l] === 0 && this.head[l] === NIL, `level ${l} freed while not empty`);
+    this.freeNext[l] = this.freeHead;
+    this.freeHead = l;
+    this.dirty[l] = 0;
+    this.used--;
+  }
+}
+
+export class BookSide {
+  readonly side: Side;
+  private keys: Float64Array;
+  private levels: Int32Array;
+  private n = 0;
+  private readonly maxLevels: number;
+
+  constructor(side: Side, maxLevels: number) {
+    this.side = side;
+    this.maxLevels = maxLevels;
+    const initial = Math.min(64, maxLevels);
+    this.keys = new Float64Array(initial);
+    this.levels = new Int32Array(initial);
+  }
+
+  get size(): number {
+    return this.n;
+  }
+
+  private key(price: number): number {
+    return this.side === Side.BUY ? price : -price;
+  }
+
+  /** The best level's handle, or NIL when the side is empty. */
+  best(): number {
+    return this.n === 0 ? NIL : (this.levels[this.n - 1] as number);
+  }
+
+  /** The level at depth `i` from the touch (0 = best). */
+  at(i: number): number {
+    assert(i >= 0 && i < this.n, `depth ${i} outside [0, ${this.n})`);
+    return this.levels[this.n - 1 - i] as number;
+  }
+
+  /** Index of the first key >= `key` (binary search over [0, n)). */
+  private lowerBound(key: number): number {
+    let lo = 0;
+    let hi = this.n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.keys[mid] as number) < key) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  find(price: number): number {
+    const key = this.key(price);
+    const i = this.lowerBound(key);
+    return i < this.n && this.keys[i] === key ? (this.levels[i] as number) : NIL;
+  }
+
+  insert(price: number, level: number): void {
+    assert(this.n < this.maxLevels, 'book side level bound');
+    if (this.n === this.keys.length) this.grow();
+    const key = this.key(price);
+    const i = this.lowerBound(key);
+    assert(i === this.n || this.keys[i] !== key, `price ${price} already has a level`);
+    this.keys.copyWithin(i + 1, i, this.n);
+    this.levels.copyWithin(i + 1, i, this.n);
+    this.keys[i] = key;
+    this.levels[i] = level;
+    this.n++;
+  }
+
+  remove(price: number): void {
+    const key = this.key(price);
+    // The best level is the common case: check the end before searching.
+    const i = this.n > 0 && this.keys[this.n - 1] === key ? this.n - 1 : this.lowerBound(key);
+    assert(i < this.n && this.keys[i] === key, `price ${price} has no level to remove`);
+    this.keys.copyWithin(i, i + 1, this.n);
+    this.levels.copyWithin(i, i + 1, this.n);
+    this.n--;
+  }
+
+  private grow(): void {
+    const size = Math.min(this.maxLevels, this.keys.length * 2);
+    assert(size > this.keys.length, 'book side cannot grow past its bound');
+    const keys = new Float64Array(size);
+    keys.set(this.keys);
+    const levels = new Int32Array(size);
+    levels.set(this.levels);
+    this.keys = keys;
+    this.levels = levels;
+  }
+}

@@ -2,7 +2,7 @@
 NPM ?= npm
 STAMP := node_modules/.install-stamp
 
-.PHONY: install build check test run flow bench bench-quick clean
+.PHONY: install build check test run flow bench bench-quick bench-compare clean
 
 $(STAMP): package.json package-lock.json
 	$(NPM) ci --no-audit --no-fund
@@ -32,6 +32,11 @@ bench: build
 
 bench-quick: build
 	node dist/bench/suite.js --profile quick
+
+# Ratios between two benchmark runs, one line per metric: make bench-compare A=a.json B=b.json
+bench-compare: build
+	@test -n "$(A)" -a -n "$(B)" || (echo "usage: make bench-compare A=bench/results/a.json B=bench/results/b.json" >&2; exit 2)
+	node dist/bench/cli.js compare $(A) $(B)
 
 clean:
 	rm -rf dist

@@ -11,7 +11,6 @@
 //
 // CLI: node dist/bench/order-flow-gen.js --out path --count N --seed S
 
-import { pathToFileURL } from 'node:url';
 import { writeOrderFlowFile } from '../engine/order-flow-file.js';
 import {
   ORDER_FLOW_OP_CANCEL,
@@ -24,6 +23,7 @@ import {
   writeOrderFlowRecord,
   type OrderFlowSide,
 } from '../engine/order-flow-layout.js';
+import { runIfMain } from './lib/run-main.js';
 
 /** A bound on one file: 50M records are 1.6 GB, more than a benchmark on these machines needs. */
 export const ORDER_FLOW_COUNT_MAX = 50_000_000;
@@ -296,11 +296,7 @@ export function orderFlowGenMain(argv: readonly string[]): void {
   process.stdout.write(`wrote ${args.out} (${bytes.byteLength} bytes, seed ${args.seed})\n${formatOrderFlowSummary(summary)}\n`);
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  try {
-    orderFlowGenMain(process.argv.slice(2));
-  } catch (error) {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 2;
-  }
-}
+runIfMain(import.meta.url, (argv) => {
+  orderFlowGenMain(argv);
+  return 0;
+});

@@ -1,4 +1,4 @@
-import { assert } from './assert.js';
+import { fail } from './assert.js';
 import { NIL, type OrderPool } from './order-pool.js';
 import { FEE_ACCOUNT_ID } from './symbol-config.js';
 
@@ -64,7 +64,7 @@ export class Accounts {
   credit(accountId: number, assetId: number, amount: number): void {
     const s = this.slot(accountId, assetId);
     const after = (this.available[s] as number) + amount;
-    assert(amount >= 0 && Number.isSafeInteger(after), `credit ${amount} to ${accountId}/${assetId}`);
+    if (!(amount >= 0 && Number.isSafeInteger(after))) fail(`credit ${amount} to ${accountId}/${assetId}`);
     this.available[s] = after;
     this.touch(s);
   }
@@ -72,7 +72,7 @@ export class Accounts {
   debit(accountId: number, assetId: number, amount: number): void {
     const s = this.slot(accountId, assetId);
     const after = (this.available[s] as number) - amount;
-    assert(amount >= 0 && after >= 0, `debit ${amount} from ${accountId}/${assetId} leaves ${after}`);
+    if (!(amount >= 0 && after >= 0)) fail(`debit ${amount} from ${accountId}/${assetId} leaves ${after}`);
     this.available[s] = after;
     this.touch(s);
   }
@@ -81,7 +81,7 @@ export class Accounts {
   reserve(accountId: number, assetId: number, amount: number): void {
     const s = this.slot(accountId, assetId);
     const after = (this.available[s] as number) - amount;
-    assert(amount >= 0 && after >= 0, `reserve ${amount} for ${accountId}/${assetId} leaves ${after}`);
+    if (!(amount >= 0 && after >= 0)) fail(`reserve ${amount} for ${accountId}/${assetId} leaves ${after}`);
     this.available[s] = after;
     this.reserved[s] = (this.reserved[s] as number) + amount;
     this.touch(s);
@@ -91,7 +91,7 @@ export class Accounts {
   release(accountId: number, assetId: number, amount: number): void {
     const s = this.slot(accountId, assetId);
     const after = (this.reserved[s] as number) - amount;
-    assert(amount >= 0 && after >= 0, `release ${amount} for ${accountId}/${assetId} leaves ${after}`);
+    if (!(amount >= 0 && after >= 0)) fail(`release ${amount} for ${accountId}/${assetId} leaves ${after}`);
     this.reserved[s] = after;
     this.available[s] = (this.available[s] as number) + amount;
     this.touch(s);
@@ -101,7 +101,7 @@ export class Accounts {
   spendReserved(accountId: number, assetId: number, amount: number): void {
     const s = this.slot(accountId, assetId);
     const after = (this.reserved[s] as number) - amount;
-    assert(amount >= 0 && after >= 0, `spend ${amount} of ${accountId}/${assetId} reserved leaves ${after}`);
+    if (!(amount >= 0 && after >= 0)) fail(`spend ${amount} of ${accountId}/${assetId} reserved leaves ${after}`);
     this.reserved[s] = after;
     this.touch(s);
   }
@@ -136,7 +136,7 @@ export class Accounts {
     this.orders.acctPrev[h] = NIL;
     this.orders.acctNext[h] = NIL;
     const open = (this.openOrders[accountId] as number) - 1;
-    assert(open >= 0, `account ${accountId} open order count below zero`);
+    if (!(open >= 0)) fail(`account ${accountId} open order count below zero`);
     this.openOrders[accountId] = open;
   }
 }

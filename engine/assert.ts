@@ -15,3 +15,11 @@ export function assert(condition: boolean, message: string): asserts condition {
 export function unreachable(value: never, what: string): never {
   throw new AssertionError(`unreachable ${what}: ${String(value)}`);
 }
+
+/**
+ * Fails an assertion. Hot paths write `if (!cond) fail(`...`)` rather than `assert(cond, `...`)`
+ * so that the message, a template string, is only built when the check fails.
+ */
+export function fail(message: string): never {
+  throw new AssertionError(message);
+}

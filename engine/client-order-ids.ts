@@ -1,4 +1,4 @@
-import { assert } from './assert.js';
+import { assert, fail } from './assert.js';
 
 /**
  * Idempotency of client order ids: an id is taken, per account, while an order that carries it
@@ -30,7 +30,7 @@ export class ClientOrderIds {
 
   /** An order with this key was accepted: it is live (one reference) and enters the window (another). */
   accept(key: string): void {
-    assert(!this.refs.has(key), `client order id ${key} accepted twice`);
+    if (!(!this.refs.has(key))) fail(`client order id ${key} accepted twice`);
     this.refs.set(key, 1);
     this.pushWindow(key);
   }
@@ -61,7 +61,7 @@ export class ClientOrderIds {
 
   private unref(key: string): void {
     const refs = this.refs.get(key);
-    assert(refs !== undefined && refs > 0, `client order id ${key} released more often than taken`);
+    if (!(refs !== undefined && refs > 0)) fail(`client order id ${key} released more often than taken`);
     if (refs === 1) this.refs.delete(key);
     else this.refs.set(key, refs - 1);
   }

@@ -1,4 +1,4 @@
-import { assert } from './assert.js';
+import { assert, fail } from './assert.js';
 import { NIL, type OrderPool } from './order-pool.js';
 
 /**
@@ -39,7 +39,7 @@ export class ExpiryQueue {
 
   push(h: number): void {
     assert(this.n < this.heap.length, 'expiry queue bound');
-    assert(this.orders.heapPos[h] === NIL, `order handle ${h} already queued for expiry`);
+    if (!(this.orders.heapPos[h] === NIL)) fail(`order handle ${h} already queued for expiry`);
     this.place(this.n, h);
     this.n++;
     this.up(this.n - 1);
@@ -47,7 +47,7 @@ export class ExpiryQueue {
 
   remove(h: number): void {
     const i = this.orders.heapPos[h] as number;
-    assert(i !== NIL && this.heap[i] === h, `order handle ${h} is not queued for expiry`);
+    if (!(i !== NIL && this.heap[i] === h)) fail(`order handle ${h} is not queued for expiry`);
     this.orders.heapPos[h] = NIL;
     this.n--;
     if (i === this.n) return;

@@ -21,24 +21,29 @@ export class Fnv64 {
   byte(b: number): void {
     const lo = (this.lo ^ (b & 0xff)) >>> 0;
     const loMul = lo * 0x1b3;
-    const carry = Math.floor(loMul / TWO_POW_32);
+    // loMul < 2^41, so the division is exact enough for `| 0` to be its floor.
+    this.hi = (this.hi * 0x1b3 + ((loMul / TWO_POW_32) | 0) + ((lo << 8) >>> 0)) >>> 0;
     this.lo = loMul >>> 0;
-    this.hi = (this.hi * 0x1b3 + carry + ((lo << 8) >>> 0)) >>> 0;
   }
 
   /** Eight little-endian bytes of a safe integer (two's complement for negatives). */
   i64(value: number): void {
-    const lo = value >>> 0;
-    const hi = Math.floor(value / TWO_POW_32) >>> 0;
-    this.u32(lo);
-    this.u32(hi);
+    this.u32(value >>> 0);
+    this.u32(Math.floor(value / TWO_POW_32) >>> 0);
   }
 
+  /** Four little-endian bytes; the state stays in locals for the four rounds. */
   u32(value: number): void {
-    this.byte(value);
-    this.byte(value >>> 8);
-    this.byte(value >>> 16);
-    this.byte(value >>> 24);
+    let hi = this.hi;
+    let lo = this.lo;
+    for (let shift = 0; shift < 32; shift += 8) {
+      lo = (lo ^ ((value >>> shift) & 0xff)) >>> 0;
+      const loMul = lo * 0x1b3;
+      hi = (hi * 0x1b3 + ((loMul / TWO_POW_32) | 0) + ((lo << 8) >>> 0)) >>> 0;
+      lo = loMul >>> 0;
+    }
+    this.hi = hi;
+    this.lo = lo;
   }
 
   bytes(data: Uint8Array): void {

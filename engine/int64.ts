@@ -1,4 +1,4 @@
-import { assert } from './assert.js';
+import { assert, fail } from './assert.js';
 
 /**
  * 64-bit little-endian integer fields read and written as safe-integer JS numbers.
@@ -24,7 +24,7 @@ export function readI64(view: DataView, offset: number): number {
 }
 
 export function writeI64(view: DataView, offset: number, value: number): void {
-  assert(Number.isSafeInteger(value), `i64 field at ${offset}: ${value} is not a safe integer`);
+  if (!(Number.isSafeInteger(value))) fail(`i64 field at ${offset}: ${value} is not a safe integer`);
   view.setUint32(offset, value >>> 0, true);
   view.setInt32(offset + 4, Math.floor(value / TWO_POW_32), true);
 }
@@ -41,6 +41,6 @@ export function mulDivFloor(a: number, b: number, d: number): number {
   const r = a - q * d;
   // a*b/d = q*b + r*b/d; r < d so r*b < d*b, which callers keep within 2^53 (d, b <= 10 000).
   const result = q * b + Math.floor((r * b) / d);
-  assert(Number.isSafeInteger(result), `mulDivFloor(${a}, ${b}, ${d}) overflows`);
+  if (!(Number.isSafeInteger(result))) fail(`mulDivFloor(${a}, ${b}, ${d}) overflows`);
   return result;
 }

@@ -1,5 +1,5 @@
 import { Accounts } from './accounts.js';
-import { assert } from './assert.js';
+import { assert, fail } from './assert.js';
 import { ClientOrderIds } from './client-order-ids.js';
 import {
   CL_ORD_ID_MAX_LENGTH,
@@ -124,7 +124,7 @@ export class MatchingEngine {
     const orders = this.orders;
     assert(this.lastSeq === -1 && !orders.full, 'restore into a fresh engine only');
     const book = this.books[r.symbolId];
-    assert(book !== undefined, `snapshot order ${r.id} names unknown symbol ${r.symbolId}`);
+    if (!(book !== undefined)) fail(`snapshot order ${r.id} names unknown symbol ${r.symbolId}`);
     const h = orders.alloc();
     orders.id[h] = r.id;
     orders.price[h] = r.price;
@@ -147,7 +147,7 @@ export class MatchingEngine {
     if (r.state === OrderState.RESTING) {
       this.rest(book, h);
     } else {
-      assert(r.state === OrderState.STOP_PENDING, `snapshot order ${r.id} in state ${r.state}`);
+      if (!(r.state === OrderState.STOP_PENDING)) fail(`snapshot order ${r.id} in state ${r.state}`);
       orders.state[h] = OrderState.STOP_PENDING;
       book.addStop(orders, h);
     }
@@ -175,7 +175,7 @@ export class MatchingEngine {
     const seq = readI64(view, offset + CMD_SEQ);
     const ts = readI64(view, offset + CMD_TIMESTAMP_US);
     // Sequences come from the ring and the journal; one that goes backwards is corruption.
-    assert(seq > this.lastSeq, `command sequence ${seq} after ${this.lastSeq}`);
+    if (!(seq > this.lastSeq)) fail(`command sequence ${seq} after ${this.lastSeq}`);
     this.lastSeq = seq;
     this.cmd = view;
     this.cmdOff = offset;
@@ -527,7 +527,7 @@ export class MatchingEngine {
   private decrement(book: OrderBook, h: number, qty: number): boolean {
     const orders = this.orders;
     const leaves = orders.leaves[h] as number;
-    assert(qty > 0 && qty <= leaves, `decrement ${qty} of ${leaves}`);
+    if (!(qty > 0 && qty <= leaves)) fail(`decrement ${qty} of ${leaves}`);
     if (qty === leaves) {
       this.cancel(h, CancelReason.SELF_TRADE);
       return false;
@@ -589,8 +589,8 @@ export class MatchingEngine {
     const buyerAccount = orders.account[buyer] as number;
     const sellerAccount = orders.account[seller] as number;
     const paid = notional + buyerFee;
-    assert((orders.reserved[buyer] as number) >= paid, `buy order ${orders.id[buyer]} reservation short of ${paid}`);
-    assert((orders.reserved[seller] as number) >= base, `sell order ${orders.id[seller]} reservation short of ${base}`);
+    if (!((orders.reserved[buyer] as number) >= paid)) fail(`buy order ${orders.id[buyer]} reservation short of ${paid}`);
+    if (!((orders.reserved[seller] as number) >= base)) fail(`sell order ${orders.id[seller]} reservation short of ${base}`);
     orders.reserved[buyer] = (orders.reserved[buyer] as number) - paid;
     orders.reserved[seller] = (orders.reserved[seller] as number) - base;
     this.accounts.spendReserved(buyerAccount, cfg.quoteAssetId, paid);
@@ -613,7 +613,7 @@ export class MatchingEngine {
     const side = orders.side[h] as number;
     const needed = this.requiredFunds(book, side, orders.price[h] as number, orders.leaves[h] as number);
     const excess = (orders.reserved[h] as number) - needed;
-    assert(excess >= 0, `order ${orders.id[h]} reservation ${orders.reserved[h]} below the ${needed} its leaves need`);
+    if (!(excess >= 0)) fail(`order ${orders.id[h]} reservation ${orders.reserved[h]} below the ${needed} its leaves need`);
     if (excess === 0) return;
     orders.reserved[h] = needed;
     this.accounts.release(orders.account[h] as number, this.fundingAsset(book, side), excess);
@@ -646,9 +646,9 @@ export class MatchingEngine {
 
   private changeLevelTotal(book: OrderBook, h: number, delta: number): void {
     const level = this.orders.level[h] as number;
-    assert(level !== NIL, `order ${this.orders.id[h]} is not on a level`);
+    if (!(level !== NIL)) fail(`order ${this.orders.id[h]} is not on a level`);
     const total = (this.levels.total[level] as number) + delta;
-    assert(total >= 0, `level total below zero at ${this.levels.price[level]}`);
+    if (!(total >= 0)) fail(`level total below zero at ${this.levels.price[level]}`);
     this.levels.total[level] = total;
     this.markDirty(book, this.orders.side[h] as number, level);
   }
@@ -701,7 +701,7 @@ export class MatchingEngine {
     else if (state === OrderState.STOP_PENDING) book.removeStop(orders, h);
     orders.leaves[h] = 0;
     this.rebalance(h);
-    assert(orders.reserved[h] === 0, `order ${orders.id[h]} retired holding ${orders.reserved[h]}`);
+    if (!(orders.reserved[h] === 0)) fail(`order ${orders.id[h]} retired holding ${orders.reserved[h]}`);
     const accountId = orders.account[h] as number;
     this.accounts.unlinkOrder(accountId, h);
     const key = this.clOrdIdKeyByHandle.get(h);

@@ -1,4 +1,4 @@
-import { assert } from './assert.js';
+import { fail } from './assert.js';
 import { Side } from './command-layout.js';
 import type { OrderPool } from './order-pool.js';
 import { BookSide } from './price-levels.js';
@@ -46,7 +46,7 @@ export class OrderBook {
   removeStop(orders: OrderPool, h: number): void {
     const stops = orders.side[h] === Side.BUY ? this.buyStops : this.sellStops;
     const i = stops.indexOf(h);
-    assert(i >= 0, `stop order handle ${h} is not pending`);
+    if (!(i >= 0)) fail(`stop order handle ${h} is not pending`);
     stops.splice(i, 1);
   }
 

@@ -1,4 +1,4 @@
-import { assert } from './assert.js';
+import { assert, fail } from './assert.js';
 
 /**
  * Order id → order handle, an open-addressing hash table with linear probing and backward-shift
@@ -16,7 +16,7 @@ export class OrderIndex {
   readonly capacity: number;
 
   constructor(capacity: number) {
-    assert(Number.isInteger(capacity) && capacity > 0, `order index capacity ${capacity}`);
+    if (!(Number.isInteger(capacity) && capacity > 0)) fail(`order index capacity ${capacity}`);
     this.capacity = capacity;
     // Load factor at most 0.75 keeps probe sequences short.
     this.slots = Math.ceil(capacity / 0.75) + 1;
@@ -47,12 +47,12 @@ export class OrderIndex {
   }
 
   put(id: number, handle: number): void {
-    assert(id >= 0 && Number.isSafeInteger(id), `order id ${id}`);
+    if (!(id >= 0 && Number.isSafeInteger(id))) fail(`order id ${id}`);
     assert(this.count < this.capacity, 'order index full');
     let i = this.home(id);
     for (let probes = 0; probes < this.slots; probes++) {
       const k = this.keys[i] as number;
-      assert(k !== id, `order id ${id} indexed twice`);
+      if (!(k !== id)) fail(`order id ${id} indexed twice`);
       if (k === EMPTY) {
         this.keys[i] = id;
         this.values[i] = handle;
@@ -68,7 +68,7 @@ export class OrderIndex {
     let i = this.home(id);
     let probes = 0;
     while ((this.keys[i] as number) !== id) {
-      assert((this.keys[i] as number) !== EMPTY && ++probes < this.slots, `order id ${id} not indexed`);
+      if (!((this.keys[i] as number) !== EMPTY && ++probes < this.slots)) fail(`order id ${id} not indexed`);
       i = i + 1 === this.slots ? 0 : i + 1;
     }
     // Backward-shift: move later entries of the same cluster into the hole when their home

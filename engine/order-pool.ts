@@ -1,4 +1,4 @@
-import { assert } from './assert.js';
+import { assert, fail } from './assert.js';
 
 /**
  * Preallocated storage for every live order (resting, pending stop, or being matched), as
@@ -47,7 +47,7 @@ export class OrderPool {
   private liveCount = 0;
 
   constructor(capacity: number) {
-    assert(Number.isInteger(capacity) && capacity > 0 && capacity < 2 ** 30, `order capacity ${capacity}`);
+    if (!(Number.isInteger(capacity) && capacity > 0 && capacity < 2 ** 30)) fail(`order capacity ${capacity}`);
     this.capacity = capacity;
     this.id = new Float64Array(capacity);
     this.price = new Float64Array(capacity);
@@ -86,7 +86,7 @@ export class OrderPool {
   alloc(): number {
     const h = this.freeHead;
     assert(h !== NIL, 'order pool exhausted: callers check `full` first');
-    assert(this.state[h] === OrderState.FREE, `order handle ${h} on the free list is in use`);
+    if (!(this.state[h] === OrderState.FREE)) fail(`order handle ${h} on the free list is in use`);
     this.freeHead = this.next[h] as number;
     this.next[h] = NIL;
     this.prev[h] = NIL;
@@ -99,8 +99,8 @@ export class OrderPool {
   }
 
   free(h: number): void {
-    assert(this.state[h] !== OrderState.FREE, `double free of order handle ${h}`);
-    assert(this.level[h] === NIL && this.heapPos[h] === NIL, `order handle ${h} freed while still linked`);
+    if (!(this.state[h] !== OrderState.FREE)) fail(`double free of order handle ${h}`);
+    if (!(this.level[h] === NIL && this.heapPos[h] === NIL)) fail(`order handle ${h} freed while still linked`);
     this.state[h] = OrderState.FREE;
     this.id[h] = 0;
     this.next[h] = this.freeHead;

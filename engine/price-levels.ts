@@ -1,4 +1,4 @@
-import { assert } from './assert.js';
+import { assert, fail } from './assert.js';
 import { Side } from './command-layout.js';
 import { NIL } from './order-pool.js';
 
@@ -24,7 +24,7 @@ export class LevelPool {
   private used = 0;
 
   constructor(capacity: number) {
-    assert(Number.isInteger(capacity) && capacity > 0, `level capacity ${capacity}`);
+    if (!(Number.isInteger(capacity) && capacity > 0)) fail(`level capacity ${capacity}`);
     this.capacity = capacity;
     this.price = new Float64Array(capacity);
     this.total = new Float64Array(capacity);
@@ -59,7 +59,7 @@ export class LevelPool {
   }
 
   free(l: number): void {
-    assert(this.count[l] === 0 && this.total[l] === 0 && this.head[l] === NIL, `level ${l} freed while not empty`);
+    if (!(this.count[l] === 0 && this.total[l] === 0 && this.head[l] === NIL)) fail(`level ${l} freed while not empty`);
     this.freeNext[l] = this.freeHead;
     this.freeHead = l;
     this.dirty[l] = 0;
@@ -97,7 +97,7 @@ export class BookSide {
 
   /** The level at depth `i` from the touch (0 = best). */
   at(i: number): number {
-    assert(i >= 0 && i < this.n, `depth ${i} outside [0, ${this.n})`);
+    if (!(i >= 0 && i < this.n)) fail(`depth ${i} outside [0, ${this.n})`);
     return this.levels[this.n - 1 - i] as number;
   }
 
@@ -124,7 +124,7 @@ export class BookSide {
     if (this.n === this.keys.length) this.grow();
     const key = this.key(price);
     const i = this.lowerBound(key);
-    assert(i === this.n || this.keys[i] !== key, `price ${price} already has a level`);
+    if (!(i === this.n || this.keys[i] !== key)) fail(`price ${price} already has a level`);
     this.keys.copyWithin(i + 1, i, this.n);
     this.levels.copyWithin(i + 1, i, this.n);
     this.keys[i] = key;
@@ -136,7 +136,7 @@ export class BookSide {
     const key = this.key(price);
     // The best level is the common case: check the end before searching.
     const i = this.n > 0 && this.keys[this.n - 1] === key ? this.n - 1 : this.lowerBound(key);
-    assert(i < this.n && this.keys[i] === key, `price ${price} has no level to remove`);
+    if (!(i < this.n && this.keys[i] === key)) fail(`price ${price} has no level to remove`);
     this.keys.copyWithin(i, i + 1, this.n);
     this.levels.copyWithin(i, i + 1, this.n);
     this.n--;

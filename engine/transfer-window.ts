@@ -1,4 +1,4 @@
-import { assert } from './assert.js';
+import { assert, fail } from './assert.js';
 
 /**
  * Applied transfer ids (deposits and withdrawals), for idempotency: applying the same transfer
@@ -32,7 +32,7 @@ export class TransferWindow {
   }
 
   record(id: number): void {
-    assert(!this.ids.has(id), `transfer ${id} recorded twice`);
+    if (!(!this.ids.has(id))) fail(`transfer ${id} recorded twice`);
     if (this.count === this.windowSize) {
       const evicted = this.window[this.head] as number;
       this.ids.delete(evicted);

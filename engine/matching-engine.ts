@@ -80,6 +80,8 @@ export class MatchingEngine {
   private readonly dirtySide: Uint8Array;
   private readonly dirtyPrice: Float64Array;
   private dirtyCount = 0;
+  /** Levels emptied by the current command: while 0, no price can be on the changed list twice. */
+  private levelsEmptied = 0;
 
   constructor(config: EngineConfig, sink: EventSink) {
     validateEngineConfig(config);
@@ -631,6 +633,9 @@ export class MatchingEngine {
     if (level === NIL) {
       level = levels.alloc(price);
       bookSide.insert(price, level);
+      // A level this command emptied at the same price is still on the changed-level list;
+      // listing the new one as well would report the price twice (twice as gone, if it empties).
+      if (this.levelsEmptied !== 0 && this.listedAsChanged(book.config.id, side, price)) levels.dirty[level] = 1;
     }
     const tail = levels.tail[level] as number;
     orders.prev[h] = tail;
@@ -663,6 +668,13 @@ export class MatchingEngine {
     this.dirtyPrice[i] = this.levels.price[level] as number;
   }
 
+  private listedAsChanged(symbolId: number, side: number, price: number): boolean {
+    for (let i = 0; i < this.dirtyCount; i++) {
+      if (this.dirtyPrice[i] === price && this.dirtySide[i] === side && this.dirtySymbol[i] === symbolId) return true;
+    }
+    return false;
+  }
+
   /** Removes a resting order from its level (and the level from the book when it empties). */
   private unlinkFromLevel(book: OrderBook, h: number): void {
     const orders = this.orders;
@@ -683,6 +695,7 @@ export class MatchingEngine {
     if (count === 0) {
       book.side(orders.side[h] as number).remove(levels.price[level] as number);
       levels.free(level);
+      this.levelsEmptied++;
     }
   }
 
@@ -757,6 +770,7 @@ export class MatchingEngine {
       }
     }
     this.dirtyCount = 0;
+    this.levelsEmptied = 0;
   }
 
   private readonly emitBalance = (accountId: number, assetId: number, available: number, reserved: number): void => {

@@ -1,4 +1,5 @@
-import { assert, fail } from './assert.js';
+import { fail } from './assert.js';
+import { grow, grownLength } from './growable.js';
 import { NIL, type OrderPool } from './order-pool.js';
 
 /**
@@ -7,15 +8,13 @@ import { NIL, type OrderPool } from './order-pool.js';
  * the same time leave in order id order, which is the same live and in a replay.
  */
 export class ExpiryQueue {
-  private readonly heap: Int32Array;
+  private heap = new Int32Array(64);
   private n = 0;
 
   constructor(
     private readonly orders: OrderPool,
-    capacity: number,
-  ) {
-    this.heap = new Int32Array(capacity);
-  }
+    private readonly capacity: number,
+  ) {}
 
   get size(): number {
     return this.n;
@@ -38,7 +37,7 @@ export class ExpiryQueue {
   }
 
   push(h: number): void {
-    assert(this.n < this.heap.length, 'expiry queue bound');
+    if (this.n === this.heap.length) this.heap = grow(this.heap, grownLength(this.n, this.n + 1, this.capacity));
     if (!(this.orders.heapPos[h] === NIL)) fail(`order handle ${h} already queued for expiry`);
     this.place(this.n, h);
     this.n++;

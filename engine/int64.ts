@@ -36,6 +36,7 @@ export function isIntIn(value: number, min: number, max: number): boolean {
 
 /** floor(a * b / d) for non-negative safe integers without an intermediate above 2^53. */
 export function mulDivFloor(a: number, b: number, d: number): number {
+  if (b === 0) return 0;
   assert(a >= 0 && b >= 0 && d > 0, 'mulDivFloor takes non-negative operands');
   const q = Math.floor(a / d);
   const r = a - q * d;

@@ -33,6 +33,7 @@ import {
 import { CancelReason } from './event-layout.js';
 import type { EventSink } from './event-sink.js';
 import { ExpiryQueue } from './expiry-queue.js';
+import { grow, grownLength } from './growable.js';
 import { isIntIn, mulDivFloor, readI64 } from './int64.js';
 import { OrderBook } from './order-book.js';
 import { OrderIndex } from './order-index.js';
@@ -76,9 +77,10 @@ export class MatchingEngine {
   lastSeq = -1;
   private cmd: DataView = new DataView(new ArrayBuffer(0));
   private cmdOff = 0;
-  private readonly dirtySymbol: Int32Array;
-  private readonly dirtySide: Uint8Array;
-  private readonly dirtyPrice: Float64Array;
+  private dirtySymbol = new Int32Array(256);
+  private dirtySide = new Uint8Array(256);
+  private dirtyPrice = new Float64Array(256);
+  private readonly dirtyCapacity: number;
   private dirtyCount = 0;
   /** Levels emptied by the current command: while 0, no price can be on the changed list twice. */
   private levelsEmptied = 0;
@@ -100,10 +102,7 @@ export class MatchingEngine {
     this.expiries = new ExpiryQueue(this.orders, config.maxOrders);
     // A command touches a level at most once per order it activates plus once per level it
     // empties; twice the level bound is more than any command can reach.
-    const dirtyCapacity = 2 * config.maxOrders + 64;
-    this.dirtySymbol = new Int32Array(dirtyCapacity);
-    this.dirtySide = new Uint8Array(dirtyCapacity);
-    this.dirtyPrice = new Float64Array(dirtyCapacity);
+    this.dirtyCapacity = 2 * config.maxOrders + 64;
   }
 
   /** Order handle of a live order id, or NIL. */
@@ -662,7 +661,7 @@ export class MatchingEngine {
     if (this.levels.dirty[level] === 1) return;
     this.levels.dirty[level] = 1;
     const i = this.dirtyCount++;
-    assert(i < this.dirtySymbol.length, 'changed-level list bound');
+    if (i === this.dirtySymbol.length) this.growDirty(i + 1);
     this.dirtySymbol[i] = book.config.id;
     this.dirtySide[i] = side;
     this.dirtyPrice[i] = this.levels.price[level] as number;
@@ -673,6 +672,13 @@ export class MatchingEngine {
       if (this.dirtyPrice[i] === price && this.dirtySide[i] === side && this.dirtySymbol[i] === symbolId) return true;
     }
     return false;
+  }
+
+  private growDirty(needed: number): void {
+    const length = grownLength(this.dirtySymbol.length, needed, this.dirtyCapacity);
+    this.dirtySymbol = grow(this.dirtySymbol, length);
+    this.dirtySide = grow(this.dirtySide, length);
+    this.dirtyPrice = grow(this.dirtyPrice, length);
   }
 
   /** Removes a resting order from its level (and the level from the book when it empties). */
@@ -717,10 +723,12 @@ export class MatchingEngine {
     if (!(orders.reserved[h] === 0)) fail(`order ${orders.id[h]} retired holding ${orders.reserved[h]}`);
     const accountId = orders.account[h] as number;
     this.accounts.unlinkOrder(accountId, h);
-    const key = this.clOrdIdKeyByHandle.get(h);
-    if (key !== undefined) {
-      this.clOrdIds.done(key);
-      this.clOrdIdKeyByHandle.delete(h);
+    if (this.clOrdIdKeyByHandle.size !== 0) {
+      const key = this.clOrdIdKeyByHandle.get(h);
+      if (key !== undefined) {
+        this.clOrdIds.done(key);
+        this.clOrdIdKeyByHandle.delete(h);
+      }
     }
     if (orders.heapPos[h] !== NIL) this.expiries.remove(h);
     this.index.remove(orders.id[h] as number);
@@ -729,6 +737,7 @@ export class MatchingEngine {
 
   /** Runs triggered stops, earliest placed first, until none is triggered. */
   private runStops(book: OrderBook): void {
+    if (book.buyStops.length === 0 && book.sellStops.length === 0) return;
     // Every pass takes one stop out for good, so the pending count bounds the loop.
     let budget = book.buyStops.length + book.sellStops.length;
     for (;;) {

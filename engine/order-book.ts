@@ -61,17 +61,24 @@ export class OrderBook {
    * prefix of each array is scanned.
    */
   nextTriggered(orders: OrderPool): number {
+    const buy = this.firstTriggered(orders, this.buyStops);
+    const sell = this.firstTriggered(orders, this.sellStops);
+    if (buy === -1) return sell;
+    if (sell === -1) return buy;
+    return (orders.id[buy] as number) < (orders.id[sell] as number) ? buy : sell;
+  }
+
+  /** The lowest order id in the triggered prefix of one sorted stop array, or -1. */
+  private firstTriggered(orders: OrderPool, stops: number[]): number {
     let best = -1;
     let bestId = Infinity;
-    for (const stops of [this.buyStops, this.sellStops]) {
-      for (let i = 0; i < stops.length; i++) {
-        const h = stops[i] as number;
-        if (!this.triggers(orders.side[h] as number, orders.stopPrice[h] as number)) break;
-        const id = orders.id[h] as number;
-        if (id < bestId) {
-          bestId = id;
-          best = h;
-        }
+    for (let i = 0; i < stops.length; i++) {
+      const h = stops[i] as number;
+      if (!this.triggers(orders.side[h] as number, orders.stopPrice[h] as number)) break;
+      const id = orders.id[h] as number;
+      if (id < bestId) {
+        bestId = id;
+        best = h;
       }
     }
     return best;

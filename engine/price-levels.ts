@@ -1,4 +1,5 @@
 import { assert, fail } from './assert.js';
+import { grow, grownLength } from './growable.js';
 import { Side } from './command-layout.js';
 import { NIL } from './order-pool.js';
 
@@ -12,32 +13,34 @@ import { NIL } from './order-pool.js';
  */
 export class LevelPool {
   readonly capacity: number;
-  readonly price: Float64Array;
-  readonly total: Float64Array;
-  readonly count: Int32Array;
-  readonly head: Int32Array;
-  readonly tail: Int32Array;
+  price: Float64Array;
+  total: Float64Array;
+  count: Int32Array;
+  head: Int32Array;
+  tail: Int32Array;
   /** Set while the level is on the current command's list of changed levels. */
-  readonly dirty: Uint8Array;
-  private readonly freeNext: Int32Array;
-  private freeHead = 0;
+  dirty: Uint8Array;
+  private freeNext: Int32Array;
+  private freeHead = NIL;
+  /** Levels [0, highWater) have been handed out at least once; the rest are fresh. */
+  private highWater = 0;
   private used = 0;
 
   constructor(capacity: number) {
-    if (!(Number.isInteger(capacity) && capacity > 0)) fail(`level capacity ${capacity}`);
+    assert(Number.isInteger(capacity) && capacity > 0, `level capacity ${capacity}`);
     this.capacity = capacity;
-    this.price = new Float64Array(capacity);
-    this.total = new Float64Array(capacity);
-    this.count = new Int32Array(capacity);
-    this.head = new Int32Array(capacity);
-    this.tail = new Int32Array(capacity);
-    this.dirty = new Uint8Array(capacity);
-    this.freeNext = new Int32Array(capacity);
-    for (let l = 0; l < capacity; l++) this.freeNext[l] = l + 1 < capacity ? l + 1 : NIL;
+    const initial = Math.min(capacity, 1024);
+    this.price = new Float64Array(initial);
+    this.total = new Float64Array(initial);
+    this.count = new Int32Array(initial);
+    this.head = new Int32Array(initial);
+    this.tail = new Int32Array(initial);
+    this.dirty = new Uint8Array(initial);
+    this.freeNext = new Int32Array(initial);
   }
 
   get full(): boolean {
-    return this.freeHead === NIL;
+    return this.freeHead === NIL && this.highWater === this.capacity;
   }
 
   get inUse(): number {
@@ -45,9 +48,14 @@ export class LevelPool {
   }
 
   alloc(price: number): number {
-    const l = this.freeHead;
-    assert(l !== NIL, 'level pool exhausted: callers check `full` first');
-    this.freeHead = this.freeNext[l] as number;
+    let l = this.freeHead;
+    if (l !== NIL) {
+      this.freeHead = this.freeNext[l] as number;
+    } else {
+      if (this.highWater === this.capacity) fail('level pool exhausted: callers check `full` first');
+      if (this.highWater === this.price.length) this.growTo(this.highWater + 1);
+      l = this.highWater++;
+    }
     this.price[l] = price;
     this.total[l] = 0;
     this.count[l] = 0;
@@ -58,8 +66,19 @@ export class LevelPool {
     return l;
   }
 
+  private growTo(needed: number): void {
+    const length = grownLength(this.price.length, needed, this.capacity);
+    this.price = grow(this.price, length);
+    this.total = grow(this.total, length);
+    this.count = grow(this.count, length);
+    this.head = grow(this.head, length);
+    this.tail = grow(this.tail, length);
+    this.dirty = grow(this.dirty, length);
+    this.freeNext = grow(this.freeNext, length);
+  }
+
   free(l: number): void {
-    if (!(this.count[l] === 0 && this.total[l] === 0 && this.head[l] === NIL)) fail(`level ${l} freed while not empty`);
+    if (this.count[l] !== 0 || this.total[l] !== 0 || this.head[l] !== NIL) fail(`level ${l} freed while not empty`);
     this.freeNext[l] = this.freeHead;
     this.freeHead = l;
     this.dirty[l] = 0;

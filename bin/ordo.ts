@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+/**
+ * The ordo command line.
+ *
+ *   ordo flow <file> [--passes N]        apply a standard order-flow file (DESIGN §9); the last
+ *                                        line is one JSON object with the summary and cmdsPerSec
+ *   ordo gen-flow --out F --count N --seed S
+ *                                        write a seeded order-flow file
+ *   ordo run                             start the engine with its embedded defaults
+ */
+import { hrtime } from 'node:process';
+import { readOrderFlowFile } from '../engine/order-flow-file.js';
+import { compileOrderFlow, FLOW_PASSES_DEFAULT, runOrderFlow } from '../engine/order-flow-runner.js';
+import { orderFlowGenMain } from '../bench/order-flow-gen.js';
+import { runDemo } from './demo.js';
+
+const USAGE = `usage:
+  ordo flow <file> [--passes N]
+  ordo gen-flow --out <file> --count <N> --seed <S>
+  ordo run`;
+
+function flowMain(args: string[]): void {
+  const file = args[0];
+  if (file === undefined || file.startsWith('--')) throw new UsageError('flow: missing <file>');
+  let passes = FLOW_PASSES_DEFAULT;
+  for (let i = 1; i < args.length; i++) {
+    if (args[i] === '--passes') passes = Number(args[++i]);
+    else throw new UsageError(`flow: unknown argument ${args[i]}`);
+  }
+  if (!Number.isInteger(passes) || passes < 1 || passes > 100) throw new UsageError('flow: --passes takes 1..100');
+  const loaded = readOrderFlowFile(file, { validate: true });
+  const flow = compileOrderFlow(loaded.view);
+  const run = runOrderFlow(flow, passes, hrtime.bigint);
+  process.stderr.write(`order flow ${file}: ${run.passes} passes, cmds/s min ${run.cmdsPerSecMin} median ${run.cmdsPerSec} max ${run.cmdsPerSecMax}\n`);
+  const { commands, trades, tradedQty, resting, bestBid, bestAsk, checksum, cmdsPerSec } = run;
+  process.stdout.write(JSON.stringify({ commands, trades, tradedQty, resting, bestBid, bestAsk, checksum, cmdsPerSec }) + '\n');
+}
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  try {
+    switch (sub) {
+      case 'flow':
+        flowMain(rest);
+        return 0;
+      case 'gen-flow':
+        orderFlowGenMain(rest);
+        return 0;
+      case 'run':
+        return await runDemo(rest);
+      default:
+        throw new UsageError(sub === undefined ? 'missing subcommand' : `unknown subcommand ${sub}`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`${err.message}\n${USAGE}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -14,10 +14,14 @@ import { orderFlowDecodeBaseline } from './lib/order-flow-decode-baseline.js';
 import { writeReport } from './lib/report.js';
 import { PROFILES, RESULTS_SCHEMA, writeResults, type BenchParams, type BenchResult, type Profile, type SuiteResult } from './lib/results.js';
 import { runIfMain } from './lib/run-main.js';
+import { ringHopLatency } from './ring-hop-latency.js';
+import { ringThroughput } from './ring-throughput.js';
 
 /** Every benchmark of the suite, in the order it runs. Add new benchmarks here. */
 export const BENCHMARKS: readonly Benchmark[] = [
   orderFlowDecodeBaseline,
+  ringThroughput,
+  ringHopLatency,
 ];
 
 /** Wall-clock budgets from issue 6; exceeding one is reported, not fatal. */

@@ -10,6 +10,9 @@
 
 import { BENCH_NAME_PATTERN, parseParamValue, type Benchmark } from './lib/benchmark.js';
 import { describeMachine, formatMachine } from './lib/machine.js';
+import { coreMemory } from './core-memory.js';
+import { coreMicro } from './core-micro.js';
+import { coreOrderFlow } from './core-order-flow.js';
 import { orderFlowDecodeBaseline } from './lib/order-flow-decode-baseline.js';
 import { writeReport } from './lib/report.js';
 import { PROFILES, RESULTS_SCHEMA, writeResults, type BenchParams, type BenchResult, type Profile, type SuiteResult } from './lib/results.js';
@@ -20,6 +23,9 @@ import { ringThroughput } from './ring-throughput.js';
 /** Every benchmark of the suite, in the order it runs. Add new benchmarks here. */
 export const BENCHMARKS: readonly Benchmark[] = [
   orderFlowDecodeBaseline,
+  coreOrderFlow,
+  coreMicro,
+  coreMemory,
   ringThroughput,
   ringHopLatency,
 ];

@@ -4,8 +4,11 @@ STAMP := node_modules/.install-stamp
 
 .PHONY: install build check test run flow bench bench-quick bench-compare clean
 
+# `npm install` with the committed lock installs exactly the pinned versions. `npm ci` would be
+# stricter, but it refuses a lock that lacks optional platform packages (other operating
+# systems' builds of msgpackr-extract) which the package registry this project uses does not serve.
 $(STAMP): package.json package-lock.json
-	$(NPM) ci --no-audit --no-fund
+	$(NPM) install --no-audit --no-fund
 	@touch $(STAMP)
 
 install: $(STAMP)

@@ -87,6 +87,24 @@ describe('ring with real threads', () => {
     });
   }
 
+  it('parked threads are woken by the thread that advances, not by the park timeout (no lost wake-ups)', async () => {
+    // Two slots and blocking waits on both sides: nearly every message parks the producer (ring
+    // full) or the consumer (ring empty). A lost wake-up costs PARK_TIMEOUT_MS (50 ms), so
+    // 5000 messages would take minutes; with working wakes they take well under a second.
+    const ring = makeRing(2, 1, 'single');
+    const blocking: WaitStrategy = { kind: 'blocking' };
+    const messages = 5_000;
+    const startedMs = Date.now();
+    const consumer = runConsumer({ ...consumerJob(ring, 0, [], 1), wait: blocking, batchMax: 1 });
+    const { produced } = await runProducer({ ...producerJob(ring, 0, messages, 'next'), wait: blocking, claimSizeMax: 1 });
+    ring.close();
+    expectExactlyOnceInOrder(await consumer, [produced]);
+    expect(produced).toBe(messages);
+    expect(Date.now() - startedMs).toBeLessThan(15_000);
+    expect(ring.cursor.waiters()).toBe(0);
+    expect(ring.consumerSequence(0).waiters()).toBe(0);
+  });
+
   it('a stalled consumer makes tryNext return CLAIM_FULL without overwriting, and traffic resumes when it moves', async () => {
     const slotCount = 64;
     const stallAfter = 10;

@@ -51,7 +51,7 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { code: 1001, name: 'UNKNOWN_COMMAND', commands: () => [{ type: 0 }, { type: 14 as CommandType }, { type: 255 as CommandType }] },
+  { code: 1001, name: 'UNKNOWN_COMMAND', commands: () => [{ type: 0 as CommandType }, { type: 14 as CommandType }, { type: 255 as CommandType }] },
   {
     code: 1002,
     name: 'UNKNOWN_SYMBOL',

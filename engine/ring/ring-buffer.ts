@@ -18,7 +18,6 @@ import {
   consumerRecordOffset,
   i32Index,
   i64Index,
-  log2,
   producerKindCode,
   ringBytes,
   slotsOffset,
@@ -76,7 +75,7 @@ export class RingBuffer {
     this.#availabilityIndex = i32Index(availabilityOffset(descriptor.consumerCount));
     // Exact: slotCount is a power of two, so s · 2^-k loses nothing for any safe integer s.
     this.#lapPerSeq = 1 / descriptor.slotCount;
-    log2(descriptor.slotCount);
+    assert(this.lap(descriptor.slotCount * 3 + 1) === 3, 'lap arithmetic is exact');
   }
 
   /** Allocates and initialises a ring; only the creating thread calls this. */

@@ -20,7 +20,8 @@ export function readI64(view: DataView, offset: number): number {
   // |hi| < 2^21 keeps hi * 2^32 + lo within 2^53; anything else is not a safe integer.
   if (hi >= 0x200000 || hi < -0x200000) return UNSAFE_I64;
   const value = hi * TWO_POW_32 + lo;
-  return value === UNSAFE_I64 ? UNSAFE_I64 : value;
+  // hi = -2^21 with lo = 0 is -2^53, one below the safe range.
+  return value < UNSAFE_I64 ? UNSAFE_I64 : value;
 }
 
 export function writeI64(view: DataView, offset: number, value: number): void {

@@ -19,8 +19,11 @@ build: $(STAMP)
 check: $(STAMP)
 	npx tsc -p tsconfig.json --noEmit
 
+# The last line is the plain "N passed, N failed" summary, read from vitest's JSON report.
 test: check
-	npx vitest run
+	@status=0; npx vitest run --reporter=default --reporter=json --outputFile.json=.vitest-results.json || status=$$?; \
+	node -e 'const r = JSON.parse(require("fs").readFileSync(".vitest-results.json", "utf8")); console.log(`$${r.numPassedTests} passed, $${r.numFailedTests} failed, $${r.numPendingTests + r.numTodoTests} skipped`)' || status=1; \
+	exit $$status
 
 run: build
 	node dist/bin/ordo.js run $(ARGS)

@@ -54,8 +54,9 @@ export class BinaryEventWriter implements EventSink {
   constructor(private readonly out: EventOutput) {}
 
   private header(type: EventType): number {
-    const v = this.out.view;
+    // Claim first: claiming may grow the output and replace its view.
     const o = this.out.claim();
+    const v = this.out.view;
     v.setUint8(o + EV_TYPE, type);
     v.setUint8(o + EV_CMD_TYPE, this.commandType);
     writeI64(v, o + EV_SEQ, this.seq);
@@ -74,8 +75,8 @@ export class BinaryEventWriter implements EventSink {
   }
 
   private result(type: EventType, code: number, accountId: number, symbolId: number, orderId: number, side: number, price: number, qty: number, cmd: DataView, cmdOffset: number): number {
-    const v = this.out.view;
     const o = this.header(type);
+    const v = this.out.view;
     v.setInt32(o + EV_CODE, code, true);
     v.setUint32(o + EV_ACCOUNT_ID, accountId, true);
     v.setUint32(o + EV_SYMBOL_ID, symbolId, true);
@@ -99,8 +100,8 @@ export class BinaryEventWriter implements EventSink {
   }
 
   trade(symbolId: number, takerSide: number, takerAccountId: number, takerOrderId: number, takerLeavesQty: number, takerCumQty: number, makerAccountId: number, makerOrderId: number, makerLeavesQty: number, makerCumQty: number, price: number, qty: number, takerFee: number, makerFee: number): void {
-    const v = this.out.view;
     const o = this.header(EventType.TRADE);
+    const v = this.out.view;
     v.setUint8(o + EV_SIDE, takerSide);
     v.setUint32(o + EV_ACCOUNT_ID, takerAccountId, true);
     v.setUint32(o + EV_SYMBOL_ID, symbolId, true);
@@ -119,8 +120,8 @@ export class BinaryEventWriter implements EventSink {
   }
 
   private orderEvent(type: EventType, accountId: number, symbolId: number, orderId: number, side: number, price: number, qty: number, leavesQty: number, cumQty: number): number {
-    const v = this.out.view;
     const o = this.header(type);
+    const v = this.out.view;
     v.setUint8(o + EV_SIDE, side);
     v.setUint32(o + EV_ACCOUNT_ID, accountId, true);
     v.setUint32(o + EV_SYMBOL_ID, symbolId, true);
@@ -147,8 +148,8 @@ export class BinaryEventWriter implements EventSink {
   }
 
   balance(accountId: number, assetId: number, available: number, reserved: number): void {
-    const v = this.out.view;
     const o = this.header(EventType.BALANCE);
+    const v = this.out.view;
     v.setUint32(o + EV_ACCOUNT_ID, accountId, true);
     v.setUint32(o + EV_SYMBOL_ID, assetId, true);
     writeI64(v, o + EV_QTY, available);
@@ -156,8 +157,8 @@ export class BinaryEventWriter implements EventSink {
   }
 
   bookLevel(symbolId: number, side: number, price: number, totalQty: number, orderCount: number): void {
-    const v = this.out.view;
     const o = this.header(EventType.BOOK_LEVEL);
+    const v = this.out.view;
     v.setUint8(o + EV_SIDE, side);
     v.setUint32(o + EV_SYMBOL_ID, symbolId, true);
     writeI64(v, o + EV_PRICE, price);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BUY, bookLevels, CancelReason, cancels, EventType, fills, funded, ofType, one, SELL } from './testing/unit-fixtures.js';
+import { BUY, bookLevels, CancelReason, cancels, EventType, fills, funded, ofType, one, SELL, testConfig } from './testing/unit-fixtures.js';
 
 describe('limit orders', () => {
   it('rest on their side when nothing crosses, best level first', () => {
@@ -148,5 +148,14 @@ describe('L2 BOOK_LEVEL events', () => {
     t.rest(1, BUY, 99, 1);
     const events = t.limit(2, BUY, 98, 1);
     expect(bookLevels(events)).toEqual([[BUY, 98, 1, 1]]);
+  });
+
+  it('a sweep of 600 levels reports every trade and level (more events than the output first holds)', () => {
+    const t = funded(2, testConfig({ maxOrders: 700, maxOpenOrdersPerAccount: 700 }));
+    for (let p = 100; p < 700; p++) t.rest(1, SELL, p, 1);
+    const events = t.limit(2, BUY, 699, 600);
+    expect(fills(events)).toHaveLength(600);
+    expect(bookLevels(events)).toHaveLength(600);
+    expect(t.levels(SELL)).toEqual([]);
   });
 });

@@ -243,3 +243,14 @@ export function bookLevels(events: readonly DecodedEvent[]): Array<[number, numb
 }
 
 export { CancelReason, CommandType, EventType, OrderType, Side, StpMode, TimeInForce };
+
+/**
+ * Seed of the fast-check properties in the unit tests, printed in their names; a failure is
+ * reproduced with FC_SEED=<seed> (and FC_PATH=<path> as fast-check prints it).
+ */
+export const FC_SEED = process.env.FC_SEED !== undefined ? Number(process.env.FC_SEED) : Math.floor(Math.random() * 2 ** 31);
+
+export function fcParameters(numRuns = 200): { seed: number; numRuns: number; path?: string } {
+  const path = process.env.FC_PATH;
+  return { seed: FC_SEED, numRuns, ...(path !== undefined ? { path } : {}) };
+}

@@ -1,0 +1,61 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { AssertionError } from './assert.js';
+import { OrderIndex } from './order-index.js';
+import { NIL } from './order-pool.js';
+import { FC_SEED, fcParameters } from './testing/unit-fixtures.js';
+
+describe('order index', () => {
+  it('maps ids to handles and answers NIL for an id it does not hold', () => {
+    const index = new OrderIndex(4);
+    index.put(7, 0);
+    index.put(2 ** 40 + 7, 1);
+    expect([index.get(7), index.get(2 ** 40 + 7), index.get(8), index.size]).toEqual([0, 1, NIL, 2]);
+    index.remove(7);
+    expect([index.get(7), index.get(2 ** 40 + 7), index.size]).toEqual([NIL, 1, 1]);
+  });
+
+  it('refuses an id twice, a put beyond capacity and the removal of an absent id', () => {
+    const index = new OrderIndex(2);
+    index.put(1, 0);
+    expect(() => index.put(1, 5)).toThrow(AssertionError);
+    index.put(2, 1);
+    expect(() => index.put(3, 2)).toThrow(AssertionError);
+    expect(() => index.remove(99)).toThrow(AssertionError);
+  });
+
+  it('keeps every entry reachable when ids collide on their home slot (same low 32 bits)', () => {
+    const index = new OrderIndex(8);
+    const ids = [0, 1, 2, 3, 4].map((k) => 5 + k * 2 ** 32);
+    ids.forEach((id, h) => index.put(id, h));
+    // Removing from the middle of the cluster must shift the later entries back.
+    index.remove(ids[1]!);
+    index.remove(ids[3]!);
+    expect(ids.map((id) => index.get(id))).toEqual([0, NIL, 2, NIL, 4]);
+  });
+
+  it(`behaves like a Map under random puts and removes, with backward-shift deletion (seed ${FC_SEED})`, () => {
+    const id = fc.tuple(fc.integer({ min: 0, max: 60 }), fc.integer({ min: 0, max: 3 })).map(([low, high]) => low + high * 2 ** 32);
+    const op = fc.record({ put: fc.boolean(), id });
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 48 }), fc.array(op, { maxLength: 400 }), (capacity, ops) => {
+        const index = new OrderIndex(capacity);
+        const model = new Map<number, number>();
+        let handle = 0;
+        for (const { put, id: key } of ops) {
+          if (put && !model.has(key) && model.size < capacity) {
+            index.put(key, handle);
+            model.set(key, handle++);
+          } else if (!put && model.has(key)) {
+            index.remove(key);
+            model.delete(key);
+          }
+          expect(index.get(key)).toBe(model.get(key) ?? NIL);
+          expect(index.size).toBe(model.size);
+        }
+        for (const [key, h] of model) expect(index.get(key)).toBe(h);
+      }),
+      fcParameters(),
+    );
+  });
+});

@@ -6,7 +6,7 @@ import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { BatchConsumer } from '../engine/ring/batch-consumer.js';
 import { RingBuffer } from '../engine/ring/ring-buffer.js';
 import { assert, type RingDescriptor } from '../engine/ring/ring-layout.js';
-import { BARRIER_END, SequenceBarrier } from '../engine/ring/sequence-barrier.js';
+import { BARRIER_END, BARRIER_TIMEOUT, SequenceBarrier } from '../engine/ring/sequence-barrier.js';
 import { CLAIM_CLOSED, createSequencer } from '../engine/ring/sequencer.js';
 import type { WaitStrategy } from '../engine/ring/wait-strategy.js';
 import { LatencyHistogram } from './lib/histogram.js';
@@ -32,6 +32,9 @@ export type RingBenchResult =
 
 /** Words of a throughput message written and read: a sequence and a value, like a small command. */
 const THROUGHPUT_WORDS = 4;
+
+/** Bound on re-waits for one pong: at ≥ 25 ms each, a minute or more of silence is a hang. */
+const PONG_WAIT_RETRIES_MAX = 2_400;
 
 export function nowNs(): number {
   return Number(process.hrtime.bigint());
@@ -109,7 +112,12 @@ function ringPinger(job: Extract<RingBenchJob, { role: 'ring-pinger' }>): RingBe
     ping.i32[ping.slotOffset(seq) >>> 2] = i;
     sequencer.publish(seq, seq);
     // Steady traffic: the next ping leaves as soon as this pong arrives.
-    const seqPong = barrier.waitFor(seq, seq);
+    let seqPong = barrier.waitFor(seq, seq);
+    // A busy-spinning waitFor gives up after ~25 ms (WAIT_IDLE_STEPS_MAX idle steps); on a
+    // loaded machine the ponger can be descheduled longer than that, so wait again (bounded).
+    for (let retries = 0; seqPong === BARRIER_TIMEOUT && retries < PONG_WAIT_RETRIES_MAX; retries++) {
+      seqPong = barrier.waitFor(seq, seq);
+    }
     assert(seqPong === seq, 'every ping is answered');
     assert(pong.i32[pong.slotOffset(seq) >>> 2] === i, 'the pong echoes its ping');
     pongConsumer.set(seq);

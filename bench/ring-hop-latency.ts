@@ -39,8 +39,8 @@ export const ringHopLatency: Benchmark = {
   description: 'One-way hop latency (RTT/2) of steady ping-pong between two threads over rings, per wait ' +
     'strategy, worker↔worker and worker↔main thread, against postMessage in the same run.',
   defaults: {
-    quick: { modes: HOP_MODES.join(','), runs: 3, roundTrips: 50_000, slowRoundTrips: 5_000, spinIterations: 1000 },
-    full: { modes: HOP_MODES.join(','), runs: 5, roundTrips: 1_000_000, slowRoundTrips: 50_000, spinIterations: 1000 },
+    quick: { modes: HOP_MODES.join(','), runs: 3, roundTrips: 50_000, slowRoundTrips: 5_000, spinIterations: 10_000 },
+    full: { modes: HOP_MODES.join(','), runs: 5, roundTrips: 1_000_000, slowRoundTrips: 50_000, spinIterations: 10_000 },
   },
   run: runRingHopLatency,
 };

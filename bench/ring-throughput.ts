@@ -21,8 +21,8 @@ export const ringThroughput: Benchmark = {
   description: 'Ring 1 producer → 1 consumer (two worker threads), 128-byte slots, batched claims and drains; ' +
     'messages/s from first claim to last message consumed.',
   defaults: {
-    quick: { messages: 10_000_000, runs: 5, slotCount: 65_536, claimSize: 64, batchMax: 1024, wait: 'hybrid', spinIterations: 1000 },
-    full: { messages: 50_000_000, runs: 7, slotCount: 65_536, claimSize: 64, batchMax: 1024, wait: 'hybrid', spinIterations: 1000 },
+    quick: { messages: 10_000_000, runs: 5, slotCount: 65_536, claimSize: 64, batchMax: 1024, wait: 'hybrid', spinIterations: 10_000 },
+    full: { messages: 50_000_000, runs: 7, slotCount: 65_536, claimSize: 64, batchMax: 1024, wait: 'hybrid', spinIterations: 10_000 },
   },
   run: runRingThroughput,
 };

@@ -16,13 +16,14 @@ export interface MainThreadWait {
 
 /**
  * Measured with bench/ring-hop-latency.ts (quick profile, 2-core machine, one-way p50 with a
- * worker pinging the main thread): pure polling (mainPoll) ~0.77 µs, pure Atomics.waitAsync
- * (mainWaitAsync) 2.7-15 µs (an event-loop task per wake), postMessage (mainPostMessage)
- * 9-32 µs. Polling wins on latency but keeps a core busy while idle, which a 2-core machine
- * cannot spare; so the default polls for 64 idle turns (tens of µs, about one wake's cost)
- * and then parks: steady traffic sees polling latency (mainHybrid ~0.73 µs), idle costs nothing.
+ * worker pinging the main thread): pure polling (mainPoll) 0.59-0.77 µs, pure Atomics.waitAsync
+ * (mainWaitAsync) 2.7-20 µs (an event-loop task per wake), postMessage (mainPostMessage)
+ * 9-29 µs. Polling wins on latency but keeps a core busy while idle, which a 2-core machine
+ * cannot spare; so the default polls for 256 idle turns (~0.5 µs each, so ~130 µs: longer than
+ * a wake, for the same convoy reason as HYBRID_SPIN_ITERATIONS_DEFAULT) and then parks. Steady
+ * traffic sees polling latency (mainHybrid 0.59 µs p50), idle costs nothing.
  */
-export const MAIN_THREAD_WAIT_DEFAULT: MainThreadWait = { pollTurns: 64 };
+export const MAIN_THREAD_WAIT_DEFAULT: MainThreadWait = { pollTurns: 256 };
 
 /** Bound on batches handled in one event-loop turn before yielding to I/O. */
 export const BATCHES_PER_TURN_MAX = 16;

@@ -19,12 +19,16 @@ export type WaitStrategy =
   | { readonly kind: 'blocking' };
 
 /**
- * Hybrid default: 1000 re-checks ≈ 25 µs (an idle step of SequenceBarrier.waitFor measured at
- * ~25 ns on the 2-core development machine), about what one futex wake costs there (~30 µs
- * p50 one-way with `blocking`, bench/ring-hop-latency.ts). Spinning longer than a wake costs
- * buys nothing; much shorter, and steady traffic with sub-µs gaps would park between messages.
+ * Hybrid default: 10 000 re-checks ≈ 250 µs (an idle step of SequenceBarrier.waitFor measured
+ * at ~25 ns on the 2-core development machine). The window must exceed a futex wake (~30 µs
+ * p50, > 100 µs p99 there) with margin: if one side of a steady exchange parks and its wake
+ * takes longer than the other side's spin window, that side parks too, and every later hop
+ * pays a wake (a convoy that never recovers). Measured with bench/ring-hop-latency.ts: with
+ * 1000 re-checks (25 µs) hybrid one-way p50 was 29-31 µs in 2 of 3 runs under load; with
+ * 10 000 it is 225 ns, the same as busy-spin. The cost is at most 250 µs of spinning each time
+ * a thread goes idle.
  */
-export const HYBRID_SPIN_ITERATIONS_DEFAULT = 1000;
+export const HYBRID_SPIN_ITERATIONS_DEFAULT = 10_000;
 
 export const WAIT_HYBRID_DEFAULT: WaitStrategy = {
   kind: 'hybrid',

@@ -47,8 +47,9 @@
 // Atomics.load of a BigInt64 plus Number() costs ~27 ns against ~10 ns for an Int32 load
 // (allocation of the BigInt); both are paid per batch, not per message, so the honest 64-bit
 // representation costs nothing visible in throughput (3·10^7 to 1.4·10^8 messages/s with
-// claims of 64, depending on the machine's load), and a 32-bit sequence would wrap after 2^31 / 2·10^7 /s = 107 s. Float64Array is not
-// an option: it has no Atomics, so no ordering and no guarantee against torn or hoisted reads.
+// claims of 64, depending on the machine's load), and a 32-bit sequence would wrap after
+// 2^31 / 2·10^7 /s = 107 s. Float64Array is not an option: it has no Atomics, so no ordering
+// and no guarantee against torn or hoisted reads.
 
 /** Magic number in the control block, "ORDR" in ASCII: detects attaching to a wrong buffer. */
 export const RING_MAGIC = 0x5244524f;

@@ -53,7 +53,8 @@ import { BPS_DENOMINATOR, type EngineConfig, FEE_ACCOUNT_ID, validateEngineConfi
  * and the same state hash, live or replayed.
  *
  * Per command:
- *   1. time advances to max(now, command timestamp); GTD orders due by then expire;
+ *   1. time advances to max(now, command timestamp); GTD orders due by then expire (except for
+ *      the NOOP heartbeat, which is not journaled and so changes nothing);
  *   2. the command is validated (result code on failure, nothing changed) and applied;
  *   3. stop orders triggered by the last trade price run, earliest placed first;
  *   4. one BALANCE event per touched (account, asset), then one BOOK_LEVEL event per touched
@@ -183,6 +184,10 @@ export class MatchingEngine {
     this.sink.beginCommand(seq, ts, type);
     if (ts < 0) {
       this.reject(ResultCode.INVALID_TIMESTAMP, 0, 0, 0, 0, 0, 0);
+    } else if (type === CommandType.NOOP) {
+      // The heartbeat is not journaled (commandMutates), so it must change nothing, not even the
+      // time: a replay without it has to reach the same states and emit the same events.
+      this.sink.accepted(0, 0, 0, 0, 0, 0, 0, view, offset);
     } else {
       if (ts > this.nowUs) this.nowUs = ts;
       this.expireDue();

@@ -81,6 +81,8 @@ export class MatchingEngine {
   private dirtySymbol = new Int32Array(256);
   private dirtySide = new Uint8Array(256);
   private dirtyPrice = new Float64Array(256);
+  /** The level each changed-list entry reports, or NIL once that level emptied and was freed. */
+  private dirtyLevel = new Int32Array(256);
   private readonly dirtyCapacity: number;
   private dirtyCount = 0;
   /** Levels emptied by the current command: while 0, no price can be on the changed list twice. */
@@ -159,9 +161,8 @@ export class MatchingEngine {
   /** Snapshot restore only: forgets the change lists that restoring filled, without emitting. */
   finishRestore(lastSeq: number, nowUs: number): void {
     for (let i = 0; i < this.dirtyCount; i++) {
-      const book = this.books[this.dirtySymbol[i] as number] as OrderBook;
-      const level = book.side(this.dirtySide[i] as number).find(this.dirtyPrice[i] as number);
-      if (level !== NIL) this.levels.dirty[level] = 0;
+      const level = this.dirtyLevel[i] as number;
+      if (level !== NIL) this.levels.changedAt[level] = NIL;
     }
     this.dirtyCount = 0;
     this.accounts.drainDirty(() => {});
@@ -639,7 +640,8 @@ export class MatchingEngine {
       bookSide.insert(price, level);
       // A level this command emptied at the same price is still on the changed-level list;
       // listing the new one as well would report the price twice (twice as gone, if it empties).
-      if (this.levelsEmptied !== 0 && this.listedAsChanged(book.config.id, side, price)) levels.dirty[level] = 1;
+      // The entry reports the new level instead.
+      if (this.levelsEmptied !== 0) this.relistAtPrice(book.config.id, side, price, level);
     }
     const tail = levels.tail[level] as number;
     orders.prev[h] = tail;
@@ -663,20 +665,27 @@ export class MatchingEngine {
   }
 
   private markDirty(book: OrderBook, side: number, level: number): void {
-    if (this.levels.dirty[level] === 1) return;
-    this.levels.dirty[level] = 1;
+    if (this.levels.changedAt[level] !== NIL) return;
     const i = this.dirtyCount++;
     if (i === this.dirtySymbol.length) this.growDirty(i + 1);
+    this.levels.changedAt[level] = i;
+    this.dirtyLevel[i] = level;
     this.dirtySymbol[i] = book.config.id;
     this.dirtySide[i] = side;
     this.dirtyPrice[i] = this.levels.price[level] as number;
   }
 
-  private listedAsChanged(symbolId: number, side: number, price: number): boolean {
+  /** Points the changed-list entry of an emptied level at `level`, new at the same price, if listed. */
+  private relistAtPrice(symbolId: number, side: number, price: number, level: number): void {
     for (let i = 0; i < this.dirtyCount; i++) {
-      if (this.dirtyPrice[i] === price && this.dirtySide[i] === side && this.dirtySymbol[i] === symbolId) return true;
+      if (this.dirtyPrice[i] === price && this.dirtySide[i] === side && this.dirtySymbol[i] === symbolId) {
+        // A listed level still in the book would have been found instead of creating this one.
+        if (!(this.dirtyLevel[i] === NIL)) fail(`price ${price} listed with a live level ${this.dirtyLevel[i]}`);
+        this.dirtyLevel[i] = level;
+        this.levels.changedAt[level] = i;
+        return;
+      }
     }
-    return false;
   }
 
   private growDirty(needed: number): void {
@@ -684,6 +693,7 @@ export class MatchingEngine {
     this.dirtySymbol = grow(this.dirtySymbol, length);
     this.dirtySide = grow(this.dirtySide, length);
     this.dirtyPrice = grow(this.dirtyPrice, length);
+    this.dirtyLevel = grow(this.dirtyLevel, length);
   }
 
   /** Removes a resting order from its level (and the level from the book when it empties). */
@@ -705,6 +715,10 @@ export class MatchingEngine {
     levels.count[level] = count;
     if (count === 0) {
       book.side(orders.side[h] as number).remove(levels.price[level] as number);
+      // changeLevelTotal listed the level above; its entry now reports the price as gone.
+      const listed = levels.changedAt[level] as number;
+      if (!(listed !== NIL && this.dirtyLevel[listed] === level)) fail(`emptied level ${level} is not on the changed list`);
+      this.dirtyLevel[listed] = NIL;
       levels.free(level);
       this.levelsEmptied++;
     }
@@ -774,12 +788,11 @@ export class MatchingEngine {
       const symbolId = this.dirtySymbol[i] as number;
       const side = this.dirtySide[i] as number;
       const price = this.dirtyPrice[i] as number;
-      const book = this.books[symbolId] as OrderBook;
-      const level = book.side(side).find(price);
+      const level = this.dirtyLevel[i] as number;
       if (level === NIL) {
         this.sink.bookLevel(symbolId, side, price, 0, 0);
-      } else if (this.levels.dirty[level] === 1) {
-        this.levels.dirty[level] = 0;
+      } else {
+        this.levels.changedAt[level] = NIL;
         this.sink.bookLevel(symbolId, side, price, this.levels.total[level] as number, this.levels.count[level] as number);
       }
     }

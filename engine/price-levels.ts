@@ -18,8 +18,11 @@ export class LevelPool {
   count: Int32Array;
   head: Int32Array;
   tail: Int32Array;
-  /** Set while the level is on the current command's list of changed levels. */
-  dirty: Uint8Array;
+  /**
+   * The level's index in the current command's list of changed levels, or NIL while it is not
+   * listed: the list then names the level directly, and emitting needs no price search.
+   */
+  changedAt: Int32Array;
   private freeNext: Int32Array;
   private freeHead = NIL;
   /** Levels [0, highWater) have been handed out at least once; the rest are fresh. */
@@ -35,7 +38,7 @@ export class LevelPool {
     this.count = new Int32Array(initial);
     this.head = new Int32Array(initial);
     this.tail = new Int32Array(initial);
-    this.dirty = new Uint8Array(initial);
+    this.changedAt = new Int32Array(initial).fill(NIL);
     this.freeNext = new Int32Array(initial);
   }
 
@@ -61,7 +64,7 @@ export class LevelPool {
     this.count[l] = 0;
     this.head[l] = NIL;
     this.tail[l] = NIL;
-    this.dirty[l] = 0;
+    this.changedAt[l] = NIL;
     this.used++;
     return l;
   }
@@ -73,7 +76,7 @@ export class LevelPool {
     this.count = grow(this.count, length);
     this.head = grow(this.head, length);
     this.tail = grow(this.tail, length);
-    this.dirty = grow(this.dirty, length);
+    this.changedAt = grow(this.changedAt, length);
     this.freeNext = grow(this.freeNext, length);
   }
 
@@ -81,7 +84,7 @@ export class LevelPool {
     if (this.count[l] !== 0 || this.total[l] !== 0 || this.head[l] !== NIL) fail(`level ${l} freed while not empty`);
     this.freeNext[l] = this.freeHead;
     this.freeHead = l;
-    this.dirty[l] = 0;
+    this.changedAt[l] = NIL;
     this.used--;
   }
 }

@@ -1,0 +1,457 @@
+import { DECIMAL_LENGTH_MAX } from './decimal.js';
+import { type GatewayError, GatewayCode, gatewayError } from './gateway-codes.js';
+
+/**
+ * The wire schema: every message a client sends and the server answers, as TypeScript types,
+ * and the validation of a decoded frame (JSON or msgpack: one schema) into a client message.
+ * docs/protocol.md describes the same messages for people; the two change together.
+ *
+ * Validation is strict, so that a malformed message changes nothing and gets a stable code:
+ * exact types (a quantity is a decimal string, never a number; an id is a safe integer, never a
+ * string), unknown fields refused, optional fields omitted rather than null, every string and
+ * array bounded. It never throws on any input.
+ */
+
+export type WireSide = 'buy' | 'sell';
+export type WireOrderType = 'limit' | 'market' | 'stop_limit' | 'stop_market';
+export type WireTimeInForce = 'gtc' | 'ioc' | 'fok' | 'gtd';
+export type WireStpMode = 'none' | 'cancel_taker' | 'cancel_maker' | 'cancel_both' | 'decrement_and_cancel';
+export type WireChannel = 'book' | 'trades' | 'bbo';
+
+export const WIRE_SIDES: readonly WireSide[] = ['buy', 'sell'];
+export const WIRE_ORDER_TYPES: readonly WireOrderType[] = ['limit', 'market', 'stop_limit', 'stop_market'];
+export const WIRE_TIMES_IN_FORCE: readonly WireTimeInForce[] = ['gtc', 'ioc', 'fok', 'gtd'];
+export const WIRE_STP_MODES: readonly WireStpMode[] = ['none', 'cancel_taker', 'cancel_maker', 'cancel_both', 'decrement_and_cancel'];
+export const WIRE_CHANNELS: readonly WireChannel[] = ['book', 'trades', 'bbo'];
+
+// ───────────────────────────── client → server ─────────────────────────────
+
+export interface LoginMessage {
+  type: 'login';
+  id: number;
+  account: number;
+  apiKey: string;
+  /** Opt in to cancel-on-disconnect: the account's orders are cancelled when this session ends. */
+  cancelOnDisconnect?: boolean;
+}
+
+export interface PlaceMessage {
+  type: 'place';
+  id: number;
+  symbol: string;
+  side: WireSide;
+  orderType: WireOrderType;
+  /** Default gtc for limit and stop_limit, ioc for market and stop_market. */
+  tif?: WireTimeInForce;
+  price?: string;
+  stopPrice?: string;
+  qty: string;
+  clOrdId?: string;
+  postOnly?: boolean;
+  stp?: WireStpMode;
+  /** gtd only: expiry time, µs since the Unix epoch. */
+  expireAtUs?: number;
+}
+
+export interface CancelMessage {
+  type: 'cancel';
+  id: number;
+  orderId: number;
+}
+
+export interface AmendMessage {
+  type: 'amend';
+  id: number;
+  orderId: number;
+  /** The order's symbol: new price and quantity are converted with its tick and lot sizes. */
+  symbol: string;
+  price?: string;
+  /** New total quantity (filled + leaves). */
+  qty?: string;
+  stopPrice?: string;
+}
+
+export interface MassCancelMessage {
+  type: 'mass_cancel';
+  id: number;
+  /** Omitted: every symbol. */
+  symbol?: string;
+}
+
+export interface SubscribeMessage {
+  type: 'subscribe';
+  id: number;
+  channel: WireChannel;
+  symbol: string;
+}
+
+export interface UnsubscribeMessage {
+  type: 'unsubscribe';
+  id: number;
+  channel: WireChannel;
+  symbol: string;
+}
+
+export interface PingMessage {
+  type: 'ping';
+  id: number;
+}
+
+/** Orders in one frame, each validated and answered on its own (by its own id). */
+export interface BatchMessage {
+  type: 'batch';
+  id: number;
+  orders: unknown[];
+}
+
+export type OrderMessage = PlaceMessage | CancelMessage | AmendMessage;
+export type ClientMessage = LoginMessage | OrderMessage | MassCancelMessage | SubscribeMessage | UnsubscribeMessage | PingMessage | BatchMessage;
+export type ClientMessageType = ClientMessage['type'];
+
+// ───────────────────────────── server → client ─────────────────────────────
+
+/** [price, quantity, order count]; quantity "0" in a delta removes the level. */
+export type WireLevel = [price: string, qty: string, count: number];
+
+export interface LoggedInReply {
+  type: 'logged_in';
+  id: number;
+  account: number;
+  cancelOnDisconnect: boolean;
+}
+
+/** The core accepted the command; for a place, orderId is the command's sequence. */
+export interface AckReply {
+  type: 'ack';
+  id: number;
+  orderId: number;
+  seq: number;
+}
+
+export interface RejectReply {
+  type: 'reject';
+  /** The request's id, or null when the frame was too broken to carry one. */
+  id: number | null;
+  code: number;
+  name: string;
+  message: string;
+}
+
+export interface PongReply {
+  type: 'pong';
+  id: number;
+}
+
+export interface SubscribedReply {
+  type: 'subscribed';
+  id: number;
+  channel: WireChannel;
+  symbol: string;
+}
+
+export interface UnsubscribedReply {
+  type: 'unsubscribed';
+  id: number;
+  channel: WireChannel;
+  symbol: string;
+}
+
+export type ExecType = 'new' | 'partial_fill' | 'fill' | 'cancelled' | 'amended' | 'expired' | 'stop_triggered';
+export type WireCancelReason = 'user' | 'unfilled' | 'self_trade' | 'expired' | 'disconnect' | 'kill_switch';
+
+/**
+ * An order's state change, sent to every logged-in session of the owning account. Always
+ * qty = cumQty + leavesQty: qty is the quantity still in force, so a cancel reports the
+ * cancelled quantity separately (cancelledQty) and leaves qty = cumQty.
+ */
+export interface ExecutionReport {
+  type: 'execution';
+  exec: ExecType;
+  orderId: number;
+  symbol: string;
+  side: WireSide;
+  qty: string;
+  cumQty: string;
+  leavesQty: string;
+  /** new and amended: the order's limit price; stop_triggered: the trade price that triggered it. */
+  price?: string;
+  stopPrice?: string;
+  clOrdId?: string;
+  /** partial_fill and fill. */
+  lastPrice?: string;
+  lastQty?: string;
+  fee?: string;
+  feeAsset?: string;
+  liquidity?: 'maker' | 'taker';
+  /** cancelled and expired. */
+  reason?: WireCancelReason;
+  cancelledQty?: string;
+  /** amended: whether the order kept its time priority. */
+  priorityKept?: boolean;
+  /** The sequence of the command that caused it, and that command's timestamp. */
+  seq: number;
+  timestampUs: number;
+}
+
+export interface BalanceReport {
+  type: 'balance';
+  asset: string;
+  available: string;
+  reserved: string;
+  seq: number;
+}
+
+/** Market data: `seq` counts the messages of one channel of one symbol, without gaps. */
+export interface BookSnapshotMessage {
+  type: 'book_snapshot';
+  symbol: string;
+  seq: number;
+  bids: WireLevel[];
+  asks: WireLevel[];
+}
+
+export interface BookDeltaMessage {
+  type: 'book_delta';
+  symbol: string;
+  seq: number;
+  bids: WireLevel[];
+  asks: WireLevel[];
+}
+
+export interface TradeMessage {
+  type: 'trade';
+  symbol: string;
+  seq: number;
+  price: string;
+  qty: string;
+  takerSide: WireSide;
+  timestampUs: number;
+}
+
+export interface BboMessage {
+  type: 'bbo';
+  symbol: string;
+  seq: number;
+  bidPrice: string | null;
+  bidQty: string | null;
+  askPrice: string | null;
+  askQty: string | null;
+}
+
+/** The session was cut off from market data (slow consumer); it may subscribe again. */
+export interface MarketDataDroppedMessage {
+  type: 'md_dropped';
+  code: number;
+  name: string;
+  message: string;
+}
+
+export type MarketDataMessage = BookSnapshotMessage | BookDeltaMessage | TradeMessage | BboMessage;
+export type ServerMessage =
+  | LoggedInReply
+  | AckReply
+  | RejectReply
+  | PongReply
+  | SubscribedReply
+  | UnsubscribedReply
+  | ExecutionReport
+  | BalanceReport
+  | MarketDataMessage
+  | MarketDataDroppedMessage;
+
+// ───────────────────────────── validation ─────────────────────────────
+
+export type Validation<T> = { readonly ok: true; readonly message: T } | { readonly ok: false; readonly error: GatewayError; readonly id: number | null };
+
+export interface SchemaLimits {
+  /** Most orders in one batch frame. */
+  batchOrdersMax: number;
+}
+export const BATCH_ORDERS_MAX_DEFAULT = 64;
+/** Upper bound of batchOrdersMax: a batch is answered in one event-loop turn. */
+export const BATCH_ORDERS_MAX_LIMIT = 1_024;
+export const SCHEMA_LIMITS_DEFAULT: SchemaLimits = { batchOrdersMax: BATCH_ORDERS_MAX_DEFAULT };
+
+export const SYMBOL_LENGTH_MAX = 32;
+export const API_KEY_LENGTH_MIN = 16;
+export const API_KEY_LENGTH_MAX = 128;
+/** Account ids are u32 in the command record; the engine bounds them further. */
+export const ACCOUNT_ID_MAX = 2 ** 31 - 1;
+/** The core's rule for client order ids: 1..32 printable ASCII characters, no space. */
+const CL_ORD_ID_PATTERN = /^[\x21-\x7e]{1,32}$/;
+const API_KEY_PATTERN = /^[\x21-\x7e]+$/;
+const DECIMAL_SYNTAX = /^(0|[1-9][0-9]*)(\.[0-9]+)?$/;
+
+type FieldSpec =
+  | { readonly kind: 'int'; readonly min: number; readonly max: number }
+  | { readonly kind: 'string'; readonly lengthMin: number; readonly lengthMax: number; readonly pattern?: RegExp }
+  | { readonly kind: 'enum'; readonly values: readonly string[] }
+  | { readonly kind: 'decimal' }
+  | { readonly kind: 'bool' }
+  | { readonly kind: 'array' };
+
+interface MessageSpec {
+  readonly required: Readonly<Record<string, FieldSpec>>;
+  readonly optional: Readonly<Record<string, FieldSpec>>;
+}
+
+const ID: FieldSpec = { kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER };
+const ORDER_ID: FieldSpec = { kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER };
+const SYMBOL: FieldSpec = { kind: 'string', lengthMin: 1, lengthMax: SYMBOL_LENGTH_MAX };
+const DECIMAL: FieldSpec = { kind: 'decimal' };
+const CHANNEL: FieldSpec = { kind: 'enum', values: WIRE_CHANNELS };
+
+const SPECS: Readonly<Record<ClientMessageType, MessageSpec>> = {
+  login: {
+    required: {
+      type: { kind: 'enum', values: ['login'] },
+      id: ID,
+      account: { kind: 'int', min: 1, max: ACCOUNT_ID_MAX },
+      apiKey: { kind: 'string', lengthMin: API_KEY_LENGTH_MIN, lengthMax: API_KEY_LENGTH_MAX, pattern: API_KEY_PATTERN },
+    },
+    optional: { cancelOnDisconnect: { kind: 'bool' } },
+  },
+  place: {
+    required: {
+      type: { kind: 'enum', values: ['place'] },
+      id: ID,
+      symbol: SYMBOL,
+      side: { kind: 'enum', values: WIRE_SIDES },
+      orderType: { kind: 'enum', values: WIRE_ORDER_TYPES },
+      qty: DECIMAL,
+    },
+    optional: {
+      tif: { kind: 'enum', values: WIRE_TIMES_IN_FORCE },
+      price: DECIMAL,
+      stopPrice: DECIMAL,
+      clOrdId: { kind: 'string', lengthMin: 1, lengthMax: 32, pattern: CL_ORD_ID_PATTERN },
+      postOnly: { kind: 'bool' },
+      stp: { kind: 'enum', values: WIRE_STP_MODES },
+      expireAtUs: { kind: 'int', min: 1, max: Number.MAX_SAFE_INTEGER },
+    },
+  },
+  cancel: { required: { type: { kind: 'enum', values: ['cancel'] }, id: ID, orderId: ORDER_ID }, optional: {} },
+  amend: {
+    required: { type: { kind: 'enum', values: ['amend'] }, id: ID, orderId: ORDER_ID, symbol: SYMBOL },
+    optional: { price: DECIMAL, qty: DECIMAL, stopPrice: DECIMAL },
+  },
+  mass_cancel: { required: { type: { kind: 'enum', values: ['mass_cancel'] }, id: ID }, optional: { symbol: SYMBOL } },
+  subscribe: { required: { type: { kind: 'enum', values: ['subscribe'] }, id: ID, channel: CHANNEL, symbol: SYMBOL }, optional: {} },
+  unsubscribe: { required: { type: { kind: 'enum', values: ['unsubscribe'] }, id: ID, channel: CHANNEL, symbol: SYMBOL }, optional: {} },
+  ping: { required: { type: { kind: 'enum', values: ['ping'] }, id: ID }, optional: {} },
+  batch: { required: { type: { kind: 'enum', values: ['batch'] }, id: ID, orders: { kind: 'array' } }, optional: {} },
+};
+
+/** Most fields any message has: a larger object is refused before its keys are looked at one by one. */
+const FIELDS_MAX = 16;
+const BATCH_ITEM_TYPES: ReadonlySet<string> = new Set(['place', 'cancel', 'amend']);
+
+function isClientMessageType(value: string): value is ClientMessageType {
+  return Object.prototype.hasOwnProperty.call(SPECS, value);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** The request id of a value, when it carries a valid one: echoed in a refusal so the client can match it. */
+export function requestIdOf(value: unknown): number | null {
+  if (!isPlainObject(value)) return null;
+  const id = Object.prototype.hasOwnProperty.call(value, 'id') ? value['id'] : undefined;
+  return typeof id === 'number' && Number.isSafeInteger(id) && id >= 0 ? id : null;
+}
+
+/** Validates a decoded frame as a client message. Never throws. */
+export function validateClientMessage(value: unknown, limits: SchemaLimits = SCHEMA_LIMITS_DEFAULT): Validation<ClientMessage> {
+  const result = validateAgainstSpecs(value, null);
+  if (!result.ok || result.message.type !== 'batch') return result;
+  const count = result.message.orders.length;
+  if (count > limits.batchOrdersMax) return refuse(GatewayCode.BATCH_TOO_LARGE, `${count} > ${limits.batchOrdersMax}`, result.message.id);
+  if (count === 0) return refuse(GatewayCode.INVALID_FIELD_VALUE, 'orders: empty batch', result.message.id);
+  return result;
+}
+
+/** Validates one element of a batch: a place, cancel or amend. Never throws. */
+export function validateBatchOrder(value: unknown): Validation<OrderMessage> {
+  return validateAgainstSpecs(value, BATCH_ITEM_TYPES) as Validation<OrderMessage>;
+}
+
+function refuse(code: GatewayCode, detail: string, id: number | null): { ok: false; error: GatewayError; id: number | null } {
+  return { ok: false, error: gatewayError(code, detail), id };
+}
+
+function validateAgainstSpecs(value: unknown, allowedTypes: ReadonlySet<string> | null): Validation<ClientMessage> {
+  if (!isPlainObject(value)) return refuse(GatewayCode.NOT_AN_OBJECT, describe(value), null);
+  const id = requestIdOf(value);
+  const keys = Object.keys(value);
+  if (keys.length > FIELDS_MAX) return refuse(GatewayCode.UNKNOWN_FIELD, `${keys.length} fields`, id);
+  if (!Object.prototype.hasOwnProperty.call(value, 'type')) return refuse(GatewayCode.MISSING_FIELD, 'type', id);
+  const type = value['type'];
+  if (typeof type !== 'string') return refuse(GatewayCode.INVALID_FIELD_TYPE, 'type', id);
+  if (!isClientMessageType(type) || (allowedTypes !== null && !allowedTypes.has(type))) {
+    return refuse(GatewayCode.UNKNOWN_MESSAGE_TYPE, JSON.stringify(type.slice(0, 32)), id);
+  }
+  const spec = SPECS[type];
+  for (const key of keys) {
+    if (!Object.prototype.hasOwnProperty.call(spec.required, key) && !Object.prototype.hasOwnProperty.call(spec.optional, key)) {
+      return refuse(GatewayCode.UNKNOWN_FIELD, JSON.stringify(key.slice(0, 32)), id);
+    }
+  }
+  for (const [field, fieldSpec] of Object.entries(spec.required)) {
+    if (!Object.prototype.hasOwnProperty.call(value, field)) return refuse(GatewayCode.MISSING_FIELD, field, id);
+    const error = checkField(field, value[field], fieldSpec);
+    if (error !== null) return { ok: false, error, id };
+  }
+  for (const [field, fieldSpec] of Object.entries(spec.optional)) {
+    if (!Object.prototype.hasOwnProperty.call(value, field)) continue;
+    const error = checkField(field, value[field], fieldSpec);
+    if (error !== null) return { ok: false, error, id };
+  }
+  // Every field is now known, present when required, and of its spec's type and range: the
+  // object is the TypeScript type its `type` names.
+  return { ok: true, message: value as unknown as ClientMessage };
+}
+
+function checkField(field: string, value: unknown, spec: FieldSpec): GatewayError | null {
+  switch (spec.kind) {
+    case 'int':
+      if (typeof value !== 'number') return gatewayError(GatewayCode.INVALID_FIELD_TYPE, `${field}: expected an integer`);
+      if (!Number.isSafeInteger(value) || value < spec.min || value > spec.max) {
+        return gatewayError(GatewayCode.INVALID_FIELD_VALUE, `${field}: expected an integer in [${spec.min}, ${spec.max}]`);
+      }
+      return null;
+    case 'string':
+      if (typeof value !== 'string') return gatewayError(GatewayCode.INVALID_FIELD_TYPE, `${field}: expected a string`);
+      if (value.length < spec.lengthMin || value.length > spec.lengthMax) {
+        return gatewayError(GatewayCode.INVALID_FIELD_VALUE, `${field}: length outside [${spec.lengthMin}, ${spec.lengthMax}]`);
+      }
+      if (spec.pattern !== undefined && !spec.pattern.test(value)) return gatewayError(GatewayCode.INVALID_FIELD_VALUE, `${field}: characters not allowed`);
+      return null;
+    case 'enum':
+      if (typeof value !== 'string') return gatewayError(GatewayCode.INVALID_FIELD_TYPE, `${field}: expected a string`);
+      if (!spec.values.includes(value)) return gatewayError(GatewayCode.INVALID_FIELD_VALUE, `${field}: one of ${spec.values.join(', ')}`);
+      return null;
+    case 'decimal':
+      if (typeof value !== 'string') return gatewayError(GatewayCode.INVALID_FIELD_TYPE, `${field}: expected a decimal string`);
+      if (value.length > DECIMAL_LENGTH_MAX || !DECIMAL_SYNTAX.test(value)) return gatewayError(GatewayCode.INVALID_DECIMAL, field);
+      return null;
+    case 'bool':
+      if (typeof value !== 'boolean') return gatewayError(GatewayCode.INVALID_FIELD_TYPE, `${field}: expected a boolean`);
+      return null;
+    case 'array':
+      if (!Array.isArray(value)) return gatewayError(GatewayCode.INVALID_FIELD_TYPE, `${field}: expected an array`);
+      return null;
+    default: {
+      const unknownKind: never = spec;
+      throw new Error(`unknown field spec ${JSON.stringify(unknownKind)}`);
+    }
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value;
+}

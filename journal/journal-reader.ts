@@ -1,0 +1,127 @@
+// Reading the journal back (DESIGN §6): groups in sequence order through one LMDB range read,
+// verified as they pass, and direct reads of one command by its sequence.
+//
+// Buffer lifetimes (lmdb-js 3.5.6, `encoding: 'binary'`): a value from getRange is copied into a
+// Buffer the caller owns (read.js: `Buffer.from` of a shared map, or a slice of the reused read
+// buffer), so a JournalGroup's `commands` stay valid after the iteration moves on; the copy is one
+// memcpy per group, ≈0.1 ms per MiB, well under the hash's cost. `getBinaryFast` instead returns
+// lmdb-js's reused buffer, valid only until the next read on this environment (and with a
+// byteLength that is not the value's: see getGroupTransient): readCommand checks and copies out
+// of it before returning.
+
+import { assert } from '../engine/assert.js';
+import { bytesEqual, checkGroup, decodeCheckedGroup } from './group-codec.js';
+import { JournalCorruptError } from './journal-error.js';
+import { getGroupTransient, groupKeyAtOrBelow, readHead, type JournalEnv } from './journal-env.js';
+import { COMMAND_SIZE_BYTES, SEQ_FIRST, groupCommandOffset } from './record-layout.js';
+
+/** A verified group, trimmed to the requested range. */
+export interface JournalGroup {
+  /** Sequence of the first command in `commands`. */
+  readonly firstSeq: number;
+  /** Commands in `commands`; the one at sequence s starts at (s - firstSeq) × COMMAND_SIZE_BYTES. */
+  readonly count: number;
+  /** The exact sequenced bytes, count × COMMAND_SIZE_BYTES; owned by the caller. */
+  readonly commands: Uint8Array;
+  /** The group as stored: its first sequence and chain hash (for audit and snapshots). */
+  readonly groupFirstSeq: number;
+  readonly groupHash: Uint8Array;
+}
+
+export interface JournalCommand {
+  readonly seq: number;
+  /** COMMAND_SIZE_BYTES bytes, a view into its group's buffer (owned by the caller). */
+  readonly bytes: Uint8Array;
+}
+
+export class JournalReader {
+  private readonly env: JournalEnv;
+
+  constructor(env: JournalEnv) {
+    this.env = env;
+  }
+
+  /**
+   * The commands of the half-open range [fromSeq, toSeqExclusive), group by group, each checked
+   * (length, format, CRC, key, sequence continuity, every command's sequence, hash chain) before
+   * it is yielded. Reading from SEQ_FIRST verifies the chain from the genesis hash; reading from
+   * a later sequence anchors the chain at the stored prevGroupHash of the first group read.
+   * Reading to the end also checks the tail against the meta head, so a deleted tail is seen.
+   * Any problem throws JournalCorruptError naming the first sequence concerned.
+   */
+  *groups(fromSeq: number = SEQ_FIRST, toSeqExclusive: number = Number.MAX_SAFE_INTEGER): Generator<JournalGroup, void, undefined> {
+    assert(Number.isSafeInteger(fromSeq) && fromSeq >= SEQ_FIRST, `groups: fromSeq ${fromSeq} below ${SEQ_FIRST}`);
+    assert(Number.isSafeInteger(toSeqExclusive) && toSeqExclusive >= fromSeq, `groups: toSeqExclusive ${toSeqExclusive} < fromSeq ${fromSeq}`);
+    const env = this.env;
+    const head = readHead(env); // before the range: the journal only grows after this
+    const anchorKey = groupKeyAtOrBelow(env, fromSeq);
+    const startKey = anchorKey ?? SEQ_FIRST;
+    let seqExpected = startKey;
+    let prevHash: Uint8Array | null = startKey === SEQ_FIRST ? env.genesisHash : null;
+    // Keys strictly increase and each group holds >= 1 command: a bound on the loop.
+    const groupsMax = toSeqExclusive - startKey;
+    let groupsRead = 0;
+    for (const { key, value } of env.journal.getRange({ start: startKey, end: toSeqExclusive })) {
+      groupsRead += 1;
+      assert(groupsRead <= groupsMax, `groups: more than ${groupsMax} groups in [${startKey}, ${toSeqExclusive})`);
+      const problem = checkGroup(value, { key, firstSeq: seqExpected, prevHash });
+      if (problem !== null) throw new JournalCorruptError(problem.kind, problem.seq, problem.detail);
+      const group = decodeCheckedGroup(value);
+      seqExpected = group.firstSeq + group.count;
+      prevHash = group.groupHash;
+      const indexFrom = Math.max(0, fromSeq - group.firstSeq);
+      const indexTo = Math.min(group.count, toSeqExclusive - group.firstSeq);
+      if (indexTo <= indexFrom) continue; // the anchor group ends before fromSeq
+      yield {
+        firstSeq: group.firstSeq + indexFrom,
+        count: indexTo - indexFrom,
+        commands: value.subarray(groupCommandOffset(indexFrom), groupCommandOffset(indexTo)),
+        groupFirstSeq: group.firstSeq,
+        groupHash: group.groupHash,
+      };
+    }
+    checkTail(head, Math.min(toSeqExclusive, head.lastSeq + 1), seqExpected, prevHash);
+  }
+
+  /** Every command of [fromSeq, toSeqExclusive), one at a time (convenient; groups() is faster). */
+  *commands(fromSeq: number = SEQ_FIRST, toSeqExclusive: number = Number.MAX_SAFE_INTEGER): Generator<JournalCommand, void, undefined> {
+    for (const group of this.groups(fromSeq, toSeqExclusive)) {
+      for (let index = 0; index < group.count; index++) {
+        const offset = index * COMMAND_SIZE_BYTES;
+        yield { seq: group.firstSeq + index, bytes: group.commands.subarray(offset, offset + COMMAND_SIZE_BYTES) };
+      }
+    }
+  }
+
+  /**
+   * The command at `seq` as a fresh copy, or null when no group holds it (not journaled yet). One
+   * reverse key lookup and one get; the group is checked (length, CRC, its commands' sequences,
+   * its own hash) but not chained to its neighbours: verify.ts does that for the whole journal.
+   */
+  readCommand(seq: number): Uint8Array | null {
+    assert(Number.isSafeInteger(seq) && seq >= SEQ_FIRST, `readCommand: sequence ${seq} below ${SEQ_FIRST}`);
+    const key = groupKeyAtOrBelow(this.env, seq);
+    if (key === null) return null;
+    const value = getGroupTransient(this.env, key); // lmdb-js's reused buffer: copy out below
+    assert(value !== undefined, `group ${key} vanished between two reads`);
+    const problem = checkGroup(value, { key, firstSeq: null, prevHash: null });
+    if (problem !== null) throw new JournalCorruptError(problem.kind, problem.seq, problem.detail);
+    const group = decodeCheckedGroup(value);
+    if (seq >= group.firstSeq + group.count) return null;
+    const offset = groupCommandOffset(seq - group.firstSeq);
+    return value.slice(offset, offset + COMMAND_SIZE_BYTES);
+  }
+}
+
+/**
+ * After a range read: everything the meta head promised up to `seqRequiredEnd` (exclusive) was
+ * read, and if the read reached the head's last group, that group is the head's.
+ */
+function checkTail(head: { lastSeq: number; hash: Uint8Array }, seqRequiredEnd: number, seqReadEnd: number, lastHash: Uint8Array | null): void {
+  if (seqReadEnd < seqRequiredEnd) {
+    throw new JournalCorruptError('truncated', seqReadEnd, `the journal ends at ${seqReadEnd - 1} but meta head records ${head.lastSeq}`);
+  }
+  if (seqReadEnd === head.lastSeq + 1 && lastHash !== null && !bytesEqual(lastHash, head.hash)) {
+    throw new JournalCorruptError('chain', head.lastSeq, 'the last group\'s hash differs from the meta head');
+  }
+}

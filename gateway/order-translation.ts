@@ -1,0 +1,244 @@
+import { type Command, command } from '../engine/command-codec.js';
+import { CommandType, FLAG_POST_ONLY, OrderType, Side, StpMode, TimeInForce } from '../engine/command-layout.js';
+import type { DecodedEvent } from '../engine/event-codec.js';
+import { CancelReason, EVENT_FLAG_PRIORITY_KEPT, EventType } from '../engine/event-layout.js';
+import { formatUnits } from './decimal.js';
+import { coreError, type GatewayError } from './gateway-codes.js';
+import { type CheckedAmend, type CheckedPlace, defaultTif } from './pre-trade-risk.js';
+import type { SymbolWire, WireConfig } from './wire-config.js';
+import type {
+  AckReply,
+  AmendMessage,
+  BalanceReport,
+  CancelMessage,
+  ExecutionReport,
+  PlaceMessage,
+  RejectReply,
+  WireCancelReason,
+  WireOrderType,
+  WireSide,
+  WireStpMode,
+  WireTimeInForce,
+} from './wire-schema.js';
+
+/**
+ * Translation between the wire and the core, both ways:
+ *
+ *   validated wire order + risk-checked units ──▶ Command (engine enums, account from the session)
+ *   DecodedEvent ──▶ ack / reject for the requester, execution reports and balances for the owner
+ *
+ * The producer stamps `seq` when it claims a ring slot; commands leave here with seq 0.
+ */
+
+const SIDES: Readonly<Record<WireSide, Side>> = { buy: Side.BUY, sell: Side.SELL };
+const ORDER_TYPES: Readonly<Record<WireOrderType, OrderType>> = {
+  limit: OrderType.LIMIT,
+  market: OrderType.MARKET,
+  stop_limit: OrderType.STOP_LIMIT,
+  stop_market: OrderType.STOP_MARKET,
+};
+const TIMES_IN_FORCE: Readonly<Record<WireTimeInForce, TimeInForce>> = {
+  gtc: TimeInForce.GTC,
+  ioc: TimeInForce.IOC,
+  fok: TimeInForce.FOK,
+  gtd: TimeInForce.GTD,
+};
+const STP_MODES: Readonly<Record<WireStpMode, StpMode>> = {
+  none: StpMode.NONE,
+  cancel_taker: StpMode.CANCEL_TAKER,
+  cancel_maker: StpMode.CANCEL_MAKER,
+  cancel_both: StpMode.CANCEL_BOTH,
+  decrement_and_cancel: StpMode.DECREMENT_AND_CANCEL,
+};
+
+function checkAccount(accountId: number): void {
+  if (!Number.isInteger(accountId) || accountId < 1) throw new Error(`order command for account ${accountId}: a session must be logged in`);
+}
+
+export function placeCommand(msg: PlaceMessage, checked: CheckedPlace, accountId: number, timestampUs: number): Command {
+  checkAccount(accountId);
+  if (checked.symbol.name !== msg.symbol) throw new Error(`risk result for ${checked.symbol.name}, message for ${msg.symbol}`);
+  return command({
+    type: CommandType.PLACE_ORDER,
+    timestampUs,
+    accountId,
+    symbolId: checked.symbol.id,
+    side: SIDES[msg.side],
+    orderType: ORDER_TYPES[msg.orderType],
+    tif: TIMES_IN_FORCE[msg.tif ?? defaultTif(msg.orderType)],
+    flags: msg.postOnly === true ? FLAG_POST_ONLY : 0,
+    stp: STP_MODES[msg.stp ?? 'none'],
+    price: checked.priceTicks,
+    stopPrice: checked.stopPriceTicks,
+    qty: checked.qtyLots,
+    expireAtUs: msg.expireAtUs ?? 0,
+    clOrdId: msg.clOrdId ?? '',
+  });
+}
+
+export function cancelCommand(msg: CancelMessage, accountId: number, timestampUs: number): Command {
+  checkAccount(accountId);
+  return command({ type: CommandType.CANCEL_ORDER, timestampUs, accountId, targetId: msg.orderId });
+}
+
+export function amendCommand(msg: AmendMessage, checked: CheckedAmend, accountId: number, timestampUs: number): Command {
+  checkAccount(accountId);
+  return command({
+    type: CommandType.AMEND_ORDER,
+    timestampUs,
+    accountId,
+    symbolId: checked.symbol.id,
+    targetId: msg.orderId,
+    price: checked.priceTicks,
+    stopPrice: checked.stopPriceTicks,
+    qty: checked.qtyLots,
+  });
+}
+
+/**
+ * A mass cancel: an account's orders (of one symbol, or all with symbolId 0) for a user or a
+ * cancel-on-disconnect; every account's (accountId 0) for the admin kill switch.
+ */
+export function massCancelCommand(accountId: number, symbolId: number, reason: CancelReason.USER | CancelReason.DISCONNECT | CancelReason.KILL_SWITCH, timestampUs: number): Command {
+  if ((accountId === 0) !== (reason === CancelReason.KILL_SWITCH)) throw new Error(`mass cancel of account ${accountId} with reason ${reason}: only the kill switch covers every account`);
+  return command({ type: CommandType.MASS_CANCEL, timestampUs, accountId, symbolId, reason });
+}
+
+// ───────────────────────────── events → wire ─────────────────────────────
+
+export function ackReply(ev: DecodedEvent, requestId: number): AckReply {
+  if (ev.type !== EventType.ACCEPTED) throw new Error(`ack for event type ${ev.type}`);
+  return { type: 'ack', id: requestId, orderId: ev.orderId, seq: ev.seq };
+}
+
+export function rejectReply(ev: DecodedEvent, requestId: number): RejectReply {
+  if (ev.type !== EventType.REJECTED) throw new Error(`reject for event type ${ev.type}`);
+  return refusalReply(coreError(ev.code), requestId);
+}
+
+/** A gateway refusal (or a core one) as a reply. */
+export function refusalReply(error: GatewayError, requestId: number | null): RejectReply {
+  return { type: 'reject', id: requestId, code: error.code, name: error.name, message: error.message };
+}
+
+/** A message for every logged-in session of one account. */
+export interface AccountMessage {
+  readonly accountId: number;
+  readonly message: ExecutionReport | BalanceReport;
+}
+
+const CANCEL_REASONS: Readonly<Record<CancelReason, WireCancelReason>> = {
+  [CancelReason.USER]: 'user',
+  [CancelReason.UNFILLED]: 'unfilled',
+  [CancelReason.SELF_TRADE]: 'self_trade',
+  [CancelReason.EXPIRED]: 'expired',
+  [CancelReason.DISCONNECT]: 'disconnect',
+  [CancelReason.KILL_SWITCH]: 'kill_switch',
+};
+
+function wireSide(side: number): WireSide {
+  if (side === Side.BUY) return 'buy';
+  if (side === Side.SELL) return 'sell';
+  throw new Error(`event side ${side}`);
+}
+
+function symbolOf(ev: DecodedEvent, wire: WireConfig): SymbolWire {
+  const symbol = wire.symbolById(ev.symbolId);
+  if (symbol === undefined) throw new Error(`event for unknown symbol ${ev.symbolId}: gateway and core configurations differ`);
+  return symbol;
+}
+
+/** The fields every execution report has; qty = cumQty + leavesQty by construction. */
+function report(exec: ExecutionReport['exec'], ev: DecodedEvent, s: SymbolWire, orderId: number, side: number, cumLots: number, leavesLots: number): ExecutionReport {
+  if (!(cumLots >= 0 && leavesLots >= 0)) throw new Error(`event ${ev.seq}: negative cum ${cumLots} or leaves ${leavesLots}`);
+  return {
+    type: 'execution',
+    exec,
+    orderId,
+    symbol: s.name,
+    side: wireSide(side),
+    qty: formatUnits(cumLots + leavesLots, s.lot),
+    cumQty: formatUnits(cumLots, s.lot),
+    leavesQty: formatUnits(leavesLots, s.lot),
+    seq: ev.seq,
+    timestampUs: ev.timestampUs,
+  };
+}
+
+/**
+ * Appends the account messages an event causes to `out` (0, 1 or 2: a trade reports to the
+ * taker and to the maker). Acks and rejects are not here: they answer a request, not an account.
+ */
+export function accountMessages(ev: DecodedEvent, wire: WireConfig, out: AccountMessage[]): void {
+  switch (ev.type) {
+    case EventType.ACCEPTED: {
+      if (ev.commandType !== CommandType.PLACE_ORDER) return;
+      const s = symbolOf(ev, wire);
+      const r = report('new', ev, s, ev.orderId, ev.side, 0, ev.qty);
+      if (ev.price !== 0) r.price = formatUnits(ev.price, s.tick);
+      if (ev.stopPrice !== 0) r.stopPrice = formatUnits(ev.stopPrice, s.tick);
+      if (ev.clOrdId !== '') r.clOrdId = ev.clOrdId;
+      out.push({ accountId: ev.accountId, message: r });
+      return;
+    }
+    case EventType.TRADE: {
+      const s = symbolOf(ev, wire);
+      const fill = (orderId: number, side: number, cum: number, leaves: number, fee: number, liquidity: 'maker' | 'taker'): ExecutionReport => {
+        const r = report(leaves === 0 ? 'fill' : 'partial_fill', ev, s, orderId, side, cum, leaves);
+        r.lastPrice = formatUnits(ev.price, s.tick);
+        r.lastQty = formatUnits(ev.qty, s.lot);
+        r.fee = formatUnits(fee, s.quote.unit);
+        r.feeAsset = s.quote.name;
+        r.liquidity = liquidity;
+        return r;
+      };
+      const makerSide = ev.side === Side.BUY ? Side.SELL : Side.BUY;
+      out.push({ accountId: ev.accountId, message: fill(ev.orderId, ev.side, ev.cumQty, ev.leavesQty, ev.takerFee, 'taker') });
+      out.push({ accountId: ev.makerAccountId, message: fill(ev.makerOrderId, makerSide, ev.makerCumQty, ev.makerLeavesQty, ev.makerFee, 'maker') });
+      return;
+    }
+    case EventType.CANCELLED: {
+      const s = symbolOf(ev, wire);
+      const reason = CANCEL_REASONS[ev.reason as CancelReason];
+      if (reason === undefined) throw new Error(`event ${ev.seq}: cancel reason ${ev.reason}`);
+      const r = report(reason === 'expired' ? 'expired' : 'cancelled', ev, s, ev.orderId, ev.side, ev.cumQty, ev.leavesQty);
+      r.reason = reason;
+      r.cancelledQty = formatUnits(ev.qty, s.lot);
+      if (ev.price !== 0) r.price = formatUnits(ev.price, s.tick);
+      out.push({ accountId: ev.accountId, message: r });
+      return;
+    }
+    case EventType.AMENDED: {
+      const s = symbolOf(ev, wire);
+      if (ev.qty !== ev.cumQty + ev.leavesQty) throw new Error(`event ${ev.seq}: amended qty ${ev.qty} is not cum ${ev.cumQty} + leaves ${ev.leavesQty}`);
+      const r = report('amended', ev, s, ev.orderId, ev.side, ev.cumQty, ev.leavesQty);
+      r.price = formatUnits(ev.price, s.tick);
+      r.priorityKept = (ev.flags & EVENT_FLAG_PRIORITY_KEPT) !== 0;
+      out.push({ accountId: ev.accountId, message: r });
+      return;
+    }
+    case EventType.STOP_TRIGGERED: {
+      const s = symbolOf(ev, wire);
+      const r = report('stop_triggered', ev, s, ev.orderId, ev.side, ev.cumQty, ev.leavesQty);
+      r.price = formatUnits(ev.price, s.tick);
+      out.push({ accountId: ev.accountId, message: r });
+      return;
+    }
+    case EventType.BALANCE: {
+      const asset = wire.assetById(ev.symbolId);
+      if (asset === undefined) throw new Error(`event ${ev.seq}: balance of unknown asset ${ev.symbolId}`);
+      out.push({
+        accountId: ev.accountId,
+        message: { type: 'balance', asset: asset.name, available: formatUnits(ev.qty, asset.unit), reserved: formatUnits(ev.leavesQty, asset.unit), seq: ev.seq },
+      });
+      return;
+    }
+    case EventType.REJECTED:
+    case EventType.BOOK_LEVEL:
+      return;
+    default: {
+      const unknownType: never = ev.type;
+      throw new Error(`unknown event type ${String(unknownType)}`);
+    }
+  }
+}

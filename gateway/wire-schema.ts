@@ -147,6 +147,8 @@ export interface SubscribedReply {
   id: number;
   channel: WireChannel;
   symbol: string;
+  /** The channel's seq now: the next message of the channel is seq + 1 (book and bbo send a snapshot at seq). */
+  seq: number;
 }
 
 export interface UnsubscribedReply {

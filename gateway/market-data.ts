@@ -121,7 +121,7 @@ export class MarketData implements MarketView {
   private readonly markets: SymbolMarket[];
 
   constructor(
-    private readonly wire: WireConfig,
+    wire: WireConfig,
     private readonly options: MarketDataOptions = MARKET_DATA_OPTIONS_DEFAULT,
   ) {
     this.markets = wire.symbols.map((s) => new SymbolMarket(s, options.levelsPerSideMax));

@@ -1,0 +1,193 @@
+import { encode } from '@msgpack/msgpack';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { COMMAND_SIZE } from '../engine/command-layout.js';
+import { encodeCommand } from '../engine/command-codec.js';
+import { fcParameters } from '../engine/testing/unit-fixtures.js';
+import { GATEWAY_CODE_MAX, GATEWAY_CODE_MIN, GatewayCode } from './gateway-codes.js';
+import { intakeFrame } from './frame-intake.js';
+import { amendCommand, cancelCommand, placeCommand } from './order-translation.js';
+import { checkAmend, checkPlace, type MarketView, OrderRateThrottle } from './pre-trade-risk.js';
+import { TokenBucket } from './rate-limiter.js';
+import { defaultWireConfig } from './wire-config.js';
+import type { OrderMessage, RejectReply } from './wire-schema.js';
+
+/**
+ * Hostile input at the codec, schema and risk level: whatever the bytes, the gateway answers
+ * with a stable gateway code or accepts a message that translates into a command the core's
+ * codec can encode; no exception escapes. Seeds are printed on failure (FC_SEED replays one).
+ */
+const wire = defaultWireConfig();
+const market: MarketView = { referencePriceTicks: (id) => (id === 1 ? 5_000_000 : 200_000), isTrading: () => true };
+const slot = new DataView(new ArrayBuffer(COMMAND_SIZE));
+
+function expectStableRefusal(reply: RejectReply): void {
+  expect(reply.type).toBe('reject');
+  expect(reply.code).toBeGreaterThanOrEqual(GATEWAY_CODE_MIN);
+  expect(reply.code).toBeLessThanOrEqual(GATEWAY_CODE_MAX);
+  expect(reply.name).toBe(GatewayCode[reply.code]);
+  expect(reply.message.length).toBeLessThan(300);
+  expect(reply.id === null || Number.isSafeInteger(reply.id)).toBe(true);
+}
+
+/** Risk and translation of one valid order: a stable refusal or an encodable command. */
+function expectOrderHandled(order: OrderMessage): void {
+  switch (order.type) {
+    case 'place': {
+      const r = checkPlace(order, wire, market);
+      if (!r.ok) return expect(r.error.code).toBeGreaterThanOrEqual(GATEWAY_CODE_MIN);
+      encodeCommand(placeCommand(order, r.value, 1, 1), slot, 0);
+      return;
+    }
+    case 'amend': {
+      const r = checkAmend(order, wire, market);
+      if (!r.ok) return expect(r.error.code).toBeGreaterThanOrEqual(GATEWAY_CODE_MIN);
+      encodeCommand(amendCommand(order, r.value, 1, 1), slot, 0);
+      return;
+    }
+    case 'cancel':
+      encodeCommand(cancelCommand(order, 1, 1), slot, 0);
+      return;
+    default: {
+      const unknown: never = order;
+      throw new Error(`unexpected ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+function handle(bytes: Uint8Array, binary: boolean): void {
+  const intake = intakeFrame(Buffer.from(bytes), binary);
+  expect(intake.format).toBe(binary ? 'msgpack' : 'json');
+  switch (intake.kind) {
+    case 'refused':
+      return expectStableRefusal(intake.reply);
+    case 'message':
+      if (intake.message.type === 'place' || intake.message.type === 'amend' || intake.message.type === 'cancel') expectOrderHandled(intake.message);
+      return;
+    case 'batch':
+      for (const item of intake.items) {
+        if (item.ok) expectOrderHandled(item.message);
+        else expectStableRefusal(item.reply);
+      }
+      return;
+    default: {
+      const unknown: never = intake;
+      throw new Error(`unexpected intake ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+const validPlace = { type: 'place', id: 1, symbol: 'BTC-USD', side: 'buy', orderType: 'limit', price: '50000.00', qty: '0.5' };
+const validMessages: Array<Record<string, unknown>> = [
+  validPlace,
+  { ...validPlace, orderType: 'stop_limit', stopPrice: '49000.00', tif: 'gtd', expireAtUs: 9, clOrdId: 'a', postOnly: false, stp: 'cancel_taker' },
+  { type: 'amend', id: 2, orderId: 5, symbol: 'ETH-USD', price: '2000.00', qty: '1.000' },
+  { type: 'cancel', id: 3, orderId: 5 },
+  { type: 'mass_cancel', id: 4, symbol: 'BTC-USD' },
+  { type: 'login', id: 5, account: 1, apiKey: 'k'.repeat(20), cancelOnDisconnect: true },
+  { type: 'subscribe', id: 6, channel: 'book', symbol: 'BTC-USD' },
+  { type: 'ping', id: 7 },
+  { type: 'batch', id: 8, orders: [validPlace, { type: 'cancel', id: 3, orderId: 5 }] },
+];
+
+/** Hostile field values: wrong types, huge, negative, fractional, NaN, odd decimals. */
+const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
+  fc.constantFrom(NaN, Infinity, -Infinity, -0, -1, 0.5, 2 ** 53, 2 ** 64, -(2 ** 63), Number.MAX_VALUE, Number.MIN_VALUE, null, true, [], {}),
+  fc.constantFrom('', '-1', '+1', '1e3', '.5', '1.', '01', 'NaN', '0', '0.000000001', '9'.repeat(39), '9'.repeat(41), '50000.005', ' 1', '١٢', 'BTC-USD', '\u0000'),
+  fc.double(),
+  fc.integer(),
+  fc.string({ maxLength: 40 }),
+  fc.stringMatching(/^[0-9]{1,25}(\.[0-9]{1,25})?$/),
+  fc.anything({ maxDepth: 2 }),
+);
+
+const mutatedMessage: fc.Arbitrary<Record<string, unknown>> = fc
+  .tuple(fc.constantFrom(...validMessages), fc.nat(), hostileValue, fc.constantFrom('replace', 'delete', 'add'), fc.string({ maxLength: 12 }))
+  .map(([base, pick, value, how, name]) => {
+    const copy: Record<string, unknown> = { ...base };
+    const keys = Object.keys(copy);
+    const key = keys[pick % keys.length] as string;
+    if (how === 'replace') copy[key] = value;
+    else if (how === 'delete') delete copy[key];
+    else copy[name === '__proto__' ? 'proto' : name] = value;
+    return copy;
+  });
+
+function packable(value: unknown): boolean {
+  try {
+    encode(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('hostile input at the codec, schema and risk level', () => {
+  const params = { ...fcParameters(1_000), verbose: true };
+
+  it('random bytes as text or binary frames', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 256 }), fc.boolean(), (bytes, binary) => handle(bytes, binary)), params);
+  });
+
+  it('random JSON values and msgpack values', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 4 }), fc.boolean(), (value, binary) => {
+        if (binary) handle(encode(value), true);
+        else handle(Buffer.from(JSON.stringify(value) ?? 'null'), false);
+      }),
+      params,
+    );
+  });
+
+  it('valid messages with one field replaced, deleted or added', () => {
+    fc.assert(
+      fc.property(mutatedMessage, fc.boolean(), (message, binary) => {
+        if (binary) {
+          if (packable(message)) handle(encode(message), true);
+        } else {
+          const text = JSON.stringify(message, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+          handle(Buffer.from(text), false);
+        }
+      }),
+      params,
+    );
+  });
+
+  it('truncated and bit-flipped valid frames', () => {
+    const frames = validMessages.flatMap((m) => [{ bytes: Buffer.from(JSON.stringify(m)), binary: false }, { bytes: Buffer.from(encode(m)), binary: true }]);
+    fc.assert(
+      fc.property(fc.constantFrom(...frames), fc.nat(), fc.integer({ min: 0, max: 7 }), fc.boolean(), (frame, at, bit, truncate) => {
+        const bytes = Buffer.from(frame.bytes);
+        const i = at % bytes.length;
+        if (truncate) return handle(bytes.subarray(0, i), frame.binary);
+        bytes[i] = (bytes[i] as number) ^ (1 << bit);
+        handle(bytes, frame.binary);
+      }),
+      params,
+    );
+  });
+
+  it('oversize frames are refused FRAME_TOO_LARGE whatever they hold', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 64 * 1024 + 1, max: 200 * 1024 }), fc.boolean(), (size, binary) => {
+        const intake = intakeFrame(Buffer.alloc(size, 0x5b), binary);
+        expect(intake.kind === 'refused' && intake.reply.code).toBe(GatewayCode.FRAME_TOO_LARGE);
+      }),
+      { ...params, numRuns: 20 },
+    );
+  });
+
+  it('a flood is throttled to exactly the burst, each excess order refused with a stable code', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 0, max: 200 }), (burst, extra) => {
+        const clock = (): number => 0;
+        const throttle = new OrderRateThrottle({ perSession: { ratePerSecond: 1, burst }, perAccount: { ratePerSecond: 1, burst: 1_000 }, accountsMax: 4 }, clock);
+        const session = new TokenBucket({ ratePerSecond: 1, burst }, clock);
+        const codes = Array.from({ length: burst + extra }, () => throttle.admit(session, 1)?.code ?? 0);
+        expect(codes.filter((c) => c === 0)).toHaveLength(burst);
+        expect(codes.slice(burst).every((c) => c === GatewayCode.SESSION_RATE_LIMITED)).toBe(true);
+      }),
+      { ...params, numRuns: 100 },
+    );
+  });
+});

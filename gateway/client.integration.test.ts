@@ -1,0 +1,106 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { OrdoClient, ReplyError } from './client.js';
+import { GatewayCode } from './gateway-codes.js';
+import { FakeServer } from './testing/fake-server.js';
+import type { ExecutionReport } from './wire-schema.js';
+
+const KEY = 'k'.repeat(20);
+const order = { symbol: 'BTC-USD', side: 'buy', orderType: 'limit', price: '50000.00', qty: '0.1' } as const;
+
+function nextEvent<T>(subscribe: (listener: (value: T) => void) => () => void): Promise<T> {
+  return new Promise((resolve) => {
+    const off = subscribe((value) => {
+      off();
+      resolve(value);
+    });
+  });
+}
+
+describe('OrdoClient over real sockets', () => {
+  let server: FakeServer;
+  beforeEach(async () => {
+    server = await FakeServer.start();
+  });
+  afterEach(async () => {
+    await server.close();
+  });
+
+  for (const format of ['json', 'msgpack'] as const) {
+    it(`logs in, places, cancels and amends with promises settled by id (${format})`, async () => {
+      const client = await OrdoClient.connect(server.url, { format });
+      expect(await client.login(3, KEY, { cancelOnDisconnect: true })).toMatchObject({ type: 'logged_in', account: 3, cancelOnDisconnect: true });
+      const [a, b] = await Promise.all([client.place(order), client.place({ ...order, side: 'sell' })]);
+      expect([a.orderId, b.orderId]).toEqual([1, 2]);
+      expect(await client.cancel(1)).toMatchObject({ type: 'ack', orderId: 1 });
+      expect(await client.amend({ orderId: 2, symbol: 'BTC-USD', qty: '0.05' })).toMatchObject({ orderId: 2 });
+      expect(await client.massCancel('BTC-USD')).toMatchObject({ type: 'ack' });
+      expect((await client.ping()).type).toBe('pong');
+      expect(server.received.map((m) => m.type)).toEqual(['login', 'place', 'place', 'cancel', 'amend', 'mass_cancel', 'ping']);
+      await client.close();
+    });
+  }
+
+  it('rejects the promise with the stable code on a reject reply', async () => {
+    const client = await OrdoClient.connect(server.url);
+    const refused = await client.place({ ...order, qty: '0' }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ReplyError);
+    expect(refused).toMatchObject({ code: GatewayCode.DECIMAL_OUT_OF_RANGE, codeName: 'DECIMAL_OUT_OF_RANGE' });
+    const auth = await client.login(1, 'wrong-key-wrong-key').catch((e: unknown) => e);
+    expect(auth).toMatchObject({ code: GatewayCode.AUTH_FAILED });
+    await client.close();
+  });
+
+  it('settles each order of a batch on its own reply', async () => {
+    const client = await OrdoClient.connect(server.url, { format: 'msgpack' });
+    const results = await Promise.allSettled(client.batch([{ type: 'place', ...order }, { type: 'place', ...order, qty: '0' }, { type: 'cancel', orderId: 9 }]));
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    await client.close();
+  });
+
+  it('hands refusals without a request id to the unmatched stream', async () => {
+    const client = await OrdoClient.connect(server.url);
+    const refusal = nextEvent(client.unmatched.on.bind(client.unmatched));
+    client.sendRaw('{"type":');
+    expect(await refusal).toMatchObject({ id: null, code: GatewayCode.MALFORMED_JSON });
+    client.sendRaw(new Uint8Array([0xc1]));
+    expect(await nextEvent(client.unmatched.on.bind(client.unmatched))).toMatchObject({ code: GatewayCode.MALFORMED_MSGPACK });
+    await client.close();
+  });
+
+  it('times out a request that gets no reply, and fails pending requests when the connection drops', async () => {
+    const client = await OrdoClient.connect(server.url, { requestTimeoutMs: 150 });
+    await expect(client.place({ ...order, clOrdId: 'silent' })).rejects.toThrow(/timed out/);
+    const pending = client.place({ ...order, clOrdId: 'silent' });
+    server.dropConnections();
+    await expect(pending).rejects.toThrow(/connection closed/);
+    await expect(client.ping()).rejects.toThrow(/not open/);
+  });
+
+  it('streams execution reports and keeps a local book, resubscribing on a gap', async () => {
+    const client = await OrdoClient.connect(server.url);
+    const report: ExecutionReport = {
+      type: 'execution', exec: 'new', orderId: 1, symbol: 'BTC-USD', side: 'buy', qty: '0.1000', cumQty: '0.0000', leavesQty: '0.1000', price: '50000.00', seq: 1, timestampUs: 1,
+    };
+    const execution = nextEvent(client.executions.on.bind(client.executions));
+    server.broadcast(report);
+    expect(await execution).toEqual(report);
+
+    expect(await client.subscribe('book', 'BTC-USD')).toMatchObject({ type: 'subscribed', seq: 0 });
+    await client.ping(); // the snapshot was sent before the pong: it has been applied
+    const book = client.book('BTC-USD');
+    expect(book?.seq).toBe(0);
+    const delta = nextEvent(client.marketData.on.bind(client.marketData));
+    server.broadcast({ type: 'book_delta', symbol: 'BTC-USD', seq: 1, bids: [['50000.00', '0.1000', 1]], asks: [] }, 'msgpack');
+    await delta;
+    expect(book?.bestBid()).toEqual(['50000.00', '0.1000', 1]);
+
+    const gap = nextEvent(client.gaps.on.bind(client.gaps));
+    server.broadcast({ type: 'book_delta', symbol: 'BTC-USD', seq: 3, bids: [], asks: [] });
+    expect(await gap).toEqual({ symbol: 'BTC-USD', expectedSeq: 2, gotSeq: 3 });
+    await client.ping();
+    await client.ping();
+    expect(server.received.slice(-4).map((m) => m.type)).toEqual(['unsubscribe', 'subscribe', 'ping', 'ping']);
+    expect(book?.valid).toBe(true);
+    await client.close();
+  });
+});

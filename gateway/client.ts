@@ -1,0 +1,331 @@
+import { decode } from '@msgpack/msgpack';
+import WebSocket from 'ws';
+import { ClientBook } from './client-book.js';
+import { encodeFrame, type FrameFormat } from './wire-codec.js';
+import type {
+  AckReply,
+  AmendMessage,
+  BalanceReport,
+  CancelMessage,
+  ExecutionReport,
+  LoggedInReply,
+  MarketDataDroppedMessage,
+  MarketDataMessage,
+  PlaceMessage,
+  PongReply,
+  RejectReply,
+  ServerMessage,
+  SubscribedReply,
+  UnsubscribedReply,
+  WireChannel,
+} from './wire-schema.js';
+
+/**
+ * The typed TypeScript client of the ordo protocol (docs/protocol.md), used by tests, the load
+ * generator and users:
+ *
+ *   const client = await OrdoClient.connect('ws://127.0.0.1:8080/');
+ *   await client.login(1, apiKey);
+ *   const ack = await client.place({ symbol: 'BTC-USD', side: 'buy', orderType: 'limit', price: '50000.00', qty: '0.1' });
+ *   client.executions.on((report) => ...);
+ *   await client.subscribe('book', 'BTC-USD');  client.book('BTC-USD')?.bids();
+ *
+ * Every request gets a client-chosen id; its promise settles on the reply with that id (ack,
+ * reject → ReplyError, ...), or fails after `requestTimeoutMs`, or when the connection closes.
+ * The local book of a `book` subscription is kept from snapshot + deltas; on a gap it is
+ * invalidated, `gaps` fires, and the client resubscribes to get a fresh snapshot.
+ */
+export interface ClientOptions {
+  /** JSON text frames or msgpack binary frames; replies come back in the same format. */
+  format: FrameFormat;
+  requestTimeoutMs: number;
+  /** Requests awaiting a reply at once; beyond it a request fails at once (local back-pressure). */
+  inFlightMax: number;
+  /** Largest frame accepted from the server (ws maxPayload): book snapshots can be large. */
+  receiveBytesMax: number;
+}
+
+export const CLIENT_OPTIONS_DEFAULT: ClientOptions = {
+  format: 'json',
+  requestTimeoutMs: 10_000,
+  inFlightMax: 100_000,
+  receiveBytesMax: 64 * 1024 * 1024,
+};
+
+/** How often pending requests are checked for their deadline. */
+const TIMEOUT_SWEEP_MS = 100;
+const LISTENERS_MAX = 64;
+
+/** The server refused a request: the stable code and name, and its message. */
+export class ReplyError extends Error {
+  override readonly name = 'ReplyError';
+  constructor(
+    readonly reply: RejectReply,
+  ) {
+    super(`${reply.name} (${reply.code}): ${reply.message}`);
+  }
+
+  get code(): number {
+    return this.reply.code;
+  }
+
+  get codeName(): string {
+    return this.reply.name;
+  }
+}
+
+/** A minimal typed event stream: `on` returns the function that removes the listener. */
+export class Stream<T> {
+  private readonly listeners = new Set<(value: T) => void>();
+
+  on(listener: (value: T) => void): () => void {
+    if (this.listeners.size >= LISTENERS_MAX) throw new Error(`more than ${LISTENERS_MAX} listeners on one stream`);
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  emit(value: T): void {
+    for (const listener of this.listeners) listener(value);
+  }
+}
+
+type Reply = AckReply | LoggedInReply | PongReply | SubscribedReply | UnsubscribedReply;
+
+interface Pending {
+  readonly resolve: (reply: Reply) => void;
+  readonly reject: (error: Error) => void;
+  readonly deadlineMs: number;
+  readonly expects: Reply['type'];
+}
+
+export type PlaceRequest = Omit<PlaceMessage, 'type' | 'id'>;
+export type AmendRequest = Omit<AmendMessage, 'type' | 'id'>;
+export type BatchRequest = ({ type: 'place' } & PlaceRequest) | ({ type: 'cancel' } & Omit<CancelMessage, 'type' | 'id'>) | ({ type: 'amend' } & AmendRequest);
+
+export class OrdoClient {
+  readonly executions = new Stream<ExecutionReport>();
+  readonly balances = new Stream<BalanceReport>();
+  readonly marketData = new Stream<MarketDataMessage>();
+  readonly dropped = new Stream<MarketDataDroppedMessage>();
+  /** A book gap was detected (the client resubscribes by itself). */
+  readonly gaps = new Stream<{ symbol: string; expectedSeq: number; gotSeq: number }>();
+  /** Refusals that carry no request id (the frame was too broken to have one). */
+  readonly unmatched = new Stream<RejectReply>();
+  readonly closed = new Stream<{ code: number; reason: string }>();
+
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly books = new Map<string, ClientBook>();
+  private readonly sweep: NodeJS.Timeout;
+
+  private constructor(
+    private readonly socket: WebSocket,
+    readonly options: ClientOptions,
+  ) {
+    socket.on('message', (data, isBinary) => this.receive(data as Buffer | Buffer[], isBinary));
+    socket.on('close', (code, reason) => this.onClose(code, reason.toString()));
+    this.sweep = setInterval(() => this.expire(Date.now()), TIMEOUT_SWEEP_MS);
+    this.sweep.unref();
+  }
+
+  static connect(url: string, options: Partial<ClientOptions> = {}): Promise<OrdoClient> {
+    const full = { ...CLIENT_OPTIONS_DEFAULT, ...options };
+    return new Promise((resolve, reject) => {
+      const socket = new WebSocket(url, { perMessageDeflate: false, maxPayload: full.receiveBytesMax });
+      socket.binaryType = 'nodebuffer';
+      const fail = (e: Error): void => reject(e);
+      socket.once('error', fail);
+      socket.once('open', () => {
+        socket.off('error', fail);
+        // Later socket errors end in 'close', which fails every pending request.
+        socket.on('error', () => undefined);
+        resolve(new OrdoClient(socket, full));
+      });
+    });
+  }
+
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  login(account: number, apiKey: string, options: { cancelOnDisconnect?: boolean } = {}): Promise<LoggedInReply> {
+    const cancelOnDisconnect = options.cancelOnDisconnect === undefined ? {} : { cancelOnDisconnect: options.cancelOnDisconnect };
+    return this.request('logged_in', (id) => ({ type: 'login', id, account, apiKey, ...cancelOnDisconnect }));
+  }
+
+  place(order: PlaceRequest): Promise<AckReply> {
+    return this.request('ack', (id) => ({ ...order, type: 'place', id }));
+  }
+
+  cancel(orderId: number): Promise<AckReply> {
+    return this.request('ack', (id) => ({ type: 'cancel', id, orderId }));
+  }
+
+  amend(amend: AmendRequest): Promise<AckReply> {
+    return this.request('ack', (id) => ({ ...amend, type: 'amend', id }));
+  }
+
+  massCancel(symbol?: string): Promise<AckReply> {
+    return this.request('ack', (id) => ({ type: 'mass_cancel', id, ...(symbol === undefined ? {} : { symbol }) }));
+  }
+
+  /** Several orders in one frame; each settles on its own reply. */
+  batch(orders: readonly BatchRequest[]): Array<Promise<AckReply>> {
+    const ids: number[] = [];
+    const items = orders.map((order) => {
+      const id = this.nextId++;
+      ids.push(id);
+      return { ...order, id };
+    });
+    const promises = ids.map((id) => this.expect<AckReply>(id, 'ack'));
+    this.sendFrame({ type: 'batch', id: this.nextId++, orders: items });
+    return promises;
+  }
+
+  ping(): Promise<PongReply> {
+    return this.request('pong', (id) => ({ type: 'ping', id }));
+  }
+
+  async subscribe(channel: WireChannel, symbol: string): Promise<SubscribedReply> {
+    // The book exists before the reply, so the snapshot that follows it has somewhere to go.
+    if (channel === 'book' && !this.books.has(symbol)) this.books.set(symbol, new ClientBook(symbol));
+    return this.request('subscribed', (id) => ({ type: 'subscribe', id, channel, symbol }));
+  }
+
+  async unsubscribe(channel: WireChannel, symbol: string): Promise<UnsubscribedReply> {
+    if (channel === 'book') this.books.delete(symbol);
+    return this.request('unsubscribed', (id) => ({ type: 'unsubscribe', id, channel, symbol }));
+  }
+
+  /** The local book of a `book` subscription. */
+  book(symbol: string): ClientBook | undefined {
+    return this.books.get(symbol);
+  }
+
+  /** Sends bytes or text as they are: for tests of the server's handling of hostile input. */
+  sendRaw(data: string | Uint8Array): void {
+    this.socket.send(data, { binary: typeof data !== 'string' });
+  }
+
+  /** Bytes queued on the socket, not yet handed to the kernel. */
+  get bufferedAmount(): number {
+    return this.socket.bufferedAmount;
+  }
+
+  close(): Promise<void> {
+    if (this.socket.readyState === WebSocket.CLOSED) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.socket.once('close', () => resolve());
+      this.socket.close(1000, 'client close');
+    });
+  }
+
+  private request<T extends Reply>(expects: T['type'], build: (id: number) => object): Promise<T> {
+    const id = this.nextId++;
+    const promise = this.expect<T>(id, expects);
+    this.sendFrame(build(id));
+    return promise;
+  }
+
+  private expect<T extends Reply>(id: number, expects: T['type']): Promise<T> {
+    if (this.socket.readyState !== WebSocket.OPEN) return Promise.reject(new Error('connection is not open'));
+    if (this.pending.size >= this.options.inFlightMax) return Promise.reject(new Error(`more than ${this.options.inFlightMax} requests in flight`));
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (reply: Reply) => void, reject, deadlineMs: Date.now() + this.options.requestTimeoutMs, expects });
+    });
+  }
+
+  private sendFrame(message: object): void {
+    if (this.socket.readyState !== WebSocket.OPEN) return;
+    // Requests go through the reply encoder: the two formats are the same schema both ways.
+    const frame = encodeFrame(message as never, this.options.format);
+    this.socket.send(frame, { binary: typeof frame !== 'string' });
+  }
+
+  private receive(data: Buffer | Buffer[], isBinary: boolean): void {
+    const bytes = Array.isArray(data) ? Buffer.concat(data) : data;
+    let message: ServerMessage;
+    try {
+      message = (isBinary ? decode(bytes) : JSON.parse(bytes.toString('utf8'))) as ServerMessage;
+    } catch {
+      // The server speaks the protocol or is not a server to keep talking to.
+      this.socket.close(1002, 'undecodable server frame');
+      return;
+    }
+    this.route(message);
+  }
+
+  private route(m: ServerMessage): void {
+    switch (m.type) {
+      case 'ack':
+      case 'logged_in':
+      case 'pong':
+      case 'subscribed':
+      case 'unsubscribed':
+        return this.settle(m.id, m);
+      case 'reject':
+        if (m.id === null || !this.pending.has(m.id)) return this.unmatched.emit(m);
+        return this.settle(m.id, m);
+      case 'execution':
+        return this.executions.emit(m);
+      case 'balance':
+        return this.balances.emit(m);
+      case 'book_snapshot':
+        this.books.get(m.symbol)?.applySnapshot(m);
+        return this.marketData.emit(m);
+      case 'book_delta': {
+        const book = this.books.get(m.symbol);
+        const expectedSeq = (book?.seq ?? 0) + 1;
+        if (book !== undefined && book.applyDelta(m) === 'gap') {
+          this.gaps.emit({ symbol: m.symbol, expectedSeq, gotSeq: m.seq });
+          this.resubscribeBook(m.symbol);
+        }
+        return this.marketData.emit(m);
+      }
+      case 'trade':
+      case 'bbo':
+        return this.marketData.emit(m);
+      case 'md_dropped':
+        for (const [symbol] of this.books) this.books.set(symbol, new ClientBook(symbol));
+        return this.dropped.emit(m);
+      default: {
+        const unknown: never = m;
+        throw new Error(`unknown server message ${JSON.stringify(unknown).slice(0, 200)}`);
+      }
+    }
+  }
+
+  private settle(id: number, reply: Reply | RejectReply): void {
+    const p = this.pending.get(id);
+    if (p === undefined) return;
+    this.pending.delete(id);
+    if (reply.type === 'reject') p.reject(new ReplyError(reply));
+    else if (reply.type !== p.expects) p.reject(new Error(`request ${id} expected ${p.expects}, got ${reply.type}`));
+    else p.resolve(reply);
+  }
+
+  private resubscribeBook(symbol: string): void {
+    // Both go out at once: the server answers in order, so the snapshot follows the unsubscribe.
+    const unsubscribed = this.request('unsubscribed', (id) => ({ type: 'unsubscribe', id, channel: 'book', symbol }));
+    const subscribed = this.request('subscribed', (id) => ({ type: 'subscribe', id, channel: 'book', symbol }));
+    // A failed resubscription leaves the book invalid; the caller sees it through book().valid.
+    Promise.all([unsubscribed, subscribed]).catch(() => undefined);
+  }
+
+  private expire(nowMs: number): void {
+    // Ids are issued in order with the same timeout, so deadlines are in Map (insertion) order.
+    for (const [id, p] of this.pending) {
+      if (p.deadlineMs > nowMs) break;
+      this.pending.delete(id);
+      p.reject(new Error(`request ${id} timed out after ${this.options.requestTimeoutMs} ms`));
+    }
+  }
+
+  private onClose(code: number, reason: string): void {
+    clearInterval(this.sweep);
+    const error = new Error(`connection closed (${code}${reason === '' ? '' : `: ${reason}`})`);
+    for (const p of this.pending.values()) p.reject(error);
+    this.pending.clear();
+    this.closed.emit({ code, reason });
+  }
+}

@@ -1,0 +1,187 @@
+import { parseArgs } from 'node:util';
+import { LatencyHistogram, type LatencyPercentilesNs } from '../bench/lib/histogram.js';
+import { OpenLoopSchedule, type OpenLoopWait, runOpenLoop } from '../bench/lib/open-loop.js';
+import { runIfMain } from '../bench/lib/run-main.js';
+import { OrdoClient, type PlaceRequest, ReplyError } from './client.js';
+import type { FrameFormat } from './wire-codec.js';
+
+/**
+ * Open-loop load over the protocol: N connections share one schedule at the offered rate
+ * (bench/lib/open-loop.ts), orders go round-robin over the connections, and each latency is
+ * taken from the order's intended send time to its reply (ack or reject), so a stall is
+ * charged to every order that should have been sent during it (no coordinated omission).
+ *
+ *   npx tsx gateway/load-generator.ts --url ws://127.0.0.1:8080/ --connections 4 \
+ *       --rate 20000 --duration-ms 10000 [--format msgpack] [--account 1 --api-key KEY]
+ *
+ * The default order is an IOC limit far from any demo price (a buy at 49 000 or a sell at
+ * 51 000 BTC-USD, one lot): each one travels the whole pipeline and leaves the book as it was,
+ * so a long run does not pile up open orders.
+ */
+export interface LoadOptions {
+  url: string;
+  connections: number;
+  /** Offered rate over all connections, orders per second. */
+  ratePerSecond: number;
+  durationMs: number;
+  format: FrameFormat;
+  /** Credentials of connection i (all may share one account); none: no login. */
+  credentials?: (connection: number) => { account: number; apiKey: string };
+  order: (index: number) => PlaceRequest;
+  wait: OpenLoopWait;
+  /** After the last send, how long to wait for the outstanding replies. */
+  drainTimeoutMs: number;
+}
+
+export const LOAD_CONNECTIONS_MAX = 1_024;
+
+export function defaultOrder(index: number): PlaceRequest {
+  const buy = index % 2 === 0;
+  return { symbol: 'BTC-USD', side: buy ? 'buy' : 'sell', orderType: 'limit', tif: 'ioc', price: buy ? '49000.00' : '51000.00', qty: '0.0001' };
+}
+
+export const LOAD_OPTIONS_DEFAULT: Omit<LoadOptions, 'url'> = {
+  connections: 4,
+  ratePerSecond: 10_000,
+  durationMs: 10_000,
+  format: 'json',
+  order: defaultOrder,
+  wait: 'hybrid',
+  drainTimeoutMs: 10_000,
+};
+
+export interface LoadResult {
+  offeredRatePerSecond: number;
+  /** Replies (acks and rejects) per second over the time from start to the last reply. */
+  achievedRatePerSecond: number;
+  sent: number;
+  acked: number;
+  rejected: number;
+  /** Requests that failed without a reply (timeout, closed connection, local in-flight bound). */
+  failed: number;
+  /** Reject counts by code name. */
+  rejectsByName: Record<string, number>;
+  latencyNs: LatencyPercentilesNs;
+  sendLagNsMax: number;
+  timedOut: boolean;
+}
+
+export async function runLoad(partial: Partial<LoadOptions> & Pick<LoadOptions, 'url'>): Promise<LoadResult> {
+  const options: LoadOptions = { ...LOAD_OPTIONS_DEFAULT, ...partial };
+  const { connections, ratePerSecond, durationMs } = options;
+  if (!Number.isInteger(connections) || connections < 1 || connections > LOAD_CONNECTIONS_MAX) throw new RangeError(`connections ${connections} outside [1, ${LOAD_CONNECTIONS_MAX}]`);
+  const clients = await Promise.all(Array.from({ length: connections }, () => OrdoClient.connect(options.url, { format: options.format, requestTimeoutMs: options.drainTimeoutMs })));
+  try {
+    if (options.credentials !== undefined) {
+      const credentials = options.credentials;
+      await Promise.all(clients.map((c, i) => {
+        const { account, apiKey } = credentials(i);
+        return c.login(account, apiKey);
+      }));
+    }
+    const schedule = OpenLoopSchedule.forDuration(ratePerSecond, durationMs);
+    const histogram = new LatencyHistogram();
+    const counts = { acked: 0, rejected: 0, failed: 0, lastReplyNs: 0 };
+    const rejectsByName: Record<string, number> = {};
+    // Outstanding replies are counted, not kept: a long run holds no array of promises.
+    let outstanding = 0;
+    let onDrained: (() => void) | null = null;
+    const settled = (): void => {
+      outstanding--;
+      if (outstanding === 0 && onDrained !== null) onDrained();
+    };
+    const stats = await runOpenLoop({
+      schedule,
+      wait: options.wait,
+      send: (index) => {
+        const client = clients[index % connections] as OrdoClient;
+        const settle = (): void => {
+          const nowNs = schedule.elapsedNs();
+          histogram.record(schedule.latencyNs(index, nowNs));
+          counts.lastReplyNs = Math.max(counts.lastReplyNs, nowNs);
+        };
+        outstanding++;
+        client
+          .place(options.order(index))
+          .then(
+            () => {
+              counts.acked++;
+              settle();
+            },
+            (e: unknown) => {
+              if (!(e instanceof ReplyError)) {
+                counts.failed++;
+                return;
+              }
+              counts.rejected++;
+              rejectsByName[e.codeName] = (rejectsByName[e.codeName] ?? 0) + 1;
+              settle();
+            },
+          )
+          .finally(settled);
+      },
+    });
+    // Every promise settles: on its reply, on the request timeout or when its connection closes.
+    if (outstanding > 0) await new Promise<void>((resolve) => (onDrained = resolve));
+    const completed = counts.acked + counts.rejected;
+    if (completed + counts.failed !== stats.sentCount) throw new Error(`load accounting: ${completed} + ${counts.failed} != ${stats.sentCount}`);
+    return {
+      offeredRatePerSecond: ratePerSecond,
+      achievedRatePerSecond: counts.lastReplyNs === 0 ? 0 : Math.round((completed * 1e9) / counts.lastReplyNs),
+      sent: stats.sentCount,
+      acked: counts.acked,
+      rejected: counts.rejected,
+      failed: counts.failed,
+      rejectsByName,
+      latencyNs: histogram.percentiles(),
+      sendLagNsMax: stats.sendLagNsMax,
+      timedOut: stats.timedOut,
+    };
+  } finally {
+    await Promise.all(clients.map((c) => c.close()));
+  }
+}
+
+export function formatLoadResult(r: LoadResult): string {
+  const us = (ns: number): string => (ns / 1_000).toFixed(1);
+  const l = r.latencyNs;
+  const rejects = Object.entries(r.rejectsByName).map(([name, n]) => `${name}=${n}`).join(' ');
+  return [
+    `offered ${r.offeredRatePerSecond}/s, achieved ${r.achievedRatePerSecond}/s${r.timedOut ? ' (driver timed out)' : ''}`,
+    `sent ${r.sent}: acked ${r.acked}, rejected ${r.rejected}${rejects === '' ? '' : ` (${rejects})`}, failed ${r.failed}`,
+    `latency from intended send, µs: p50 ${us(l.p50)}  p90 ${us(l.p90)}  p99 ${us(l.p99)}  p99.9 ${us(l.p999)}  p99.99 ${us(l.p9999)}  max ${us(l.max)}`,
+    `driver send lag max ${us(r.sendLagNsMax)} µs`,
+  ].join('\n');
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      url: { type: 'string', default: 'ws://127.0.0.1:8080/' },
+      connections: { type: 'string', default: String(LOAD_OPTIONS_DEFAULT.connections) },
+      rate: { type: 'string', default: String(LOAD_OPTIONS_DEFAULT.ratePerSecond) },
+      'duration-ms': { type: 'string', default: String(LOAD_OPTIONS_DEFAULT.durationMs) },
+      format: { type: 'string', default: 'json' },
+      account: { type: 'string' },
+      'api-key': { type: 'string' },
+    },
+  });
+  const format = values.format;
+  if (format !== 'json' && format !== 'msgpack') throw new Error(`--format ${format}: json or msgpack`);
+  const account = values.account === undefined ? undefined : Number(values.account);
+  const apiKey = values['api-key'];
+  if ((account === undefined) !== (apiKey === undefined)) throw new Error('--account and --api-key go together');
+  const result = await runLoad({
+    url: values.url,
+    connections: Number(values.connections),
+    ratePerSecond: Number(values.rate),
+    durationMs: Number(values['duration-ms']),
+    format,
+    ...(account !== undefined && apiKey !== undefined ? { credentials: () => ({ account, apiKey }) } : {}),
+  });
+  process.stdout.write(`${formatLoadResult(result)}\n`);
+  return result.failed === 0 ? 0 : 1;
+}
+
+runIfMain(import.meta.url, main);

@@ -5,7 +5,7 @@ import { makeCommands, makeTempDir, removeDir } from './command-fixtures.js';
 import { openJournalEnv, type Durability, type JournalEnv } from './journal-env.js';
 import { JournalCorruptError, JournalMetaMismatchError } from './journal-error.js';
 import { JournalReader } from './journal-reader.js';
-import { JournalWriter } from './journal-writer.js';
+import { JournalWriter, TXN_COMMANDS_MAX, TXN_GROUPS_MAX } from './journal-writer.js';
 import { COMMAND_SIZE_BYTES, GROUP_COMMANDS_MAX, SEQ_NONE } from './record-layout.js';
 import { verifyJournal } from './verify.js';
 
@@ -93,12 +93,18 @@ describe('journal round trip', () => {
     expect([...new JournalReader(env).groups()].map((group) => [group.firstSeq, group.count])).toEqual([[0, 10]]);
   });
 
-  it('holds a full group of GROUP_COMMANDS_MAX commands and refuses one more', () => {
+  it('splits a transaction of TXN_COMMANDS_MAX commands into full groups and refuses one more', () => {
     const env = openEnv();
-    const writer = JournalWriter.open(env);
-    expect(writer.append(makeCommands(0, GROUP_COMMANDS_MAX), 0, GROUP_COMMANDS_MAX)).toBe(GROUP_COMMANDS_MAX - 1);
-    writer.stage(makeCommands(GROUP_COMMANDS_MAX, GROUP_COMMANDS_MAX), GROUP_COMMANDS_MAX, GROUP_COMMANDS_MAX);
-    expect(() => writer.stage(makeCommands(2 * GROUP_COMMANDS_MAX, 1), 2 * GROUP_COMMANDS_MAX, 1)).toThrow(AssertionError);
+    const writer = appendGroups(env, [3]);
+    writer.stage(makeCommands(3, TXN_COMMANDS_MAX - 5), 3, TXN_COMMANDS_MAX - 5);
+    writer.stage(makeCommands(TXN_COMMANDS_MAX - 2, 5), TXN_COMMANDS_MAX - 2, 5);
+    expect(() => writer.stage(makeCommands(TXN_COMMANDS_MAX + 3, 1), TXN_COMMANDS_MAX + 3, 1)).toThrow(AssertionError);
+    expect(writer.commit()).toBe(TXN_COMMANDS_MAX + 2);
+    const groups = [...new JournalReader(env).groups()].map((group) => [group.firstSeq, group.count]);
+    const full = Array.from({ length: TXN_GROUPS_MAX }, (_, index) => [3 + index * GROUP_COMMANDS_MAX, GROUP_COMMANDS_MAX]);
+    expect(groups).toEqual([[0, 3], ...full]);
+    expect(verifyJournal(env)).toMatchObject({ ok: true, groups: TXN_GROUPS_MAX + 1, lastSeq: TXN_COMMANDS_MAX + 2 });
+    expect(Buffer.from(new JournalReader(env).readCommand(GROUP_COMMANDS_MAX + 3) ?? []).equals(makeCommands(GROUP_COMMANDS_MAX + 3, 1))).toBe(true);
   });
 });
 

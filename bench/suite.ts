@@ -13,6 +13,8 @@ import { describeMachine, formatMachine } from './lib/machine.js';
 import { coreMemory } from './core-memory.js';
 import { coreMicro } from './core-micro.js';
 import { coreOrderFlow } from './core-order-flow.js';
+import { journalRead } from './journal-read.js';
+import { journalWriteFsync, journalWriteNone } from './journal-write.js';
 import { orderFlowDecodeBaseline } from './lib/order-flow-decode-baseline.js';
 import { writeReport } from './lib/report.js';
 import { PROFILES, RESULTS_SCHEMA, writeResults, type BenchParams, type BenchResult, type Profile, type SuiteResult } from './lib/results.js';
@@ -28,6 +30,9 @@ export const BENCHMARKS: readonly Benchmark[] = [
   coreMemory,
   ringThroughput,
   ringHopLatency,
+  journalWriteFsync,
+  journalWriteNone,
+  journalRead,
 ];
 
 /** Wall-clock budgets from issue 6; exceeding one is reported, not fatal. */

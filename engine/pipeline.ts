@@ -3,6 +3,8 @@ import { fail } from './assert.js';
 import { CMD_SEQ, CMD_TIMESTAMP_US, COMMAND_SIZE } from './command-layout.js';
 import { type Command, encodeCommand } from './command-codec.js';
 import type { CoreWorkerData, CoreWorkerReport } from './core-worker.js';
+import type { Durability } from '../journal/journal-env.js';
+import type { JournalWorkerData, JournalWorkerReport } from '../journal/journal-worker.js';
 import { EVENT_SIZE } from './event-layout.js';
 import { writeI64 } from './int64.js';
 import {
@@ -36,13 +38,28 @@ export interface PipelineOptions {
   config: EngineConfig;
   inputSlots?: number;
   outputSlots?: number;
-  /** Input-ring consumers that run before the core, e.g. the journal; their indices come first. */
-  upstreamConsumers?: number;
+  /**
+   * The journal, as the input ring's first consumer: the core then applies only what it has
+   * committed. Without it the core gates on the producers (tests and benchmarks of the rings).
+   */
+  journal?: PipelineJournal | null;
   seqBase?: number;
   snapshot?: Uint8Array | null;
   wait?: WaitStrategy;
   mainThreadWait?: MainThreadWait;
   batchMax?: number;
+}
+
+export interface PipelineJournal {
+  path: string;
+  durability: Durability;
+  /** configFingerprint(config): the journal opens only under the configuration it was written with. */
+  fingerprint: string;
+}
+
+/** The core's report, with the journal's when there is one. */
+export interface PipelineReport extends CoreWorkerReport {
+  journal: JournalWorkerReport | null;
 }
 
 export const INPUT_SLOTS_DEFAULT = 4096;
@@ -59,11 +76,13 @@ export class Pipeline {
   private readonly producer: MultiProducerSequencer;
   private readonly worker: Worker;
   private readonly report: Promise<CoreWorkerReport>;
+  private readonly journalWorker: Worker | null = null;
+  private readonly journalReport: Promise<JournalWorkerReport> | null = null;
   private readonly mainThreadWait: MainThreadWait | undefined;
   private eventsDone: Promise<number> | null = null;
 
   private constructor(options: PipelineOptions, ready: (p: Pipeline) => void, failed: (e: Error) => void) {
-    const upstream = options.upstreamConsumers ?? 0;
+    const upstream = options.journal ? 1 : 0;
     this.seqBase = options.seqBase ?? 0;
     this.coreConsumer = upstream;
     this.mainThreadWait = options.mainThreadWait;
@@ -83,23 +102,27 @@ export class Pipeline {
       wait,
       batchMax: options.batchMax ?? BATCH_MAX_DEFAULT,
     };
+    // Both workers must be consuming before the pipeline is ready.
+    let waiting = options.journal ? 2 : 1;
+    const onReady = (): void => {
+      if (--waiting === 0) ready(this);
+    };
     this.worker = spawnWorker(siblingModuleUrl(import.meta.url, './core-worker'), { workerData: data });
-    this.report = new Promise<CoreWorkerReport>((resolve, reject) => {
-      this.worker.on('message', (m: { type: string }) => {
-        if (m.type === 'ready') ready(this);
-        else if (m.type === 'stopped') resolve(m as CoreWorkerReport);
-      });
-      const onFailure = (e: Error): void => {
-        failed(e);
-        reject(e);
+    this.report = watchWorker<CoreWorkerReport>(this.worker, 'core', onReady, failed);
+    if (options.journal) {
+      const journalData: JournalWorkerData = {
+        kind: 'ordo-journal',
+        input: this.input.descriptor,
+        journalConsumer: 0,
+        path: options.journal.path,
+        durability: options.journal.durability,
+        fingerprint: options.journal.fingerprint,
+        seqBase: this.seqBase,
+        wait,
       };
-      this.worker.on('error', onFailure);
-      this.worker.on('exit', (code) => {
-        if (code !== 0) onFailure(new Error(`core worker exited with code ${code}`));
-      });
-    });
-    // A failure before stop() is awaited must not be an unhandled rejection; stop() rethrows it.
-    this.report.catch(() => {});
+      this.journalWorker = spawnWorker(siblingModuleUrl(import.meta.url, '../journal/journal-worker'), { workerData: journalData });
+      this.journalReport = watchWorker<JournalWorkerReport>(this.journalWorker, 'journal', onReady, failed);
+    }
   }
 
   /** Starts the core worker; resolves once it has its state and is consuming. */
@@ -148,14 +171,53 @@ export class Pipeline {
    * last sequence, the core drains to it, publishes its last events and reports. Resolves after
    * the event consumer has handled everything.
    */
-  async stop(): Promise<CoreWorkerReport> {
+  async stop(): Promise<PipelineReport> {
     this.input.close();
-    const report = await this.report;
+    const journal = this.journalReport === null ? null : await this.journalReport;
+    const core = await this.report;
+    if (journal !== null && journal.lastSeq !== core.lastSeq) fail(`journal ends at ${journal.lastSeq}, the core at ${core.lastSeq}`);
     if (this.eventsDone !== null) {
       const handled = await this.eventsDone;
-      if (handled !== report.eventsPublished) fail(`event consumer handled ${handled} of ${report.eventsPublished} events`);
+      if (handled !== core.eventsPublished) fail(`event consumer handled ${handled} of ${core.eventsPublished} events`);
     }
     await this.worker.terminate();
-    return report;
+    if (this.journalWorker !== null) await this.journalWorker.terminate();
+    return { ...core, journal };
   }
+
+  /** seqJournaled: the last command on disk (or -1 + seqBase when nothing is); no journal → the cursor. */
+  seqJournaled(): number {
+    const index = this.coreConsumer > 0 ? 0 : -1;
+    return this.seqBase + (index === 0 ? this.input.consumerSequence(0).get() : this.input.cursor.get());
+  }
+
+  /** Commands published but not yet applied by the core (ring depth). */
+  depth(): number {
+    return this.input.cursor.get() - this.input.consumerSequence(this.coreConsumer).get();
+  }
+}
+
+/** Resolves with the worker's 'stopped' report; any error or abnormal exit goes to `failed` and rejects. */
+function watchWorker<R>(worker: Worker, name: string, ready: () => void, failed: (e: Error) => void): Promise<R> {
+  const report = new Promise<R>((resolve, reject) => {
+    let stopped = false;
+    worker.on('message', (m: { type: string }) => {
+      if (m.type === 'ready') ready();
+      else if (m.type === 'stopped') {
+        stopped = true;
+        resolve(m as R);
+      }
+    });
+    const onFailure = (e: Error): void => {
+      failed(e);
+      reject(e);
+    };
+    worker.on('error', onFailure);
+    worker.on('exit', (code) => {
+      if (code !== 0 && !stopped) onFailure(new Error(`${name} worker exited with code ${code}`));
+    });
+  });
+  // A failure before stop() is awaited must not be an unhandled rejection; stop() rethrows it.
+  report.catch(() => {});
+  return report;
 }

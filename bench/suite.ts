@@ -19,6 +19,8 @@ import { orderFlowDecodeBaseline } from './lib/order-flow-decode-baseline.js';
 import { writeReport } from './lib/report.js';
 import { PROFILES, RESULTS_SCHEMA, writeResults, type BenchParams, type BenchResult, type Profile, type SuiteResult } from './lib/results.js';
 import { runIfMain } from './lib/run-main.js';
+import { pipelineLatency } from './pipeline-latency.js';
+import { pipelineThroughput } from './pipeline-throughput.js';
 import { ringHopLatency } from './ring-hop-latency.js';
 import { ringThroughput } from './ring-throughput.js';
 
@@ -33,6 +35,8 @@ export const BENCHMARKS: readonly Benchmark[] = [
   journalWriteFsync,
   journalWriteNone,
   journalRead,
+  pipelineThroughput,
+  pipelineLatency,
 ];
 
 /** Wall-clock budgets from issue 6; exceeding one is reported, not fatal. */

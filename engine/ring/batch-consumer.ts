@@ -1,5 +1,6 @@
 import type { RingBuffer } from './ring-buffer.js';
-import { assert } from './ring-layout.js';
+import { assert,
+  fail } from './ring-layout.js';
 import { BARRIER_END, BARRIER_TIMEOUT, type SequenceBarrier } from './sequence-barrier.js';
 import type { Sequence } from './sequence.js';
 
@@ -79,7 +80,7 @@ export class BatchConsumer {
   }
 
   #batchBound(limit: number): number {
-    assert(Number.isInteger(limit) && limit >= 1, `batch limit ${limit} is at least 1`);
+    if (!(Number.isInteger(limit) && limit >= 1)) fail(`batch limit ${limit} is at least 1`);
     return Math.min(limit, this.ring.slotCount);
   }
 

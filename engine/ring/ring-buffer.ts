@@ -13,6 +13,7 @@ import {
   RING_MAGIC,
   SEQUENCE_INITIAL,
   assert,
+  fail,
   assertGeometry,
   availabilityOffset,
   consumerRecordOffset,
@@ -131,7 +132,7 @@ export class RingBuffer {
 
   consumerSequence(consumerIndex: number): Sequence {
     const sequence = this.#consumers[consumerIndex];
-    assert(sequence !== undefined, `consumer ${consumerIndex} exists in this ring`);
+    if (!(sequence !== undefined)) fail(`consumer ${consumerIndex} exists in this ring`);
     return sequence;
   }
 
@@ -204,7 +205,7 @@ export class RingBuffer {
       // Every claimed sequence of the last lap must be published, or it would be lost.
       const seqLo = Math.max(0, seqEnd - this.slotCount + 1);
       for (let seq = seqLo; seq <= seqEnd; seq++) {
-        assert(this.isAvailable(seq), `sequence ${seq} was claimed but never published`);
+        if (!(this.isAvailable(seq))) fail(`sequence ${seq} was claimed but never published`);
       }
     }
     // Fence order: seqEnd is stored before `closed`, and readers load `closed` first.

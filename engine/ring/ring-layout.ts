@@ -198,6 +198,14 @@ export function assert(condition: boolean, message: string): asserts condition {
   if (!condition) throw new Error(`ring invariant violated: ${message}`);
 }
 
+/**
+ * Fails a ring invariant. Per-message paths write `if (!cond) fail(`...`)` so that a template
+ * message is built only when the check fails, not on every claim and publish.
+ */
+export function fail(message: string): never {
+  throw new Error(`ring invariant violated: ${message}`);
+}
+
 // Load-time assertions: sizes, alignment, no overlap. A layout edit that breaks any of these
 // fails on import, before any buffer is shared.
 function assertLayout(): void {

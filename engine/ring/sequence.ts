@@ -4,6 +4,7 @@ import {
   RECORD_VALUE_OFFSET,
   RECORD_WAITERS_OFFSET,
   assert,
+  fail,
   i32Index,
   i64Index,
 } from './ring-layout.js';
@@ -42,7 +43,7 @@ export class Sequence {
 
   /** Release store of the value, then a wake only if somebody is parked on this record. */
   set(value: number): void {
-    assert(Number.isSafeInteger(value) && value >= -1, `sequence ${value} is a safe integer`);
+    if (!(Number.isSafeInteger(value) && value >= -1)) fail(`sequence ${value} is a safe integer`);
     Atomics.store(this.#i64, this.#valueIndex, BigInt(value));
     this.wake();
   }
@@ -54,7 +55,7 @@ export class Sequence {
 
   /** Full-fence compare-and-set; true when the value was `expected` and is now `next`. */
   compareAndSet(expected: number, next: number): boolean {
-    assert(Number.isSafeInteger(next), `sequence ${next} is a safe integer`);
+    if (!(Number.isSafeInteger(next))) fail(`sequence ${next} is a safe integer`);
     const witnessed = Atomics.compareExchange(
       this.#i64,
       this.#valueIndex,

@@ -1,5 +1,6 @@
 import type { RingBuffer } from './ring-buffer.js';
-import { assert } from './ring-layout.js';
+import { assert,
+  fail } from './ring-layout.js';
 import type { Sequence } from './sequence.js';
 import { WAIT_HYBRID_DEFAULT, assertWaitStrategy, idleStep, type WaitStrategy } from './wait-strategy.js';
 
@@ -80,8 +81,8 @@ abstract class GatedSequencer implements Sequencer {
   abstract publish(seqLo: number, seqHi: number): void;
 
   protected assertClaimSize(n: number): void {
-    assert(Number.isInteger(n) && n >= 1, `claim of ${n} slots is at least 1`);
-    assert(n <= this.ring.slotCount, `claim of ${n} slots fits the ring`);
+    if (!(Number.isInteger(n) && n >= 1)) fail(`claim of ${n} slots is at least 1`);
+    if (!(n <= this.ring.slotCount)) fail(`claim of ${n} slots fits the ring`);
   }
 
   /**
@@ -125,8 +126,8 @@ abstract class GatedSequencer implements Sequencer {
   }
 
   protected assertPublishable(seqLo: number, seqHi: number): void {
-    assert(Number.isSafeInteger(seqLo) && seqLo >= 0, `publish from ${seqLo}`);
-    assert(seqHi >= seqLo && seqHi - seqLo < this.ring.slotCount, `publish [${seqLo}, ${seqHi}]`);
+    if (!(Number.isSafeInteger(seqLo) && seqLo >= 0)) fail(`publish from ${seqLo}`);
+    if (!(seqHi >= seqLo && seqHi - seqLo < this.ring.slotCount)) fail(`publish [${seqLo}, ${seqHi}]`);
     // A producer that claimed after close() would publish sequences past seqEnd: lost. Loud.
     assert(!this.ring.isClosed() || seqHi <= this.ring.seqEnd(), 'no publish after shutdown');
   }

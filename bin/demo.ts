@@ -1,17 +1,99 @@
-import { hrtime } from 'node:process';
-import { generateOrderFlow } from '../bench/order-flow-gen.js';
-import { compileOrderFlow, runOrderFlow } from '../engine/order-flow-runner.js';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { generateApiKey, hashApiKey } from '../gateway/api-keys.js';
+import { type LogLevel, LOG_LEVELS } from '../gateway/log.js';
+import { GatewayServer } from '../gateway/server.js';
+import { defaultServerConfig, loadServerConfig, type ServerConfig } from '../gateway/server-config.js';
 
 /**
- * What `make run` does until the gateway serves clients: generate a seeded order flow in memory
- * and run it through the core, printing the same summary as `ordo flow`.
+ * `ordo run` (what `make run` starts): the gateway server over the engine.
+ *
+ *   ordo run [--config FILE] [--host H] [--port P] [--data DIR] [--log-level L]
+ *
+ * Without --config it serves the embedded demo configuration: the demo symbols and three demo
+ * accounts, created and funded by journaled commands on first start. Their API keys and the
+ * admin token are made once, kept in DIR/demo-secrets.json (mode 0600) so that a restart keeps
+ * them, and printed at start-up. SIGINT or SIGTERM shuts down gracefully; a second one exits.
  */
-export async function runDemo(args: string[]): Promise<number> {
-  const count = Number(args[0] ?? 1_000_000);
-  process.stderr.write(`ordo: generating a ${count}-command order flow (seed 1) and applying it to the core\n`);
-  const bytes = generateOrderFlow({ count, seed: 1 });
-  const flow = compileOrderFlow(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-  const run = runOrderFlow(flow, 5, hrtime.bigint);
-  process.stdout.write(JSON.stringify(run) + '\n');
-  return 0;
+interface DemoSecrets {
+  accounts: Array<{ account: number; apiKey: string }>;
+  adminToken: string;
+}
+
+const SECRETS_FILE = 'demo-secrets.json';
+
+export async function runServer(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      config: { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      data: { type: 'string' },
+      'log-level': { type: 'string' },
+    },
+  });
+  let config: ServerConfig = values.config === undefined ? defaultServerConfig() : loadServerConfig(values.config);
+  if (values.host !== undefined) config = { ...config, host: values.host };
+  if (values.port !== undefined) config = { ...config, port: Number(values.port) };
+  if (values.data !== undefined) config = { ...config, dataDir: values.data };
+  if (values['log-level'] !== undefined) {
+    const level = values['log-level'] as LogLevel;
+    if (!LOG_LEVELS.includes(level)) throw new Error(`--log-level: one of ${LOG_LEVELS.join(', ')}`);
+    config = { ...config, logLevel: level };
+  }
+  const secrets = values.config === undefined ? demoSecrets(config) : null;
+  if (secrets !== null) {
+    config = {
+      ...config,
+      apiKeys: secrets.accounts.map((a) => hashApiKey(a.account, a.apiKey)),
+      adminToken: (({ saltHex, hashHex }) => ({ saltHex, hashHex }))(hashApiKey(1, secrets.adminToken)),
+    };
+  }
+  const server = await GatewayServer.start({ config });
+  const lines = [`ordo: serving ${server.url} (health ${server.httpUrl}/health, metrics ${server.httpUrl}/metrics)`, `ordo: durability ${server.durability}${server.durability === 'none' ? ' (no journal: acknowledged orders do not survive a restart)' : ''}`];
+  if (secrets !== null) {
+    lines.push('ordo: demo accounts (account, API key):');
+    for (const a of secrets.accounts) lines.push(`  ${a.account}  ${a.apiKey}`);
+    lines.push(`ordo: admin token (POST ${server.httpUrl}/admin/kill-switch): ${secrets.adminToken}`);
+  }
+  process.stderr.write(`${lines.join('\n')}\n`);
+  return new Promise<number>((resolve) => {
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (++signals > 1) {
+        process.stderr.write(`ordo: ${signal} again, exiting without draining\n`);
+        process.exit(1);
+      }
+      process.stderr.write(`ordo: ${signal}, shutting down\n`);
+      server.stop().then(
+        (report) => {
+          process.stderr.write(`ordo: stopped at sequence ${report.lastSeq}, state hash ${report.stateHash}\n`);
+          resolve(0);
+        },
+        (e: unknown) => {
+          process.stderr.write(`ordo: shutdown failed: ${e instanceof Error ? e.message : String(e)}\n`);
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+/** The demo's API keys and admin token: read from the data directory, or made and kept there. */
+function demoSecrets(config: ServerConfig): DemoSecrets {
+  const path = join(config.dataDir, SECRETS_FILE);
+  if (existsSync(path)) {
+    const stored = JSON.parse(readFileSync(path, 'utf8')) as DemoSecrets;
+    const ids = stored.accounts.map((a) => a.account).join(',');
+    if (ids === config.accounts.map((a) => a.id).join(',') && typeof stored.adminToken === 'string') return stored;
+  }
+  const secrets: DemoSecrets = { accounts: config.accounts.map((a) => ({ account: a.id, apiKey: generateApiKey() })), adminToken: generateApiKey() };
+  mkdirSync(config.dataDir, { recursive: true });
+  writeFileSync(path, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(path, 0o600);
+  return secrets;
 }

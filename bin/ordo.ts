@@ -6,18 +6,20 @@
  *                                        line is one JSON object with the summary and cmdsPerSec
  *   ordo gen-flow --out F --count N --seed S
  *                                        write a seeded order-flow file
- *   ordo run                             start the engine with its embedded defaults
+ *   ordo run [--config F] [--host H] [--port P] [--data D] [--log-level L]
+ *                                        serve the gateway (WebSocket, /health, /metrics) over the
+ *                                        engine; embedded demo configuration unless --config
  */
 import { hrtime } from 'node:process';
 import { readOrderFlowFile } from '../engine/order-flow-file.js';
 import { compileOrderFlow, FLOW_PASSES_DEFAULT, runOrderFlow } from '../engine/order-flow-runner.js';
 import { orderFlowGenMain } from '../bench/order-flow-gen.js';
-import { runDemo } from './demo.js';
+import { runServer } from './demo.js';
 
 const USAGE = `usage:
   ordo flow <file> [--passes N]
   ordo gen-flow --out <file> --count <N> --seed <S>
-  ordo run`;
+  ordo run [--config <file>] [--host <h>] [--port <p>] [--data <dir>] [--log-level <l>]`;
 
 function flowMain(args: string[]): void {
   const file = args[0];
@@ -49,7 +51,7 @@ async function main(argv: string[]): Promise<number> {
         orderFlowGenMain(rest);
         return 0;
       case 'run':
-        return await runDemo(rest);
+        return await runServer(rest);
       default:
         throw new UsageError(sub === undefined ? 'missing subcommand' : `unknown subcommand ${sub}`);
     }

@@ -1,0 +1,157 @@
+import { COMMAND_SIZE } from '../engine/command-layout.js';
+import { type Command, encodeCommand } from '../engine/command-codec.js';
+import type { EngineState } from '../engine/engine-state.js';
+import { CLAIM_CLOSED, CLAIM_FULL, Pipeline, type PipelineOptions } from '../engine/pipeline.js';
+import type { SlotHandler } from '../engine/ring/index.js';
+import type { EngineConfig } from '../engine/symbol-config.js';
+
+/**
+ * The seam between the gateway server and whatever runs the engine behind it. The server sees
+ * only this interface:
+ *
+ *   start() ──▶ recovered state (for the market-data view) and the first sequence of this run
+ *   tryPublish(timestampUs, write) ──▶ command sequence | CLAIM_FULL (answer BUSY) | CLAIM_CLOSED
+ *   consumeEvents(handler) ──▶ every event record, in order, on the main thread
+ *   stop() ──▶ drains, (snapshots,) reports the last sequence and the state hash
+ *
+ * Two implementations are meant to exist:
+ *
+ *   PipelineHost (here)   the threaded pipeline without a journal: an empty engine every start,
+ *                         durability "none". Acks mean "applied by the core", not "on disk".
+ *   journal-backed host   recovery from the data directory (snapshot + journal replay), then the
+ *                         same Pipeline with the journal consumer upstream of the core
+ *                         (upstreamConsumers: 1, seqBase = journal end, snapshot = recovered
+ *                         state), durability "fsync". Because the core reads only what the journal
+ *                         consumer has committed (DESIGN §1), every event, and so every ack the
+ *                         server sends from one, is of a durable command: the server needs no
+ *                         change. It plugs in at `createEngineHost` below.
+ */
+export type Durability = 'none' | 'fsync';
+
+export interface EngineHostStart {
+  /** Sequence the first command published in this run will get (0 for a new engine). */
+  readonly seqNext: number;
+  /** The state recovery ended in, for the market-data view and start-up funding; null when empty. */
+  readonly state: EngineState | null;
+}
+
+export interface CommitBatchStats {
+  /** Upper bounds of the buckets (commands per commit), ascending; counts has one more (+Inf). */
+  readonly bounds: readonly number[];
+  readonly counts: readonly number[];
+  readonly sum: number;
+  readonly count: number;
+}
+
+export interface EngineHostStats {
+  /** Commands published to the input ring and not yet applied by the core. */
+  readonly inputDepth: number;
+  /** Events published by the core and not yet handled by the gateway. */
+  readonly outputDepth: number;
+  /** Commands published and not yet committed to the journal; null without a journal. */
+  readonly journalLag: number | null;
+  readonly commitBatches: CommitBatchStats | null;
+}
+
+export interface EngineHostStop {
+  readonly lastSeq: number;
+  readonly stateHash: string;
+  readonly commands: number;
+  readonly events: number;
+  /** Sequence of the snapshot taken at shutdown; null when the host takes none. */
+  readonly snapshotSeq: number | null;
+}
+
+export interface EngineHost {
+  readonly durability: Durability;
+  start(): Promise<EngineHostStart>;
+  tryPublish(timestampUs: number, write: (view: DataView, offset: number) => void): number;
+  consumeEvents(handler: SlotHandler): Promise<number>;
+  stats(): EngineHostStats;
+  stop(): Promise<EngineHostStop>;
+}
+
+export { CLAIM_CLOSED, CLAIM_FULL };
+
+/** tryPublish of a command given as fields; the host stamps its sequence, the command keeps its timestamp. */
+export function publishCommand(host: EngineHost, c: Command): number {
+  return host.tryPublish(c.timestampUs, (view, offset) => encodeCommand({ ...c, seq: 0 }, view, offset));
+}
+
+export interface PipelineHostOptions {
+  config: EngineConfig;
+  pipeline?: Omit<PipelineOptions, 'config' | 'upstreamConsumers' | 'seqBase' | 'snapshot'>;
+  /**
+   * Called with each command's bytes as sequenced (tests replay them into an in-process engine
+   * to check the live state). The bytes are a copy; the sequence is stamped in them.
+   */
+  onCommand?: (seq: number, bytes: Uint8Array) => void;
+}
+
+/** The engine host over the threaded pipeline, without a journal (durability "none"). */
+export class PipelineHost implements EngineHost {
+  readonly durability: Durability = 'none';
+  private pipeline: Pipeline | null = null;
+  private stopping: Promise<EngineHostStop> | null = null;
+
+  constructor(private readonly options: PipelineHostOptions) {}
+
+  async start(): Promise<EngineHostStart> {
+    if (this.pipeline !== null) throw new Error('engine host started twice');
+    this.pipeline = await Pipeline.start({ ...this.options.pipeline, config: this.options.config });
+    return { seqNext: this.pipeline.seqBase, state: null };
+  }
+
+  private running(): Pipeline {
+    if (this.pipeline === null) throw new Error('engine host not started');
+    return this.pipeline;
+  }
+
+  tryPublish(timestampUs: number, write: (view: DataView, offset: number) => void): number {
+    const pipeline = this.running();
+    const seq = pipeline.tryPublish(timestampUs, write);
+    if (seq >= 0 && this.options.onCommand !== undefined) {
+      // Only this thread produces, so the slot cannot be claimed again before this copy.
+      const offset = pipeline.input.slotOffset(seq - pipeline.seqBase);
+      this.options.onCommand(seq, pipeline.input.bytes.slice(offset, offset + COMMAND_SIZE));
+    }
+    return seq;
+  }
+
+  consumeEvents(handler: SlotHandler): Promise<number> {
+    return this.running().consumeEvents(handler);
+  }
+
+  stats(): EngineHostStats {
+    const p = this.running();
+    const published = p.input.cursor.get();
+    const applied = p.input.consumerSequence(p.coreConsumer).get();
+    const eventsPublished = p.output.cursor.get();
+    const eventsHandled = p.output.consumerSequence(0).get();
+    return { inputDepth: Math.max(0, published - applied), outputDepth: Math.max(0, eventsPublished - eventsHandled), journalLag: null, commitBatches: null };
+  }
+
+  stop(): Promise<EngineHostStop> {
+    this.stopping ??= this.running()
+      .stop()
+      .then((r) => ({ lastSeq: r.lastSeq, stateHash: r.stateHash, commands: r.commands, events: r.eventsPublished, snapshotSeq: null }));
+    return this.stopping;
+  }
+}
+
+export interface EngineHostOptions {
+  config: EngineConfig;
+  /** Where the journal and snapshots live (used once the journal-backed host is plugged in). */
+  dataDir: string;
+  onCommand?: PipelineHostOptions['onCommand'];
+}
+
+/**
+ * The one place the server's engine host is chosen. Until the journal-backed host exists this
+ * is the pipeline without a journal; the journal-backed host replaces the body here (recover
+ * from `dataDir`, start the pipeline with the journal consumer gating the core) and returns the
+ * same interface.
+ */
+export function createEngineHost(options: EngineHostOptions): EngineHost {
+  return new PipelineHost({ config: options.config, ...(options.onCommand === undefined ? {} : { onCommand: options.onCommand }) });
+}

@@ -5,6 +5,7 @@ import { type Command, encodeCommand } from './command-codec.js';
 import type { CoreWorkerData, CoreWorkerReport } from './core-worker.js';
 import type { Durability } from '../journal/journal-env.js';
 import type { JournalWorkerData, JournalWorkerReport } from '../journal/journal-worker.js';
+import { CONTROL_STOP, type SnapshotPolicy, type SnapshotWorkerData, type SnapshotWorkerReport } from '../journal/snapshot-worker.js';
 import { EVENT_SIZE } from './event-layout.js';
 import { writeI64 } from './int64.js';
 import {
@@ -55,11 +56,14 @@ export interface PipelineJournal {
   durability: Durability;
   /** configFingerprint(config): the journal opens only under the configuration it was written with. */
   fingerprint: string;
+  /** Periodic snapshots by a follower thread (and one at stop); null for none. */
+  snapshots?: SnapshotPolicy | null;
 }
 
 /** The core's report, with the journal's when there is one. */
 export interface PipelineReport extends CoreWorkerReport {
   journal: JournalWorkerReport | null;
+  snapshots: SnapshotWorkerReport | null;
 }
 
 export const INPUT_SLOTS_DEFAULT = 4096;
@@ -78,6 +82,9 @@ export class Pipeline {
   private readonly report: Promise<CoreWorkerReport>;
   private readonly journalWorker: Worker | null = null;
   private readonly journalReport: Promise<JournalWorkerReport> | null = null;
+  private readonly snapshotWorker: Worker | null = null;
+  private readonly snapshotReport: Promise<SnapshotWorkerReport> | null = null;
+  private readonly snapshotControl = new Int32Array(new SharedArrayBuffer(8));
   private readonly mainThreadWait: MainThreadWait | undefined;
   private eventsDone: Promise<number> | null = null;
 
@@ -103,7 +110,7 @@ export class Pipeline {
       batchMax: options.batchMax ?? BATCH_MAX_DEFAULT,
     };
     // Both workers must be consuming before the pipeline is ready.
-    let waiting = options.journal ? 2 : 1;
+    let waiting = (options.journal ? 2 : 1) + (options.journal?.snapshots ? 1 : 0);
     const onReady = (): void => {
       if (--waiting === 0) ready(this);
     };
@@ -122,6 +129,18 @@ export class Pipeline {
       };
       this.journalWorker = spawnWorker(siblingModuleUrl(import.meta.url, '../journal/journal-worker'), { workerData: journalData });
       this.journalReport = watchWorker<JournalWorkerReport>(this.journalWorker, 'journal', onReady, failed);
+      if (options.journal.snapshots) {
+        const snapshotData: SnapshotWorkerData = {
+          kind: 'ordo-snapshots',
+          path: options.journal.path,
+          durability: options.journal.durability,
+          config: options.config,
+          policy: options.journal.snapshots,
+          control: this.snapshotControl.buffer as SharedArrayBuffer,
+        };
+        this.snapshotWorker = spawnWorker(siblingModuleUrl(import.meta.url, '../journal/snapshot-worker'), { workerData: snapshotData });
+        this.snapshotReport = watchWorker<SnapshotWorkerReport>(this.snapshotWorker, 'snapshot', onReady, failed);
+      }
     }
   }
 
@@ -180,9 +199,15 @@ export class Pipeline {
       const handled = await this.eventsDone;
       if (handled !== core.eventsPublished) fail(`event consumer handled ${handled} of ${core.eventsPublished} events`);
     }
+    // The journal is complete: the follower catches up, takes the shutdown snapshot and stops.
+    Atomics.store(this.snapshotControl, CONTROL_STOP, 1);
+    Atomics.notify(this.snapshotControl, CONTROL_STOP);
+    const snapshots = this.snapshotReport === null ? null : await this.snapshotReport;
+    if (snapshots !== null && snapshots.appliedSeq !== core.lastSeq) fail(`snapshot follower stopped at ${snapshots.appliedSeq}, the core at ${core.lastSeq}`);
     await this.worker.terminate();
     if (this.journalWorker !== null) await this.journalWorker.terminate();
-    return { ...core, journal };
+    if (this.snapshotWorker !== null) await this.snapshotWorker.terminate();
+    return { ...core, journal, snapshots };
   }
 
   /** seqJournaled: the last command on disk (or -1 + seqBase when nothing is); no journal → the cursor. */

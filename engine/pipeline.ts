@@ -4,7 +4,7 @@ import { CMD_SEQ, CMD_TIMESTAMP_US, COMMAND_SIZE } from './command-layout.js';
 import { type Command, encodeCommand } from './command-codec.js';
 import type { CoreWorkerData, CoreWorkerReport } from './core-worker.js';
 import type { Durability } from '../journal/journal-env.js';
-import type { JournalWorkerData, JournalWorkerReport } from '../journal/journal-worker.js';
+import { JOURNAL_STATS_LENGTH, type JournalWorkerData, type JournalWorkerReport } from '../journal/journal-worker.js';
 import { CONTROL_STOP, type SnapshotPolicy, type SnapshotWorkerData, type SnapshotWorkerReport } from '../journal/snapshot-worker.js';
 import { EVENT_SIZE } from './event-layout.js';
 import { writeI64 } from './int64.js';
@@ -85,11 +85,14 @@ export class Pipeline {
   private readonly snapshotWorker: Worker | null = null;
   private readonly snapshotReport: Promise<SnapshotWorkerReport> | null = null;
   private readonly snapshotControl = new Int32Array(new SharedArrayBuffer(8));
+  /** The journal worker's live statistics (journal-worker.ts JOURNAL_STATS_*); empty without a journal. */
+  readonly journalStats: Float64Array;
   private readonly mainThreadWait: MainThreadWait | undefined;
   private eventsDone: Promise<number> | null = null;
 
   private constructor(options: PipelineOptions, ready: (p: Pipeline) => void, failed: (e: Error) => void) {
     const upstream = options.journal ? 1 : 0;
+    this.journalStats = new Float64Array(new SharedArrayBuffer(options.journal ? JOURNAL_STATS_LENGTH * 8 : 0));
     this.seqBase = options.seqBase ?? 0;
     this.coreConsumer = upstream;
     this.mainThreadWait = options.mainThreadWait;
@@ -126,6 +129,7 @@ export class Pipeline {
         fingerprint: options.journal.fingerprint,
         seqBase: this.seqBase,
         wait,
+        stats: this.journalStats.buffer as SharedArrayBuffer,
       };
       this.journalWorker = spawnWorker(siblingModuleUrl(import.meta.url, '../journal/journal-worker'), { workerData: journalData });
       this.journalReport = watchWorker<JournalWorkerReport>(this.journalWorker, 'journal', onReady, failed);

@@ -26,7 +26,20 @@ export interface JournalWorkerData {
   /** Command sequence of input-ring position 0: the journal's next sequence. */
   seqBase: number;
   wait: WaitStrategy;
+  /** Float64Array over this, written by this thread only, read by the owner for metrics: see JOURNAL_STATS_*. */
+  stats: SharedArrayBuffer | null;
 }
+
+/**
+ * Live statistics, one writer (this thread): [0, BUCKETS) commits whose size is at most
+ * 2^index commands, then the commit count, the commands committed and the last sequence
+ * committed. Plain stores: the reader only wants figures for /metrics, never a decision.
+ */
+export const JOURNAL_STATS_BUCKETS = 16;
+export const JOURNAL_STATS_COMMITS = JOURNAL_STATS_BUCKETS;
+export const JOURNAL_STATS_COMMANDS = JOURNAL_STATS_BUCKETS + 1;
+export const JOURNAL_STATS_LAST_SEQ = JOURNAL_STATS_BUCKETS + 2;
+export const JOURNAL_STATS_LENGTH = JOURNAL_STATS_BUCKETS + 3;
 
 export interface JournalWorkerReport {
   type: 'stopped';
@@ -47,7 +60,9 @@ async function main(data: JournalWorkerData): Promise<JournalWorkerReport> {
   const batchMax = Math.min(TXN_COMMANDS_MAX, ring.slotCount);
   let batchFirst = -1;
   let commits = 0;
-  const buckets = new Array<number>(24).fill(0);
+  const buckets = new Array<number>(JOURNAL_STATS_BUCKETS).fill(0);
+  const stats = data.stats === null ? null : new Float64Array(data.stats);
+  if (stats !== null && stats.length !== JOURNAL_STATS_LENGTH) fail('journal stats buffer has the wrong length');
   parentPort?.postMessage({ type: 'ready' });
   const commands = consumer.run((_view, _offset, position, endOfBatch) => {
     if (batchFirst < 0) batchFirst = position;
@@ -56,8 +71,15 @@ async function main(data: JournalWorkerData): Promise<JournalWorkerReport> {
     const seqCommitted = writer.commit();
     if (seqCommitted !== data.seqBase + position) fail(`journal committed to ${seqCommitted}, the batch ends at ${data.seqBase + position}`);
     const size = position - batchFirst + 1;
-    buckets[Math.min(buckets.length - 1, Math.ceil(Math.log2(size)))]! += 1;
+    const bucket = Math.min(JOURNAL_STATS_BUCKETS - 1, Math.ceil(Math.log2(size)));
+    buckets[bucket]! += 1;
     commits++;
+    if (stats !== null) {
+      stats[bucket]! += 1;
+      stats[JOURNAL_STATS_COMMITS] = commits;
+      stats[JOURNAL_STATS_COMMANDS]! += size;
+      stats[JOURNAL_STATS_LAST_SEQ] = seqCommitted;
+    }
     batchFirst = -1;
     // Returning releases the batch: seqJournaled advances only now, after the commit.
   }, batchMax);

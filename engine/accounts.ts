@@ -1,6 +1,8 @@
 import { fail } from './assert.js';
-import { NIL, type OrderPool } from './order-pool.js';
+import { NIL, ORDER_LAYOUT, type OrderPool } from './order-pool.js';
 import { FEE_ACCOUNT_ID } from './symbol-config.js';
+
+const { I_STRIDE, I_ACCT_NEXT, I_ACCT_PREV } = ORDER_LAYOUT;
 
 /**
  * Accounts and balances. Account ids index the arrays directly (0 is the fee account), and asset
@@ -117,24 +119,27 @@ export class Accounts {
   }
 
   linkOrder(accountId: number, h: number): void {
+    const I = this.orders.I;
     const tail = this.orderTail[accountId] as number;
-    this.orders.acctPrev[h] = tail;
-    this.orders.acctNext[h] = NIL;
+    I[h * I_STRIDE + I_ACCT_PREV] = tail;
+    I[h * I_STRIDE + I_ACCT_NEXT] = NIL;
     if (tail === NIL) this.orderHead[accountId] = h;
-    else this.orders.acctNext[tail] = h;
+    else I[tail * I_STRIDE + I_ACCT_NEXT] = h;
     this.orderTail[accountId] = h;
     this.openOrders[accountId] = (this.openOrders[accountId] as number) + 1;
   }
 
   unlinkOrder(accountId: number, h: number): void {
-    const prev = this.orders.acctPrev[h] as number;
-    const next = this.orders.acctNext[h] as number;
+    const I = this.orders.I;
+    const i = h * I_STRIDE;
+    const prev = I[i + I_ACCT_PREV] as number;
+    const next = I[i + I_ACCT_NEXT] as number;
     if (prev === NIL) this.orderHead[accountId] = next;
-    else this.orders.acctNext[prev] = next;
+    else I[prev * I_STRIDE + I_ACCT_NEXT] = next;
     if (next === NIL) this.orderTail[accountId] = prev;
-    else this.orders.acctPrev[next] = prev;
-    this.orders.acctPrev[h] = NIL;
-    this.orders.acctNext[h] = NIL;
+    else I[next * I_STRIDE + I_ACCT_PREV] = prev;
+    I[i + I_ACCT_PREV] = NIL;
+    I[i + I_ACCT_NEXT] = NIL;
     const open = (this.openOrders[accountId] as number) - 1;
     if (!(open >= 0)) fail(`account ${accountId} open order count below zero`);
     this.openOrders[accountId] = open;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FLAG_POST_ONLY } from './command-layout.js';
 import { EVENT_FLAG_PRIORITY_KEPT } from './event-layout.js';
+import { ORDER_LAYOUT } from './order-pool.js';
 import { ResultCode } from './result-code.js';
 import {
   acceptedId,
@@ -21,6 +22,8 @@ import {
   SYM,
   TimeInForce,
 } from './testing/unit-fixtures.js';
+
+const { F_STRIDE, F_STOP_PRICE } = ORDER_LAYOUT;
 
 const amendCmd = (accountId: number, targetId: number, change: { price?: number; qty?: number; stopPrice?: number }) =>
   ({ type: CommandType.AMEND_ORDER, accountId, targetId, symbolId: SYM, ...change }) as const;
@@ -156,7 +159,7 @@ describe('amend', () => {
       expect(bookLevels(events)).toEqual([]);
       // 4 at 90: 360 + floor(360 × 20 / 10 000) = 360.
       expect(t.reservedBy(stop)).toBe(360);
-      expect(t.engine.orders.stopPrice[t.engine.handleOf(stop)]).toBe(120);
+      expect(t.engine.orders.F[t.engine.handleOf(stop) * F_STRIDE + F_STOP_PRICE]).toBe(120);
     });
 
     it('triggers it when the new stop price is already reached', () => {

@@ -5,9 +5,15 @@ import type { EventSink } from './event-sink.js';
 import { Fnv64 } from './fnv64.js';
 import { MatchingEngine } from './matching-engine.js';
 import type { OrderBook } from './order-book.js';
-import { NIL, OrderState } from './order-pool.js';
+import { NIL, ORDER_LAYOUT, OrderState } from './order-pool.js';
 import type { BookSide } from './price-levels.js';
 import { configFingerprintSource, type EngineConfig } from './symbol-config.js';
+
+const {
+  F_STRIDE, F_ID, F_PRICE, F_STOP_PRICE, F_LEAVES, F_FILLED, F_RESERVED, F_EXPIRE_AT_US,
+  I_STRIDE, I_NEXT, I_ACCOUNT, I_SYMBOL,
+  B_STRIDE, B_SIDE, B_TYPE, B_TIF, B_FLAGS, B_STP, B_STATE,
+} = ORDER_LAYOUT;
 
 /**
  * The engine's whole state as plain data in a canonical order that depends only on what the
@@ -106,31 +112,34 @@ function captureBook(engine: MatchingEngine, book: OrderBook): BookRecord {
 function captureSide(engine: MatchingEngine, side: BookSide, out: OrderRecord[]): void {
   for (let depth = 0; depth < side.size; depth++) {
     const level = side.at(depth);
-    for (let h = engine.levels.head[level] as number; h !== NIL; h = engine.orders.next[h] as number) {
+    for (let h = engine.levels.head[level] as number; h !== NIL; h = engine.orders.I[h * I_STRIDE + I_NEXT] as number) {
       out.push(orderRecord(engine, h));
     }
   }
 }
 
 function orderRecord(engine: MatchingEngine, h: number): OrderRecord {
-  const o = engine.orders;
+  const { F, I, B } = engine.orders;
+  const f = h * F_STRIDE;
+  const i = h * I_STRIDE;
+  const b = h * B_STRIDE;
   const key = engine.clOrdIdKeyByHandle.get(h);
   return {
-    id: o.id[h] as number,
-    accountId: o.account[h] as number,
-    symbolId: o.symbol[h] as number,
-    side: o.side[h] as number,
-    type: o.type[h] as number,
-    tif: o.tif[h] as number,
-    flags: o.flags[h] as number,
-    stp: o.stp[h] as number,
-    state: o.state[h] as number,
-    price: o.price[h] as number,
-    stopPrice: o.stopPrice[h] as number,
-    leaves: o.leaves[h] as number,
-    filled: o.filled[h] as number,
-    reserved: o.reserved[h] as number,
-    expireAtUs: o.expireAtUs[h] as number,
+    id: F[f + F_ID] as number,
+    accountId: I[i + I_ACCOUNT] as number,
+    symbolId: I[i + I_SYMBOL] as number,
+    side: B[b + B_SIDE] as number,
+    type: B[b + B_TYPE] as number,
+    tif: B[b + B_TIF] as number,
+    flags: B[b + B_FLAGS] as number,
+    stp: B[b + B_STP] as number,
+    state: B[b + B_STATE] as number,
+    price: F[f + F_PRICE] as number,
+    stopPrice: F[f + F_STOP_PRICE] as number,
+    leaves: F[f + F_LEAVES] as number,
+    filled: F[f + F_FILLED] as number,
+    reserved: F[f + F_RESERVED] as number,
+    expireAtUs: F[f + F_EXPIRE_AT_US] as number,
     clOrdId: key === undefined ? '' : key.slice(key.indexOf(':') + 1),
   };
 }
@@ -201,12 +210,12 @@ export function restoreSnapshot(config: EngineConfig, snapshot: Snapshot, sink: 
   }
   // Account order lists are in order id order.
   restored.sort((x, y) => x[0] - y[0]);
-  for (const [, h] of restored) a.linkOrder(engine.orders.account[h] as number, h);
+  for (const [, h] of restored) a.linkOrder(engine.orders.I[h * I_STRIDE + I_ACCOUNT] as number, h);
   engine.transfers.restore(state.transferWatermark, state.transferIds);
   engine.clOrdIds.restore(state.clientOrderIds, liveKeys);
   engine.finishRestore(snapshot.seq, state.nowUs);
   const hash = stateHash(engine);
   assert(hash === snapshot.hash, `restored state hash ${hash} differs from the snapshot's ${snapshot.hash}`);
-  assert(engine.orders.state.every((s) => s !== OrderState.ACTIVE), 'restore left an order active');
+  assert(!engine.orders.anyInState(OrderState.ACTIVE), 'restore left an order active');
   return engine;
 }

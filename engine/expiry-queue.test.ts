@@ -2,13 +2,15 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AssertionError } from './assert.js';
 import { ExpiryQueue } from './expiry-queue.js';
-import { NIL, OrderPool } from './order-pool.js';
+import { NIL, ORDER_LAYOUT, OrderPool } from './order-pool.js';
 import { FC_SEED, fcParameters } from './testing/unit-fixtures.js';
+
+const { F_STRIDE, F_ID, F_EXPIRE_AT_US, I_STRIDE, I_HEAP_POS } = ORDER_LAYOUT;
 
 function order(pool: OrderPool, id: number, expireAtUs: number): number {
   const h = pool.alloc();
-  pool.id[h] = id;
-  pool.expireAtUs[h] = expireAtUs;
+  pool.F[h * F_STRIDE + F_ID] = id;
+  pool.F[h * F_STRIDE + F_EXPIRE_AT_US] = expireAtUs;
   return h;
 }
 
@@ -16,7 +18,7 @@ function order(pool: OrderPool, id: number, expireAtUs: number): number {
 function drain(queue: ExpiryQueue, pool: OrderPool): number[] {
   const ids: number[] = [];
   for (let h = queue.peek(); h !== NIL; h = queue.peek()) {
-    ids.push(pool.id[h] as number);
+    ids.push(pool.F[h * F_STRIDE + F_ID] as number);
     queue.remove(h);
   }
   return ids;
@@ -49,7 +51,7 @@ describe('expiry queue', () => {
     queue.push(b);
     expect(() => queue.push(a)).toThrow(AssertionError);
     queue.remove(a);
-    expect(pool.heapPos[a]).toBe(NIL);
+    expect(pool.I[a * I_STRIDE + I_HEAP_POS]).toBe(NIL);
     expect(() => queue.remove(a)).toThrow(AssertionError);
     expect(drain(queue, pool)).toEqual([2]);
   });
@@ -73,7 +75,7 @@ describe('expiry queue', () => {
           }
         }
         const expected = queued
-          .map((h) => [pool.expireAtUs[h] as number, pool.id[h] as number] as const)
+          .map((h) => [pool.F[h * F_STRIDE + F_EXPIRE_AT_US] as number, pool.F[h * F_STRIDE + F_ID] as number] as const)
           .sort((x, y) => x[0] - y[0] || x[1] - y[1])
           .map(([, id]) => id);
         expect(drain(queue, pool)).toEqual(expected);

@@ -1,6 +1,8 @@
 import { fail } from './assert.js';
 import { grow, grownLength } from './growable.js';
-import { NIL, type OrderPool } from './order-pool.js';
+import { NIL, ORDER_LAYOUT, type OrderPool } from './order-pool.js';
+
+const { F_STRIDE, F_ID, F_EXPIRE_AT_US, I_STRIDE, I_HEAP_POS } = ORDER_LAYOUT;
 
 /**
  * GTD orders by (expiry time, order id): an indexed binary min-heap over order handles, so that
@@ -26,28 +28,29 @@ export class ExpiryQueue {
   }
 
   private less(a: number, b: number): boolean {
-    const ea = this.orders.expireAtUs[a] as number;
-    const eb = this.orders.expireAtUs[b] as number;
-    return ea < eb || (ea === eb && (this.orders.id[a] as number) < (this.orders.id[b] as number));
+    const F = this.orders.F;
+    const ea = F[a * F_STRIDE + F_EXPIRE_AT_US] as number;
+    const eb = F[b * F_STRIDE + F_EXPIRE_AT_US] as number;
+    return ea < eb || (ea === eb && (F[a * F_STRIDE + F_ID] as number) < (F[b * F_STRIDE + F_ID] as number));
   }
 
   private place(i: number, h: number): void {
     this.heap[i] = h;
-    this.orders.heapPos[h] = i;
+    this.orders.I[h * I_STRIDE + I_HEAP_POS] = i;
   }
 
   push(h: number): void {
     if (this.n === this.heap.length) this.heap = grow(this.heap, grownLength(this.n, this.n + 1, this.capacity));
-    if (!(this.orders.heapPos[h] === NIL)) fail(`order handle ${h} already queued for expiry`);
+    if (!(this.orders.I[h * I_STRIDE + I_HEAP_POS] === NIL)) fail(`order handle ${h} already queued for expiry`);
     this.place(this.n, h);
     this.n++;
     this.up(this.n - 1);
   }
 
   remove(h: number): void {
-    const i = this.orders.heapPos[h] as number;
+    const i = this.orders.I[h * I_STRIDE + I_HEAP_POS] as number;
     if (!(i !== NIL && this.heap[i] === h)) fail(`order handle ${h} is not queued for expiry`);
-    this.orders.heapPos[h] = NIL;
+    this.orders.I[h * I_STRIDE + I_HEAP_POS] = NIL;
     this.n--;
     if (i === this.n) return;
     this.place(i, this.heap[this.n] as number);

@@ -2,9 +2,15 @@ import { assert } from './assert.js';
 import { Side } from './command-layout.js';
 import type { MatchingEngine } from './matching-engine.js';
 import type { OrderBook } from './order-book.js';
-import { NIL, OrderState } from './order-pool.js';
+import { NIL, ORDER_LAYOUT, OrderState } from './order-pool.js';
 import { BPS_DENOMINATOR, FEE_ACCOUNT_ID } from './symbol-config.js';
 import { mulDivFloor } from './int64.js';
+
+const {
+  F_STRIDE, F_ID, F_PRICE, F_STOP_PRICE, F_LEAVES, F_FILLED, F_RESERVED,
+  I_STRIDE, I_NEXT, I_PREV, I_LEVEL, I_ACCOUNT, I_ACCT_NEXT, I_SYMBOL,
+  B_STRIDE, B_SIDE, B_STATE,
+} = ORDER_LAYOUT;
 
 /**
  * A full walk of the engine's state that asserts every invariant the design promises. It costs
@@ -38,23 +44,24 @@ export function checkInvariants(engine: MatchingEngine): void {
 }
 
 function checkOrder(engine: MatchingEngine, h: number, book: OrderBook, reserved: Map<number, number>): void {
-  const o = engine.orders;
-  const id = o.id[h] as number;
-  const leaves = o.leaves[h] as number;
-  const filled = o.filled[h] as number;
+  const { F, I, B } = engine.orders;
+  const f = h * F_STRIDE;
+  const id = F[f + F_ID] as number;
+  const leaves = F[f + F_LEAVES] as number;
+  const filled = F[f + F_FILLED] as number;
   assert(Number.isSafeInteger(leaves) && leaves > 0, `order ${id}: leaves ${leaves}`);
   assert(Number.isSafeInteger(filled) && filled >= 0, `order ${id}: filled ${filled}`);
   assert(leaves + filled <= book.config.maxQty, `order ${id}: filled beyond its quantity`);
   assert(engine.handleOf(id) === h, `order ${id}: not indexed at its handle`);
-  assert(o.symbol[h] === book.config.id, `order ${id}: symbol`);
-  const side = o.side[h] as number;
-  const r = o.reserved[h] as number;
+  assert(I[h * I_STRIDE + I_SYMBOL] === book.config.id, `order ${id}: symbol`);
+  const side = B[h * B_STRIDE + B_SIDE] as number;
+  const r = F[f + F_RESERVED] as number;
   if (engine.config.riskEnabled) {
     const cfg = book.config;
     let needed: number;
     if (side === Side.SELL) needed = leaves * cfg.baseLotUnits;
     else {
-      const notional = (o.price[h] as number) * leaves * cfg.quoteTickUnits;
+      const notional = (F[f + F_PRICE] as number) * leaves * cfg.quoteTickUnits;
       needed = notional + mulDivFloor(notional, Math.max(cfg.makerFeeBps, cfg.takerFeeBps), BPS_DENOMINATOR);
     }
     assert(r === needed, `order ${id}: reserves ${r}, its leaves need ${needed}`);
@@ -62,7 +69,7 @@ function checkOrder(engine: MatchingEngine, h: number, book: OrderBook, reserved
     assert(r === 0, `order ${id}: reserves ${r} with risk off`);
   }
   const asset = side === Side.BUY ? book.config.quoteAssetId : book.config.baseAssetId;
-  const key = engine.accounts.slot(o.account[h] as number, asset);
+  const key = engine.accounts.slot(I[h * I_STRIDE + I_ACCOUNT] as number, asset);
   reserved.set(key, (reserved.get(key) ?? 0) + r);
 }
 
@@ -70,6 +77,7 @@ function checkSide(engine: MatchingEngine, book: OrderBook, side: Side, reserved
   const bookSide = book.side(side);
   const levels = engine.levels;
   const o = engine.orders;
+  const { F, I, B } = o;
   let count = 0;
   let previous = side === Side.BUY ? Infinity : -Infinity;
   for (let depth = 0; depth < bookSide.size; depth++) {
@@ -80,12 +88,15 @@ function checkSide(engine: MatchingEngine, book: OrderBook, side: Side, reserved
     let total = 0;
     let n = 0;
     let prev = NIL;
-    for (let h = levels.head[level] as number; h !== NIL; h = o.next[h] as number) {
+    for (let h = levels.head[level] as number; h !== NIL; h = I[h * I_STRIDE + I_NEXT] as number) {
       assert(n <= o.capacity, 'level queue bound');
-      assert(o.state[h] === OrderState.RESTING && o.level[h] === level && o.prev[h] === prev, `order ${o.id[h]}: queue links`);
-      assert(o.price[h] === price && o.side[h] === side, `order ${o.id[h]}: on the wrong level`);
+      const f = h * F_STRIDE;
+      const i = h * I_STRIDE;
+      const id = F[f + F_ID] as number;
+      assert(B[h * B_STRIDE + B_STATE] === OrderState.RESTING && I[i + I_LEVEL] === level && I[i + I_PREV] === prev, `order ${id}: queue links`);
+      assert(F[f + F_PRICE] === price && B[h * B_STRIDE + B_SIDE] === side, `order ${id}: on the wrong level`);
       checkOrder(engine, h, book, reserved);
-      total += o.leaves[h] as number;
+      total += F[f + F_LEAVES] as number;
       n++;
       prev = h;
     }
@@ -98,10 +109,12 @@ function checkSide(engine: MatchingEngine, book: OrderBook, side: Side, reserved
 }
 
 function checkStops(engine: MatchingEngine, book: OrderBook, reserved: Map<number, number>): number {
-  const o = engine.orders;
+  const { F, B } = engine.orders;
   for (const h of [...book.buyStops, ...book.sellStops]) {
-    assert(o.state[h] === OrderState.STOP_PENDING, `stop ${o.id[h]}: state ${o.state[h]}`);
-    assert(!book.triggers(o.side[h] as number, o.stopPrice[h] as number) || book.halted, `stop ${o.id[h]}: triggered but pending`);
+    const id = F[h * F_STRIDE + F_ID] as number;
+    const state = B[h * B_STRIDE + B_STATE] as number;
+    assert(state === OrderState.STOP_PENDING, `stop ${id}: state ${state}`);
+    assert(!book.triggers(B[h * B_STRIDE + B_SIDE] as number, F[h * F_STRIDE + F_STOP_PRICE] as number) || book.halted, `stop ${id}: triggered but pending`);
     checkOrder(engine, h, book, reserved);
   }
   return book.buyStops.length + book.sellStops.length;
@@ -118,11 +131,13 @@ function checkAccounts(engine: MatchingEngine, reserved: Map<number, number>): v
     }
     let n = 0;
     let lastId = -1;
-    for (let h = a.orderHead[id] as number; h !== NIL; h = engine.orders.acctNext[h] as number) {
+    const { F, I } = engine.orders;
+    for (let h = a.orderHead[id] as number; h !== NIL; h = I[h * I_STRIDE + I_ACCT_NEXT] as number) {
       assert(n < engine.orders.capacity, 'account order list bound');
-      assert(engine.orders.account[h] === id, `account ${id}: foreign order in its list`);
-      assert((engine.orders.id[h] as number) > lastId, `account ${id}: orders out of id order`);
-      lastId = engine.orders.id[h] as number;
+      assert(I[h * I_STRIDE + I_ACCOUNT] === id, `account ${id}: foreign order in its list`);
+      const orderId = F[h * F_STRIDE + F_ID] as number;
+      assert(orderId > lastId, `account ${id}: orders out of id order`);
+      lastId = orderId;
       n++;
     }
     assert(a.openOrders[id] === n, `account ${id}: open orders ${a.openOrders[id]} != ${n}`);

@@ -38,11 +38,17 @@ import { isIntIn, mulDivFloor, readI64 } from './int64.js';
 import { OrderBook } from './order-book.js';
 import { OrderIndex } from './order-index.js';
 import type { OrderRecord } from './engine-state.js';
-import { NIL, OrderPool, OrderState } from './order-pool.js';
+import { NIL, ORDER_LAYOUT, OrderPool, OrderState } from './order-pool.js';
 import { LevelPool } from './price-levels.js';
 import { ResultCode } from './result-code.js';
 import { TransferWindow } from './transfer-window.js';
 import { BPS_DENOMINATOR, type EngineConfig, FEE_ACCOUNT_ID, validateEngineConfig } from './symbol-config.js';
+
+const {
+  F_STRIDE, F_ID, F_PRICE, F_STOP_PRICE, F_LEAVES, F_FILLED, F_RESERVED, F_EXPIRE_AT_US,
+  I_STRIDE, I_NEXT, I_PREV, I_LEVEL, I_ACCOUNT, I_ACCT_NEXT, I_HEAP_POS, I_SYMBOL,
+  B_STRIDE, B_SIDE, B_TYPE, B_TIF, B_FLAGS, B_STP, B_STATE,
+} = ORDER_LAYOUT;
 
 /**
  * The matching core: single-threaded, deterministic, integer-only (DESIGN §4). It applies one
@@ -130,21 +136,25 @@ export class MatchingEngine {
     const book = this.books[r.symbolId];
     if (!(book !== undefined)) fail(`snapshot order ${r.id} names unknown symbol ${r.symbolId}`);
     const h = orders.alloc();
-    orders.id[h] = r.id;
-    orders.price[h] = r.price;
-    orders.stopPrice[h] = r.stopPrice;
-    orders.leaves[h] = r.leaves;
-    orders.filled[h] = r.filled;
-    orders.reserved[h] = r.reserved;
-    orders.expireAtUs[h] = r.expireAtUs;
-    orders.account[h] = r.accountId;
-    orders.symbol[h] = r.symbolId;
-    orders.side[h] = r.side;
-    orders.type[h] = r.type;
-    orders.tif[h] = r.tif;
-    orders.flags[h] = r.flags;
-    orders.stp[h] = r.stp;
-    orders.state[h] = OrderState.ACTIVE;
+    const { F, I, B } = orders;
+    const f = h * F_STRIDE;
+    const i = h * I_STRIDE;
+    const b = h * B_STRIDE;
+    F[f + F_ID] = r.id;
+    F[f + F_PRICE] = r.price;
+    F[f + F_STOP_PRICE] = r.stopPrice;
+    F[f + F_LEAVES] = r.leaves;
+    F[f + F_FILLED] = r.filled;
+    F[f + F_RESERVED] = r.reserved;
+    F[f + F_EXPIRE_AT_US] = r.expireAtUs;
+    I[i + I_ACCOUNT] = r.accountId;
+    I[i + I_SYMBOL] = r.symbolId;
+    B[b + B_SIDE] = r.side;
+    B[b + B_TYPE] = r.type;
+    B[b + B_TIF] = r.tif;
+    B[b + B_FLAGS] = r.flags;
+    B[b + B_STP] = r.stp;
+    B[b + B_STATE] = OrderState.ACTIVE;
     this.index.put(r.id, h);
     if (r.clOrdId !== '') this.clOrdIdKeyByHandle.set(h, ClientOrderIds.key(r.accountId, r.clOrdId));
     if (r.tif === TimeInForce.GTD) this.expiries.push(h);
@@ -152,7 +162,7 @@ export class MatchingEngine {
       this.rest(book, h);
     } else {
       if (!(r.state === OrderState.STOP_PENDING)) fail(`snapshot order ${r.id} in state ${r.state}`);
-      orders.state[h] = OrderState.STOP_PENDING;
+      B[b + B_STATE] = OrderState.STOP_PENDING;
       book.addStop(orders, h);
     }
     return h;
@@ -258,7 +268,7 @@ export class MatchingEngine {
     this.sink.accepted(accountId, symbolId, seq, side, price, qty, stopPrice, v, o);
     const isStop = type === OrderType.STOP_LIMIT || type === OrderType.STOP_MARKET;
     if (isStop && !book.triggers(side, stopPrice)) {
-      this.orders.state[h] = OrderState.STOP_PENDING;
+      this.orders.B[h * B_STRIDE + B_STATE] = OrderState.STOP_PENDING;
       book.addStop(this.orders, h);
       return;
     }
@@ -393,21 +403,25 @@ export class MatchingEngine {
   ): number {
     const orders = this.orders;
     const h = orders.alloc();
-    orders.id[h] = seq;
-    orders.price[h] = price;
-    orders.stopPrice[h] = stopPrice;
-    orders.leaves[h] = qty;
-    orders.filled[h] = 0;
-    orders.reserved[h] = required;
-    orders.expireAtUs[h] = readI64(v, o + CMD_EXPIRE_AT_US);
-    orders.account[h] = accountId;
-    orders.symbol[h] = book.config.id;
-    orders.side[h] = side;
-    orders.type[h] = type;
-    orders.tif[h] = tif;
-    orders.flags[h] = v.getUint8(o + CMD_FLAGS);
-    orders.stp[h] = v.getUint8(o + CMD_STP);
-    orders.state[h] = OrderState.ACTIVE;
+    const { F, I, B } = orders;
+    const f = h * F_STRIDE;
+    const i = h * I_STRIDE;
+    const b = h * B_STRIDE;
+    F[f + F_ID] = seq;
+    F[f + F_PRICE] = price;
+    F[f + F_STOP_PRICE] = stopPrice;
+    F[f + F_LEAVES] = qty;
+    F[f + F_FILLED] = 0;
+    F[f + F_RESERVED] = required;
+    F[f + F_EXPIRE_AT_US] = readI64(v, o + CMD_EXPIRE_AT_US);
+    I[i + I_ACCOUNT] = accountId;
+    I[i + I_SYMBOL] = book.config.id;
+    B[b + B_SIDE] = side;
+    B[b + B_TYPE] = type;
+    B[b + B_TIF] = tif;
+    B[b + B_FLAGS] = v.getUint8(o + CMD_FLAGS);
+    B[b + B_STP] = v.getUint8(o + CMD_STP);
+    B[b + B_STATE] = OrderState.ACTIVE;
     this.index.put(seq, h);
     this.accounts.linkOrder(accountId, h);
     if (required > 0) this.accounts.reserve(accountId, this.fundingAsset(book, side), required);
@@ -428,40 +442,45 @@ export class MatchingEngine {
 
   /** Matches an ACTIVE order, then rests it, cancels its remainder, or retires it filled. */
   private activate(book: OrderBook, h: number): void {
-    const orders = this.orders;
-    const type = orders.type[h] as number;
-    const tif = orders.tif[h] as number;
+    const { F, B } = this.orders;
+    const f = h * F_STRIDE;
+    const b = h * B_STRIDE;
+    const type = B[b + B_TYPE] as number;
+    const tif = B[b + B_TIF] as number;
     const isMarket = type === OrderType.MARKET || type === OrderType.STOP_MARKET;
-    if (isMarket && orders.price[h] === 0) return this.cancel(h, CancelReason.UNFILLED);
+    if (isMarket && F[f + F_PRICE] === 0) return this.cancel(h, CancelReason.UNFILLED);
     if (tif === TimeInForce.FOK && !this.canFillCompletely(book, h)) return this.cancel(h, CancelReason.UNFILLED);
     this.match(book, h);
-    if (orders.state[h] !== OrderState.ACTIVE) return; // self-trade prevention cancelled it
-    if (orders.leaves[h] === 0) return this.retire(h);
+    if (B[b + B_STATE] !== OrderState.ACTIVE) return; // self-trade prevention cancelled it
+    if (F[f + F_LEAVES] === 0) return this.retire(h);
     if (isMarket || tif === TimeInForce.IOC || tif === TimeInForce.FOK) return this.cancel(h, CancelReason.UNFILLED);
     this.rest(book, h);
   }
 
   private match(book: OrderBook, h: number): void {
     const orders = this.orders;
+    const { F, I, B } = orders;
     const levels = this.levels;
-    const side = orders.side[h] as number;
-    const limit = orders.price[h] as number;
+    const f = h * F_STRIDE;
+    const side = B[h * B_STRIDE + B_SIDE] as number;
+    const limit = F[f + F_PRICE] as number;
     const opposite = book.opposite(side);
-    const stp = orders.stp[h] as number;
-    const account = orders.account[h] as number;
+    const stp = B[h * B_STRIDE + B_STP] as number;
+    const account = I[h * I_STRIDE + I_ACCOUNT] as number;
     // Each pass of the inner loop fills, cancels or reduces one maker, so the live order count
     // bounds the work of one match.
     let budget = orders.live + 1;
-    while ((orders.leaves[h] as number) > 0) {
+    while ((F[f + F_LEAVES] as number) > 0) {
       const level = opposite.best();
       if (level === NIL) return;
       const levelPrice = levels.price[level] as number;
       if (side === Side.BUY ? levelPrice > limit : levelPrice < limit) return;
       let m = levels.head[level] as number;
-      while (m !== NIL && (orders.leaves[h] as number) > 0) {
-        assert(--budget >= 0, 'match loop bound exceeded');
-        const next = orders.next[m] as number;
-        if (stp !== StpMode.NONE && orders.account[m] === account) {
+      while (m !== NIL && (F[f + F_LEAVES] as number) > 0) {
+        if (!(--budget >= 0)) fail('match loop bound exceeded');
+        const mi = m * I_STRIDE;
+        const next = I[mi + I_NEXT] as number;
+        if (stp !== StpMode.NONE && I[mi + I_ACCOUNT] === account) {
           if (!this.preventSelfTrade(book, h, m, stp)) return;
         } else {
           this.fill(book, h, m, levelPrice);
@@ -479,25 +498,26 @@ export class MatchingEngine {
    */
   private canFillCompletely(book: OrderBook, h: number): boolean {
     const orders = this.orders;
+    const { F, I, B } = orders;
     const levels = this.levels;
-    const side = orders.side[h] as number;
-    const limit = orders.price[h] as number;
-    const stp = orders.stp[h] as number;
-    const account = orders.account[h] as number;
+    const side = B[h * B_STRIDE + B_SIDE] as number;
+    const limit = F[h * F_STRIDE + F_PRICE] as number;
+    const stp = B[h * B_STRIDE + B_STP] as number;
+    const account = I[h * I_STRIDE + I_ACCOUNT] as number;
     const opposite = book.opposite(side);
-    let needed = orders.leaves[h] as number;
+    let needed = F[h * F_STRIDE + F_LEAVES] as number;
     let budget = orders.live + 1;
     for (let depth = 0; depth < opposite.size; depth++) {
       const level = opposite.at(depth);
       const levelPrice = levels.price[level] as number;
       if (side === Side.BUY ? levelPrice > limit : levelPrice < limit) return false;
-      for (let m = levels.head[level] as number; m !== NIL; m = orders.next[m] as number) {
-        assert(--budget >= 0, 'FOK walk bound exceeded');
-        if (stp !== StpMode.NONE && orders.account[m] === account) {
+      for (let m = levels.head[level] as number; m !== NIL; m = I[m * I_STRIDE + I_NEXT] as number) {
+        if (!(--budget >= 0)) fail('FOK walk bound exceeded');
+        if (stp !== StpMode.NONE && I[m * I_STRIDE + I_ACCOUNT] === account) {
           if (stp === StpMode.CANCEL_MAKER) continue;
           return false;
         }
-        needed -= orders.leaves[m] as number;
+        needed -= F[m * F_STRIDE + F_LEAVES] as number;
         if (needed <= 0) return true;
       }
     }
@@ -518,7 +538,7 @@ export class MatchingEngine {
         this.cancel(taker, CancelReason.SELF_TRADE);
         return false;
       case StpMode.DECREMENT_AND_CANCEL: {
-        const qty = Math.min(this.orders.leaves[taker] as number, this.orders.leaves[maker] as number);
+        const qty = Math.min(this.orders.F[taker * F_STRIDE + F_LEAVES] as number, this.orders.F[maker * F_STRIDE + F_LEAVES] as number);
         this.decrement(book, maker, qty);
         return this.decrement(book, taker, qty);
       }
@@ -532,28 +552,38 @@ export class MatchingEngine {
 
   /** Reduces an order by `qty` without a trade (STP decrement); at zero it is cancelled. */
   private decrement(book: OrderBook, h: number, qty: number): boolean {
-    const orders = this.orders;
-    const leaves = orders.leaves[h] as number;
+    const { F, I, B } = this.orders;
+    const f = h * F_STRIDE;
+    const leaves = F[f + F_LEAVES] as number;
     if (!(qty > 0 && qty <= leaves)) fail(`decrement ${qty} of ${leaves}`);
     if (qty === leaves) {
       this.cancel(h, CancelReason.SELF_TRADE);
       return false;
     }
-    orders.leaves[h] = leaves - qty;
-    if (orders.state[h] === OrderState.RESTING) this.changeLevelTotal(book, h, -qty);
+    F[f + F_LEAVES] = leaves - qty;
+    if (B[h * B_STRIDE + B_STATE] === OrderState.RESTING) this.changeLevelTotal(book, h, -qty);
     this.rebalance(h);
-    this.sink.cancelled(CancelReason.SELF_TRADE, orders.account[h] as number, orders.symbol[h] as number, orders.id[h] as number, orders.side[h] as number, orders.price[h] as number, qty, leaves - qty, orders.filled[h] as number);
+    const i = h * I_STRIDE;
+    this.sink.cancelled(CancelReason.SELF_TRADE, I[i + I_ACCOUNT] as number, I[i + I_SYMBOL] as number, F[f + F_ID] as number, B[h * B_STRIDE + B_SIDE] as number, F[f + F_PRICE] as number, qty, leaves - qty, F[f + F_FILLED] as number);
     return true;
   }
 
   private fill(book: OrderBook, taker: number, maker: number, price: number): void {
-    const orders = this.orders;
+    const { F, I, B } = this.orders;
     const cfg = book.config;
-    const qty = Math.min(orders.leaves[taker] as number, orders.leaves[maker] as number);
-    orders.leaves[taker] = (orders.leaves[taker] as number) - qty;
-    orders.filled[taker] = (orders.filled[taker] as number) + qty;
-    orders.leaves[maker] = (orders.leaves[maker] as number) - qty;
-    orders.filled[maker] = (orders.filled[maker] as number) + qty;
+    const tf = taker * F_STRIDE;
+    const mf = maker * F_STRIDE;
+    const takerLeaves = F[tf + F_LEAVES] as number;
+    const makerLeaves = F[mf + F_LEAVES] as number;
+    const qty = Math.min(takerLeaves, makerLeaves);
+    const takerLeft = takerLeaves - qty;
+    const makerLeft = makerLeaves - qty;
+    const takerFilled = (F[tf + F_FILLED] as number) + qty;
+    const makerFilled = (F[mf + F_FILLED] as number) + qty;
+    F[tf + F_LEAVES] = takerLeft;
+    F[tf + F_FILLED] = takerFilled;
+    F[mf + F_LEAVES] = makerLeft;
+    F[mf + F_FILLED] = makerFilled;
     this.changeLevelTotal(book, maker, -qty);
     const notional = price * qty * cfg.quoteTickUnits;
     const takerFee = mulDivFloor(notional, cfg.takerFeeBps, BPS_DENOMINATOR);
@@ -562,21 +592,21 @@ export class MatchingEngine {
     book.lastPrice = price;
     this.sink.trade(
       cfg.id,
-      orders.side[taker] as number,
-      orders.account[taker] as number,
-      orders.id[taker] as number,
-      orders.leaves[taker] as number,
-      orders.filled[taker] as number,
-      orders.account[maker] as number,
-      orders.id[maker] as number,
-      orders.leaves[maker] as number,
-      orders.filled[maker] as number,
+      B[taker * B_STRIDE + B_SIDE] as number,
+      I[taker * I_STRIDE + I_ACCOUNT] as number,
+      F[tf + F_ID] as number,
+      takerLeft,
+      takerFilled,
+      I[maker * I_STRIDE + I_ACCOUNT] as number,
+      F[mf + F_ID] as number,
+      makerLeft,
+      makerFilled,
       price,
       qty,
       takerFee,
       makerFee,
     );
-    if (orders.leaves[maker] === 0) this.retire(maker);
+    if (makerLeft === 0) this.retire(maker);
   }
 
   /**
@@ -585,21 +615,25 @@ export class MatchingEngine {
    * its fee; the fee account receives both fees. Per asset the changes sum to zero.
    */
   private settle(book: OrderBook, taker: number, maker: number, qty: number, notional: number, takerFee: number, makerFee: number): void {
-    const orders = this.orders;
+    const { F, I, B } = this.orders;
     const cfg = book.config;
-    const takerBuys = orders.side[taker] === Side.BUY;
+    const takerBuys = B[taker * B_STRIDE + B_SIDE] === Side.BUY;
     const buyer = takerBuys ? taker : maker;
     const seller = takerBuys ? maker : taker;
     const buyerFee = takerBuys ? takerFee : makerFee;
     const sellerFee = takerBuys ? makerFee : takerFee;
     const base = qty * cfg.baseLotUnits;
-    const buyerAccount = orders.account[buyer] as number;
-    const sellerAccount = orders.account[seller] as number;
+    const buyerAccount = I[buyer * I_STRIDE + I_ACCOUNT] as number;
+    const sellerAccount = I[seller * I_STRIDE + I_ACCOUNT] as number;
+    const bf = buyer * F_STRIDE;
+    const sf = seller * F_STRIDE;
     const paid = notional + buyerFee;
-    if (!((orders.reserved[buyer] as number) >= paid)) fail(`buy order ${orders.id[buyer]} reservation short of ${paid}`);
-    if (!((orders.reserved[seller] as number) >= base)) fail(`sell order ${orders.id[seller]} reservation short of ${base}`);
-    orders.reserved[buyer] = (orders.reserved[buyer] as number) - paid;
-    orders.reserved[seller] = (orders.reserved[seller] as number) - base;
+    const buyerReserved = F[bf + F_RESERVED] as number;
+    const sellerReserved = F[sf + F_RESERVED] as number;
+    if (!(buyerReserved >= paid)) fail(`buy order ${F[bf + F_ID]} reservation short of ${paid}`);
+    if (!(sellerReserved >= base)) fail(`sell order ${F[sf + F_ID]} reservation short of ${base}`);
+    F[bf + F_RESERVED] = buyerReserved - paid;
+    F[sf + F_RESERVED] = sellerReserved - base;
     this.accounts.spendReserved(buyerAccount, cfg.quoteAssetId, paid);
     this.accounts.credit(buyerAccount, cfg.baseAssetId, base);
     this.accounts.spendReserved(sellerAccount, cfg.baseAssetId, base);
@@ -615,24 +649,28 @@ export class MatchingEngine {
    */
   private rebalance(h: number): void {
     if (!this.riskEnabled) return;
-    const orders = this.orders;
-    const book = this.books[orders.symbol[h] as number] as OrderBook;
-    const side = orders.side[h] as number;
-    const needed = this.requiredFunds(book, side, orders.price[h] as number, orders.leaves[h] as number);
-    const excess = (orders.reserved[h] as number) - needed;
-    if (!(excess >= 0)) fail(`order ${orders.id[h]} reservation ${orders.reserved[h]} below the ${needed} its leaves need`);
+    const { F, I, B } = this.orders;
+    const f = h * F_STRIDE;
+    const book = this.books[I[h * I_STRIDE + I_SYMBOL] as number] as OrderBook;
+    const side = B[h * B_STRIDE + B_SIDE] as number;
+    const needed = this.requiredFunds(book, side, F[f + F_PRICE] as number, F[f + F_LEAVES] as number);
+    const reserved = F[f + F_RESERVED] as number;
+    const excess = reserved - needed;
+    if (!(excess >= 0)) fail(`order ${F[f + F_ID]} reservation ${reserved} below the ${needed} its leaves need`);
     if (excess === 0) return;
-    orders.reserved[h] = needed;
-    this.accounts.release(orders.account[h] as number, this.fundingAsset(book, side), excess);
+    F[f + F_RESERVED] = needed;
+    this.accounts.release(I[h * I_STRIDE + I_ACCOUNT] as number, this.fundingAsset(book, side), excess);
   }
 
   // ───────────────────────────── book maintenance ─────────────────────────────
 
   private rest(book: OrderBook, h: number): void {
-    const orders = this.orders;
+    const { F, I, B } = this.orders;
     const levels = this.levels;
-    const side = orders.side[h] as number;
-    const price = orders.price[h] as number;
+    const i = h * I_STRIDE;
+    const b = h * B_STRIDE;
+    const side = B[b + B_SIDE] as number;
+    const price = F[h * F_STRIDE + F_PRICE] as number;
     const bookSide = book.side(side);
     let level = bookSide.find(price);
     if (level === NIL) {
@@ -644,24 +682,25 @@ export class MatchingEngine {
       if (this.levelsEmptied !== 0) this.relistAtPrice(book.config.id, side, price, level);
     }
     const tail = levels.tail[level] as number;
-    orders.prev[h] = tail;
-    orders.next[h] = NIL;
+    I[i + I_PREV] = tail;
+    I[i + I_NEXT] = NIL;
     if (tail === NIL) levels.head[level] = h;
-    else orders.next[tail] = h;
+    else I[tail * I_STRIDE + I_NEXT] = h;
     levels.tail[level] = h;
     levels.count[level] = (levels.count[level] as number) + 1;
-    orders.level[h] = level;
-    orders.state[h] = OrderState.RESTING;
-    this.changeLevelTotal(book, h, orders.leaves[h] as number);
+    I[i + I_LEVEL] = level;
+    B[b + B_STATE] = OrderState.RESTING;
+    this.changeLevelTotal(book, h, F[h * F_STRIDE + F_LEAVES] as number);
   }
 
   private changeLevelTotal(book: OrderBook, h: number, delta: number): void {
-    const level = this.orders.level[h] as number;
-    if (!(level !== NIL)) fail(`order ${this.orders.id[h]} is not on a level`);
+    const orders = this.orders;
+    const level = orders.I[h * I_STRIDE + I_LEVEL] as number;
+    if (!(level !== NIL)) fail(`order ${orders.F[h * F_STRIDE + F_ID]} is not on a level`);
     const total = (this.levels.total[level] as number) + delta;
     if (!(total >= 0)) fail(`level total below zero at ${this.levels.price[level]}`);
     this.levels.total[level] = total;
-    this.markDirty(book, this.orders.side[h] as number, level);
+    this.markDirty(book, orders.B[h * B_STRIDE + B_SIDE] as number, level);
   }
 
   private markDirty(book: OrderBook, side: number, level: number): void {
@@ -698,23 +737,24 @@ export class MatchingEngine {
 
   /** Removes a resting order from its level (and the level from the book when it empties). */
   private unlinkFromLevel(book: OrderBook, h: number): void {
-    const orders = this.orders;
+    const { F, I, B } = this.orders;
     const levels = this.levels;
-    const level = orders.level[h] as number;
-    this.changeLevelTotal(book, h, -(orders.leaves[h] as number));
-    const prev = orders.prev[h] as number;
-    const next = orders.next[h] as number;
+    const i = h * I_STRIDE;
+    const level = I[i + I_LEVEL] as number;
+    this.changeLevelTotal(book, h, -(F[h * F_STRIDE + F_LEAVES] as number));
+    const prev = I[i + I_PREV] as number;
+    const next = I[i + I_NEXT] as number;
     if (prev === NIL) levels.head[level] = next;
-    else orders.next[prev] = next;
+    else I[prev * I_STRIDE + I_NEXT] = next;
     if (next === NIL) levels.tail[level] = prev;
-    else orders.prev[next] = prev;
-    orders.prev[h] = NIL;
-    orders.next[h] = NIL;
-    orders.level[h] = NIL;
+    else I[next * I_STRIDE + I_PREV] = prev;
+    I[i + I_PREV] = NIL;
+    I[i + I_NEXT] = NIL;
+    I[i + I_LEVEL] = NIL;
     const count = (levels.count[level] as number) - 1;
     levels.count[level] = count;
     if (count === 0) {
-      book.side(orders.side[h] as number).remove(levels.price[level] as number);
+      book.side(B[h * B_STRIDE + B_SIDE] as number).remove(levels.price[level] as number);
       // changeLevelTotal listed the level above; its entry now reports the price as gone.
       const listed = levels.changedAt[level] as number;
       if (!(listed !== NIL && this.dirtyLevel[listed] === level)) fail(`emptied level ${level} is not on the changed list`);
@@ -725,23 +765,27 @@ export class MatchingEngine {
   }
 
   private cancel(h: number, reason: CancelReason): void {
-    const o = this.orders;
-    this.sink.cancelled(reason, o.account[h] as number, o.symbol[h] as number, o.id[h] as number, o.side[h] as number, o.price[h] as number, o.leaves[h] as number, 0, o.filled[h] as number);
+    const { F, I, B } = this.orders;
+    const f = h * F_STRIDE;
+    const i = h * I_STRIDE;
+    this.sink.cancelled(reason, I[i + I_ACCOUNT] as number, I[i + I_SYMBOL] as number, F[f + F_ID] as number, B[h * B_STRIDE + B_SIDE] as number, F[f + F_PRICE] as number, F[f + F_LEAVES] as number, 0, F[f + F_FILLED] as number);
     this.retire(h);
   }
 
   /** Takes a done order out of every structure and frees it. */
   private retire(h: number): void {
     const orders = this.orders;
-    const book = this.books[orders.symbol[h] as number] as OrderBook;
-    const state = orders.state[h] as OrderState;
+    const { F, I, B } = orders;
+    const f = h * F_STRIDE;
+    const i = h * I_STRIDE;
+    const book = this.books[I[i + I_SYMBOL] as number] as OrderBook;
+    const state = B[h * B_STRIDE + B_STATE] as OrderState;
     if (state === OrderState.RESTING) this.unlinkFromLevel(book, h);
     else if (state === OrderState.STOP_PENDING) book.removeStop(orders, h);
-    orders.leaves[h] = 0;
+    F[f + F_LEAVES] = 0;
     this.rebalance(h);
-    if (!(orders.reserved[h] === 0)) fail(`order ${orders.id[h]} retired holding ${orders.reserved[h]}`);
-    const accountId = orders.account[h] as number;
-    this.accounts.unlinkOrder(accountId, h);
+    if (!(F[f + F_RESERVED] === 0)) fail(`order ${F[f + F_ID]} retired holding ${F[f + F_RESERVED]}`);
+    this.accounts.unlinkOrder(I[i + I_ACCOUNT] as number, h);
     if (this.clOrdIdKeyByHandle.size !== 0) {
       const key = this.clOrdIdKeyByHandle.get(h);
       if (key !== undefined) {
@@ -749,25 +793,29 @@ export class MatchingEngine {
         this.clOrdIdKeyByHandle.delete(h);
       }
     }
-    if (orders.heapPos[h] !== NIL) this.expiries.remove(h);
-    this.index.remove(orders.id[h] as number);
+    if (I[i + I_HEAP_POS] !== NIL) this.expiries.remove(h);
+    this.index.remove(F[f + F_ID] as number);
     orders.free(h);
   }
 
   /** Runs triggered stops, earliest placed first, until none is triggered. */
   private runStops(book: OrderBook): void {
     if (book.buyStops.length === 0 && book.sellStops.length === 0) return;
+    const orders = this.orders;
+    const { F, I, B } = orders;
     // Every pass takes one stop out for good, so the pending count bounds the loop.
     let budget = book.buyStops.length + book.sellStops.length;
     for (;;) {
       if (book.halted) return;
-      const h = book.nextTriggered(this.orders);
+      const h = book.nextTriggered(orders);
       if (h === -1) return;
       assert(--budget >= 0, 'stop trigger loop bound exceeded');
-      book.removeStop(this.orders, h);
-      const o = this.orders;
-      o.state[h] = OrderState.ACTIVE;
-      this.sink.stopTriggered(o.account[h] as number, o.symbol[h] as number, o.id[h] as number, o.side[h] as number, book.lastPrice, o.leaves[h] as number);
+      book.removeStop(orders, h);
+      const f = h * F_STRIDE;
+      const i = h * I_STRIDE;
+      const b = h * B_STRIDE;
+      B[b + B_STATE] = OrderState.ACTIVE;
+      this.sink.stopTriggered(I[i + I_ACCOUNT] as number, I[i + I_SYMBOL] as number, F[f + F_ID] as number, B[b + B_SIDE] as number, book.lastPrice, F[f + F_LEAVES] as number);
       this.activate(book, h);
     }
   }
@@ -776,7 +824,7 @@ export class MatchingEngine {
     let budget = this.expiries.size;
     for (;;) {
       const h = this.expiries.peek();
-      if (h === NIL || (this.orders.expireAtUs[h] as number) > this.nowUs) return;
+      if (h === NIL || (this.orders.F[h * F_STRIDE + F_EXPIRE_AT_US] as number) > this.nowUs) return;
       assert(--budget >= 0, 'expiry loop bound exceeded');
       this.cancel(h, CancelReason.EXPIRED);
     }
@@ -810,7 +858,7 @@ export class MatchingEngine {
   private ownedOrder(accountId: number, orderId: number): number {
     if (!isIntIn(orderId, 0, Number.MAX_SAFE_INTEGER)) return NIL;
     const h = this.index.get(orderId);
-    return h !== NIL && this.orders.account[h] === accountId ? h : NIL;
+    return h !== NIL && this.orders.I[h * I_STRIDE + I_ACCOUNT] === accountId ? h : NIL;
   }
 
   private cancelCommand(v: DataView, o: number): void {
@@ -820,8 +868,8 @@ export class MatchingEngine {
     if (!this.accounts.has(accountId)) return this.reject(ResultCode.UNKNOWN_ACCOUNT, accountId, symbolId, orderId, 0, 0, 0);
     const h = this.ownedOrder(accountId, orderId);
     if (h === NIL) return this.reject(ResultCode.UNKNOWN_ORDER, accountId, symbolId, orderId, 0, 0, 0);
-    const orders = this.orders;
-    this.sink.accepted(accountId, orders.symbol[h] as number, orderId, orders.side[h] as number, 0, 0, 0, v, o);
+    const { I, B } = this.orders;
+    this.sink.accepted(accountId, I[h * I_STRIDE + I_SYMBOL] as number, orderId, B[h * B_STRIDE + B_SIDE] as number, 0, 0, 0, v, o);
     this.cancel(h, CancelReason.USER);
   }
 
@@ -836,10 +884,12 @@ export class MatchingEngine {
     if (!this.accounts.has(accountId)) return rejectWith(ResultCode.UNKNOWN_ACCOUNT);
     const h = this.ownedOrder(accountId, orderId);
     if (h === NIL) return rejectWith(ResultCode.UNKNOWN_ORDER);
-    const orders = this.orders;
-    const book = this.books[orders.symbol[h] as number] as OrderBook;
+    const { F, I, B } = this.orders;
+    const f = h * F_STRIDE;
+    const b = h * B_STRIDE;
+    const book = this.books[I[h * I_STRIDE + I_SYMBOL] as number] as OrderBook;
     const cfg = book.config;
-    const pending = orders.state[h] === OrderState.STOP_PENDING;
+    const pending = B[b + B_STATE] === OrderState.STOP_PENDING;
     if (this.accounts.blocked[accountId] === 1) return rejectWith(ResultCode.ACCOUNT_BLOCKED);
     if (book.halted) return rejectWith(ResultCode.SYMBOL_HALTED);
     if (newPriceIn !== 0 && !isIntIn(newPriceIn, 1, cfg.maxPrice)) return rejectWith(ResultCode.INVALID_PRICE);
@@ -847,21 +897,23 @@ export class MatchingEngine {
     if (newQtyIn !== 0 && newQtyIn < cfg.minQty) return rejectWith(ResultCode.QUANTITY_BELOW_MIN);
     if (newQtyIn > cfg.maxQty) return rejectWith(ResultCode.QUANTITY_ABOVE_MAX);
     if (newStopIn !== 0 && (!pending || !isIntIn(newStopIn, 1, cfg.maxPrice))) return rejectWith(ResultCode.INVALID_STOP_PRICE);
-    const filled = orders.filled[h] as number;
-    const leaves = orders.leaves[h] as number;
-    const price = newPriceIn !== 0 ? newPriceIn : (orders.price[h] as number);
+    const filled = F[f + F_FILLED] as number;
+    const leaves = F[f + F_LEAVES] as number;
+    const oldPrice = F[f + F_PRICE] as number;
+    const oldStopPrice = F[f + F_STOP_PRICE] as number;
+    const price = newPriceIn !== 0 ? newPriceIn : oldPrice;
     const total = newQtyIn !== 0 ? newQtyIn : filled + leaves;
-    const stopPrice = newStopIn !== 0 ? newStopIn : (orders.stopPrice[h] as number);
+    const stopPrice = newStopIn !== 0 ? newStopIn : oldStopPrice;
     if (total <= filled) return rejectWith(ResultCode.AMEND_QUANTITY_TOO_LOW);
-    if (price === orders.price[h] && total === filled + leaves && stopPrice === orders.stopPrice[h]) return rejectWith(ResultCode.AMEND_NO_CHANGE);
-    const side = orders.side[h] as number;
-    if (!pending && ((orders.flags[h] as number) & FLAG_POST_ONLY) !== 0 && this.crosses(book, side, price)) return rejectWith(ResultCode.POST_ONLY_WOULD_CROSS);
+    if (price === oldPrice && total === filled + leaves && stopPrice === oldStopPrice) return rejectWith(ResultCode.AMEND_NO_CHANGE);
+    const side = B[b + B_SIDE] as number;
+    if (!pending && ((B[b + B_FLAGS] as number) & FLAG_POST_ONLY) !== 0 && this.crosses(book, side, price)) return rejectWith(ResultCode.POST_ONLY_WOULD_CROSS);
     const newLeaves = total - filled;
     const required = this.riskEnabled ? this.requiredFunds(book, side, price, newLeaves) : 0;
-    const extra = required - (orders.reserved[h] as number);
+    const extra = required - (F[f + F_RESERVED] as number);
     if (extra > 0 && extra > this.available(accountId, book, side)) return rejectWith(ResultCode.INSUFFICIENT_FUNDS);
     this.sink.accepted(accountId, cfg.id, orderId, side, newPriceIn, newQtyIn, newStopIn, v, o);
-    const keepsPriority = pending || (price === orders.price[h] && newLeaves <= leaves);
+    const keepsPriority = pending || (price === oldPrice && newLeaves <= leaves);
     if (pending) this.amendStop(book, h, price, newLeaves, stopPrice, required);
     else if (keepsPriority) this.reduceInPlace(book, h, newLeaves);
     else this.reprice(book, h, price, newLeaves, required);
@@ -869,36 +921,43 @@ export class MatchingEngine {
   }
 
   private adjustReservation(book: OrderBook, h: number, required: number): void {
-    const orders = this.orders;
-    const delta = required - (orders.reserved[h] as number);
-    const asset = this.fundingAsset(book, orders.side[h] as number);
-    if (delta > 0) this.accounts.reserve(orders.account[h] as number, asset, delta);
-    else if (delta < 0) this.accounts.release(orders.account[h] as number, asset, -delta);
-    orders.reserved[h] = required;
+    const { F, I, B } = this.orders;
+    const f = h * F_STRIDE;
+    const accountId = I[h * I_STRIDE + I_ACCOUNT] as number;
+    const delta = required - (F[f + F_RESERVED] as number);
+    const asset = this.fundingAsset(book, B[h * B_STRIDE + B_SIDE] as number);
+    if (delta > 0) this.accounts.reserve(accountId, asset, delta);
+    else if (delta < 0) this.accounts.release(accountId, asset, -delta);
+    F[f + F_RESERVED] = required;
   }
 
   private emitAmended(h: number, priorityKept: boolean): void {
-    const o = this.orders;
-    const leaves = o.leaves[h] as number;
-    const filled = o.filled[h] as number;
-    this.sink.amended(o.account[h] as number, o.symbol[h] as number, o.id[h] as number, o.side[h] as number, o.price[h] as number, leaves + filled, leaves, filled, priorityKept);
+    const { F, I, B } = this.orders;
+    const f = h * F_STRIDE;
+    const i = h * I_STRIDE;
+    const leaves = F[f + F_LEAVES] as number;
+    const filled = F[f + F_FILLED] as number;
+    this.sink.amended(I[i + I_ACCOUNT] as number, I[i + I_SYMBOL] as number, F[f + F_ID] as number, B[h * B_STRIDE + B_SIDE] as number, F[f + F_PRICE] as number, leaves + filled, leaves, filled, priorityKept);
   }
 
   private amendStop(book: OrderBook, h: number, price: number, leaves: number, stopPrice: number, required: number): void {
     const orders = this.orders;
+    const F = orders.F;
+    const f = h * F_STRIDE;
     book.removeStop(orders, h);
-    orders.price[h] = price;
-    orders.leaves[h] = leaves;
-    orders.stopPrice[h] = stopPrice;
+    F[f + F_PRICE] = price;
+    F[f + F_LEAVES] = leaves;
+    F[f + F_STOP_PRICE] = stopPrice;
     if (this.riskEnabled) this.adjustReservation(book, h, required);
     book.addStop(orders, h);
     this.emitAmended(h, true);
   }
 
   private reduceInPlace(book: OrderBook, h: number, leaves: number): void {
-    const orders = this.orders;
-    const reduction = (orders.leaves[h] as number) - leaves;
-    orders.leaves[h] = leaves;
+    const F = this.orders.F;
+    const f = h * F_STRIDE;
+    const reduction = (F[f + F_LEAVES] as number) - leaves;
+    F[f + F_LEAVES] = leaves;
     this.changeLevelTotal(book, h, -reduction);
     this.rebalance(h);
     this.emitAmended(h, true);
@@ -906,16 +965,18 @@ export class MatchingEngine {
 
   /** A price change or a quantity increase: the order leaves its level, may trade, and rests last. */
   private reprice(book: OrderBook, h: number, price: number, leaves: number, required: number): void {
-    const orders = this.orders;
+    const { F, B } = this.orders;
+    const f = h * F_STRIDE;
+    const b = h * B_STRIDE;
     this.unlinkFromLevel(book, h);
-    orders.state[h] = OrderState.ACTIVE;
-    orders.price[h] = price;
-    orders.leaves[h] = leaves;
+    B[b + B_STATE] = OrderState.ACTIVE;
+    F[f + F_PRICE] = price;
+    F[f + F_LEAVES] = leaves;
     if (this.riskEnabled) this.adjustReservation(book, h, required);
     this.emitAmended(h, false);
     this.match(book, h);
-    if (orders.state[h] !== OrderState.ACTIVE) return;
-    if (orders.leaves[h] === 0) return this.retire(h);
+    if (B[b + B_STATE] !== OrderState.ACTIVE) return;
+    if (F[f + F_LEAVES] === 0) return this.retire(h);
     this.rest(book, h);
   }
 
@@ -938,13 +999,13 @@ export class MatchingEngine {
 
   /** Cancels an account's live orders (of one symbol, or all when symbolId is 0) in order id order. */
   private cancelAccountOrders(accountId: number, symbolId: number, reason: CancelReason): void {
-    const orders = this.orders;
+    const I = this.orders.I;
     let budget = this.accounts.openOrders[accountId] as number;
     let h = this.accounts.orderHead[accountId] as number;
     while (h !== NIL) {
       assert(--budget >= 0, 'mass cancel loop bound exceeded');
-      const next = orders.acctNext[h] as number;
-      if (symbolId === 0 || orders.symbol[h] === symbolId) this.cancel(h, reason);
+      const next = I[h * I_STRIDE + I_ACCT_NEXT] as number;
+      if (symbolId === 0 || I[h * I_STRIDE + I_SYMBOL] === symbolId) this.cancel(h, reason);
       h = next;
     }
   }

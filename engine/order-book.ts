@@ -1,8 +1,10 @@
 import { fail } from './assert.js';
 import { Side } from './command-layout.js';
-import type { OrderPool } from './order-pool.js';
+import { ORDER_LAYOUT, type OrderPool } from './order-pool.js';
 import { BookSide } from './price-levels.js';
 import type { SymbolConfig } from './symbol-config.js';
+
+const { F_STRIDE, F_ID, F_STOP_PRICE, B_STRIDE, B_SIDE } = ORDER_LAYOUT;
 
 /**
  * One symbol's book: two sides of price levels, the pending stop orders, the last trade price
@@ -38,13 +40,13 @@ export class OrderBook {
   }
 
   addStop(orders: OrderPool, h: number): void {
-    const stops = orders.side[h] === Side.BUY ? this.buyStops : this.sellStops;
+    const stops = orders.B[h * B_STRIDE + B_SIDE] === Side.BUY ? this.buyStops : this.sellStops;
     const i = this.stopInsertIndex(orders, stops, h);
     stops.splice(i, 0, h);
   }
 
   removeStop(orders: OrderPool, h: number): void {
-    const stops = orders.side[h] === Side.BUY ? this.buyStops : this.sellStops;
+    const stops = orders.B[h * B_STRIDE + B_SIDE] === Side.BUY ? this.buyStops : this.sellStops;
     const i = stops.indexOf(h);
     if (!(i >= 0)) fail(`stop order handle ${h} is not pending`);
     stops.splice(i, 1);
@@ -65,17 +67,19 @@ export class OrderBook {
     const sell = this.firstTriggered(orders, this.sellStops);
     if (buy === -1) return sell;
     if (sell === -1) return buy;
-    return (orders.id[buy] as number) < (orders.id[sell] as number) ? buy : sell;
+    const F = orders.F;
+    return (F[buy * F_STRIDE + F_ID] as number) < (F[sell * F_STRIDE + F_ID] as number) ? buy : sell;
   }
 
   /** The lowest order id in the triggered prefix of one sorted stop array, or -1. */
   private firstTriggered(orders: OrderPool, stops: number[]): number {
+    const F = orders.F;
     let best = -1;
     let bestId = Infinity;
     for (let i = 0; i < stops.length; i++) {
       const h = stops[i] as number;
-      if (!this.triggers(orders.side[h] as number, orders.stopPrice[h] as number)) break;
-      const id = orders.id[h] as number;
+      if (!this.triggers(orders.B[h * B_STRIDE + B_SIDE] as number, F[h * F_STRIDE + F_STOP_PRICE] as number)) break;
+      const id = F[h * F_STRIDE + F_ID] as number;
       if (id < bestId) {
         bestId = id;
         best = h;
@@ -85,17 +89,18 @@ export class OrderBook {
   }
 
   private stopInsertIndex(orders: OrderPool, stops: number[], h: number): number {
-    const buy = orders.side[h] === Side.BUY;
-    const stop = orders.stopPrice[h] as number;
-    const id = orders.id[h] as number;
+    const F = orders.F;
+    const buy = orders.B[h * B_STRIDE + B_SIDE] === Side.BUY;
+    const stop = F[h * F_STRIDE + F_STOP_PRICE] as number;
+    const id = F[h * F_STRIDE + F_ID] as number;
     let lo = 0;
     let hi = stops.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       const m = stops[mid] as number;
-      const ms = orders.stopPrice[m] as number;
+      const ms = F[m * F_STRIDE + F_STOP_PRICE] as number;
       const before = buy ? ms < stop : ms > stop;
-      if (before || (ms === stop && (orders.id[m] as number) < id)) lo = mid + 1;
+      if (before || (ms === stop && (F[m * F_STRIDE + F_ID] as number) < id)) lo = mid + 1;
       else hi = mid;
     }
     return lo;

@@ -1,4 +1,5 @@
 import { assert } from './assert.js';
+import { ORDER_POOL_CAPACITY_MAX } from './order-pool.js';
 
 /**
  * The engine's static configuration: assets, symbols and bounds. It is part of the journal's
@@ -85,7 +86,8 @@ export function validateEngineConfig(config: EngineConfig): void {
   config.symbols.forEach((s, i) => validateSymbol(s, i, assetIds));
   for (const [name, value, max] of [
     ['maxAccounts', config.maxAccounts, 2 ** 31 - 1],
-    ['maxOrders', config.maxOrders, 2 ** 29],
+    // Every order has a fixed-size record in one buffer, indexed in int32 arithmetic.
+    ['maxOrders', config.maxOrders, ORDER_POOL_CAPACITY_MAX],
     ['maxOpenOrdersPerAccount', config.maxOpenOrdersPerAccount, config.maxOrders],
     ['clientOrderIdWindow', config.clientOrderIdWindow, 2 ** 24],
     ['transferIdWindow', config.transferIdWindow, 2 ** 24],

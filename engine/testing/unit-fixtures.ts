@@ -6,9 +6,11 @@ import type { DecodedEvent } from '../event-codec.js';
 import { CancelReason, EventType } from '../event-layout.js';
 import { InProcessEngine } from '../in-process-engine.js';
 import { checkInvariants } from '../invariants.js';
-import { NIL } from '../order-pool.js';
+import { NIL, ORDER_LAYOUT } from '../order-pool.js';
 import { resultCodeName, type ResultCode } from '../result-code.js';
 import type { EngineConfig, SymbolConfig } from '../symbol-config.js';
+
+const { F_STRIDE, F_ID, F_LEAVES, F_RESERVED, I_STRIDE, I_NEXT } = ORDER_LAYOUT;
 
 /**
  * Shared setup for the behaviour unit tests of the matching core: a small configuration whose
@@ -168,20 +170,20 @@ export class Harness {
     const level = this.engine.books[symbolId]!.side(side).find(price);
     const ids: number[] = [];
     const o = this.engine.orders;
-    for (let h = level === NIL ? NIL : (this.engine.levels.head[level] as number); h !== NIL; h = o.next[h] as number) ids.push(o.id[h] as number);
+    for (let h = level === NIL ? NIL : (this.engine.levels.head[level] as number); h !== NIL; h = o.I[h * I_STRIDE + I_NEXT] as number) ids.push(o.F[h * F_STRIDE + F_ID] as number);
     return ids;
   }
 
   /** Leaves of a live order, or undefined when it is done. */
   leaves(orderId: number): number | undefined {
     const h = this.engine.handleOf(orderId);
-    return h === NIL ? undefined : (this.engine.orders.leaves[h] as number);
+    return h === NIL ? undefined : (this.engine.orders.F[h * F_STRIDE + F_LEAVES] as number);
   }
 
   reservedBy(orderId: number): number {
     const h = this.engine.handleOf(orderId);
     expect(h).not.toBe(NIL);
-    return this.engine.orders.reserved[h] as number;
+    return this.engine.orders.F[h * F_STRIDE + F_RESERVED] as number;
   }
 
   hash(): string {

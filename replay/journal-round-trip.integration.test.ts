@@ -98,7 +98,23 @@ describe('journal round trip', () => {
     const all = randomCommands(SEED + 2, 2000);
     const expected = applyInProcess(config, all);
     const path = tempDir();
-    const run = await runDurable(config, path, 'none', all, 0, null, { everyCommands: 400, everyMs: 60_000, retain: 10 });
+    // Half the commands, then wait (bounded) until the follower has taken a periodic snapshot
+    // while the pipeline is still running; then the rest, and the snapshot at stop.
+    const pipeline = await Pipeline.start({ config, inputSlots: 256, outputSlots: 512, journal: { path, durability: 'none', fingerprint: configFingerprint(config), snapshots: { everyCommands: 400, everyMs: 60_000, retain: 10 } } });
+    const events = collectEvents(pipeline);
+    const half = Math.floor(all.byteLength / COMMAND_SIZE / 2) * COMMAND_SIZE;
+    await publishAll(pipeline, all.subarray(0, half));
+    const watcher = openJournal({ path, config, durability: 'none' });
+    for (let waitedMs = 0; new SnapshotStore(watcher, 10).list().length === 0; waitedMs += 10) {
+      expect(waitedMs).toBeLessThan(20_000);
+      watcher.root.resetReadTxn();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await watcher.close();
+    await publishAll(pipeline, all.subarray(half));
+    const report = await pipeline.stop();
+    await events.done;
+    const run = { hash: report.stateHash, lastSeq: report.lastSeq, snapshotsTaken: report.snapshots?.snapshots ?? 0 };
     expect(run.hash).toBe(expected.hash);
     expect(run.snapshotsTaken).toBeGreaterThanOrEqual(2);
     const env = openJournal({ path, config, durability: 'none' });

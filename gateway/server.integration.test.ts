@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type OrdoClient, type PlaceRequest, ReplyError } from './client.js';
-import { GatewayCode } from './gateway-codes.js';
 import { apiKeyOf, ServerFixture } from './testing/server-fixture.js';
 import type { ExecutionReport, ServerMessage } from './wire-schema.js';
 

@@ -148,7 +148,8 @@ export class GatewayServer {
     });
     this.http = createServer((req, res) => this.onHttp(req, res));
     this.http.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.onUpgrade(req, socket, head));
-    this.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false, maxPayload: config.intake.codec.frameBytesMax * FRAME_BYTES_HARD_FACTOR });
+    // UTF-8 of text frames is checked by the intake (MALFORMED_JSON, connection kept), not by ws (close 1007).
+    this.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false, skipUTF8Validation: true, maxPayload: config.intake.codec.frameBytesMax * FRAME_BYTES_HARD_FACTOR });
   }
 
   /**

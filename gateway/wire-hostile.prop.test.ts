@@ -11,6 +11,7 @@ import { checkAmend, checkPlace, type MarketView, OrderRateThrottle } from './pr
 import { TokenBucket } from './rate-limiter.js';
 import { defaultWireConfig } from './wire-config.js';
 import type { OrderMessage, RejectReply } from './wire-schema.js';
+import { mutatedMessage, packable, validMessages } from './testing/hostile-frames.js';
 
 /**
  * Hostile input at the codec, schema and risk level: whatever the bytes, the gateway answers
@@ -74,51 +75,6 @@ function handle(bytes: Uint8Array, binary: boolean): void {
       const unknown: never = intake;
       throw new Error(`unexpected intake ${JSON.stringify(unknown)}`);
     }
-  }
-}
-
-const validPlace = { type: 'place', id: 1, symbol: 'BTC-USD', side: 'buy', orderType: 'limit', price: '50000.00', qty: '0.5' };
-const validMessages: Array<Record<string, unknown>> = [
-  validPlace,
-  { ...validPlace, orderType: 'stop_limit', stopPrice: '49000.00', tif: 'gtd', expireAtUs: 9, clOrdId: 'a', postOnly: false, stp: 'cancel_taker' },
-  { type: 'amend', id: 2, orderId: 5, symbol: 'ETH-USD', price: '2000.00', qty: '1.000' },
-  { type: 'cancel', id: 3, orderId: 5 },
-  { type: 'mass_cancel', id: 4, symbol: 'BTC-USD' },
-  { type: 'login', id: 5, account: 1, apiKey: 'k'.repeat(20), cancelOnDisconnect: true },
-  { type: 'subscribe', id: 6, channel: 'book', symbol: 'BTC-USD' },
-  { type: 'ping', id: 7 },
-  { type: 'batch', id: 8, orders: [validPlace, { type: 'cancel', id: 3, orderId: 5 }] },
-];
-
-/** Hostile field values: wrong types, huge, negative, fractional, NaN, odd decimals. */
-const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
-  fc.constantFrom(NaN, Infinity, -Infinity, -0, -1, 0.5, 2 ** 53, 2 ** 64, -(2 ** 63), Number.MAX_VALUE, Number.MIN_VALUE, null, true, [], {}),
-  fc.constantFrom('', '-1', '+1', '1e3', '.5', '1.', '01', 'NaN', '0', '0.000000001', '9'.repeat(39), '9'.repeat(41), '50000.005', ' 1', '١٢', 'BTC-USD', '\u0000'),
-  fc.double(),
-  fc.integer(),
-  fc.string({ maxLength: 40 }),
-  fc.stringMatching(/^[0-9]{1,25}(\.[0-9]{1,25})?$/),
-  fc.anything({ maxDepth: 2 }),
-);
-
-const mutatedMessage: fc.Arbitrary<Record<string, unknown>> = fc
-  .tuple(fc.constantFrom(...validMessages), fc.nat(), hostileValue, fc.constantFrom('replace', 'delete', 'add'), fc.string({ maxLength: 12 }))
-  .map(([base, pick, value, how, name]) => {
-    const copy: Record<string, unknown> = { ...base };
-    const keys = Object.keys(copy);
-    const key = keys[pick % keys.length] as string;
-    if (how === 'replace') copy[key] = value;
-    else if (how === 'delete') delete copy[key];
-    else copy[name === '__proto__' ? 'proto' : name] = value;
-    return copy;
-  });
-
-function packable(value: unknown): boolean {
-  try {
-    encode(value);
-    return true;
-  } catch {
-    return false;
   }
 }
 

@@ -1,8 +1,10 @@
 import { fail } from './assert.js';
-import { NIL, ORDER_LAYOUT, type OrderPool } from './order-pool.js';
+import * as orderPool from './order-pool.js';
+import type { OrderPool } from './order-pool.js';
 import { FEE_ACCOUNT_ID } from './symbol-config.js';
 
-const { I_STRIDE, I_ACCT_NEXT, I_ACCT_PREV } = ORDER_LAYOUT;
+// Module-level consts, not imported bindings, on the hot path (why: order-pool.ts).
+const { NIL, I_STRIDE, I_ACCT_NEXT, I_ACCT_PREV } = orderPool;
 
 /**
  * Accounts and balances. Account ids index the arrays directly (0 is the fee account), and asset

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FLAG_POST_ONLY } from './command-layout.js';
 import { EVENT_FLAG_PRIORITY_KEPT } from './event-layout.js';
-import { ORDER_LAYOUT } from './order-pool.js';
+import { F_STOP_PRICE, F_STRIDE } from './order-pool.js';
 import { ResultCode } from './result-code.js';
 import {
   acceptedId,
@@ -22,8 +22,6 @@ import {
   SYM,
   TimeInForce,
 } from './testing/unit-fixtures.js';
-
-const { F_STRIDE, F_STOP_PRICE } = ORDER_LAYOUT;
 
 const amendCmd = (accountId: number, targetId: number, change: { price?: number; qty?: number; stopPrice?: number }) =>
   ({ type: CommandType.AMEND_ORDER, accountId, targetId, symbolId: SYM, ...change }) as const;

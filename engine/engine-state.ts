@@ -5,15 +5,31 @@ import type { EventSink } from './event-sink.js';
 import { Fnv64 } from './fnv64.js';
 import { MatchingEngine } from './matching-engine.js';
 import type { OrderBook } from './order-book.js';
-import { NIL, ORDER_LAYOUT, OrderState } from './order-pool.js';
+import {
+  B_FLAGS,
+  B_SIDE,
+  B_STATE,
+  B_STP,
+  B_STRIDE,
+  B_TIF,
+  B_TYPE,
+  F_EXPIRE_AT_US,
+  F_FILLED,
+  F_ID,
+  F_LEAVES,
+  F_PRICE,
+  F_RESERVED,
+  F_STOP_PRICE,
+  F_STRIDE,
+  I_ACCOUNT,
+  I_NEXT,
+  I_STRIDE,
+  I_SYMBOL,
+  NIL,
+  OrderState,
+} from './order-pool.js';
 import type { BookSide } from './price-levels.js';
 import { configFingerprintSource, type EngineConfig } from './symbol-config.js';
-
-const {
-  F_STRIDE, F_ID, F_PRICE, F_STOP_PRICE, F_LEAVES, F_FILLED, F_RESERVED, F_EXPIRE_AT_US,
-  I_STRIDE, I_NEXT, I_ACCOUNT, I_SYMBOL,
-  B_STRIDE, B_SIDE, B_TYPE, B_TIF, B_FLAGS, B_STP, B_STATE,
-} = ORDER_LAYOUT;
 
 /**
  * The engine's whole state as plain data in a canonical order that depends only on what the

@@ -2,10 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AssertionError } from './assert.js';
 import { ExpiryQueue } from './expiry-queue.js';
-import { NIL, ORDER_LAYOUT, OrderPool } from './order-pool.js';
+import { F_EXPIRE_AT_US, F_ID, F_STRIDE, I_HEAP_POS, I_STRIDE, NIL, OrderPool } from './order-pool.js';
 import { FC_SEED, fcParameters } from './testing/unit-fixtures.js';
-
-const { F_STRIDE, F_ID, F_EXPIRE_AT_US, I_STRIDE, I_HEAP_POS } = ORDER_LAYOUT;
 
 function order(pool: OrderPool, id: number, expireAtUs: number): number {
   const h = pool.alloc();

@@ -1,8 +1,10 @@
 import { fail } from './assert.js';
 import { grow, grownLength } from './growable.js';
-import { NIL, ORDER_LAYOUT, type OrderPool } from './order-pool.js';
+import * as orderPool from './order-pool.js';
+import type { OrderPool } from './order-pool.js';
 
-const { F_STRIDE, F_ID, F_EXPIRE_AT_US, I_STRIDE, I_HEAP_POS } = ORDER_LAYOUT;
+// Module-level consts, not imported bindings, on the hot path (why: order-pool.ts).
+const { NIL, F_STRIDE, F_ID, F_EXPIRE_AT_US, I_STRIDE, I_HEAP_POS } = orderPool;
 
 /**
  * GTD orders by (expiry time, order id): an indexed binary min-heap over order handles, so that

@@ -2,15 +2,29 @@ import { assert } from './assert.js';
 import { Side } from './command-layout.js';
 import type { MatchingEngine } from './matching-engine.js';
 import type { OrderBook } from './order-book.js';
-import { NIL, ORDER_LAYOUT, OrderState } from './order-pool.js';
+import {
+  B_SIDE,
+  B_STATE,
+  B_STRIDE,
+  F_FILLED,
+  F_ID,
+  F_LEAVES,
+  F_PRICE,
+  F_RESERVED,
+  F_STOP_PRICE,
+  F_STRIDE,
+  I_ACCOUNT,
+  I_ACCT_NEXT,
+  I_LEVEL,
+  I_NEXT,
+  I_PREV,
+  I_STRIDE,
+  I_SYMBOL,
+  NIL,
+  OrderState,
+} from './order-pool.js';
 import { BPS_DENOMINATOR, FEE_ACCOUNT_ID } from './symbol-config.js';
 import { mulDivFloor } from './int64.js';
-
-const {
-  F_STRIDE, F_ID, F_PRICE, F_STOP_PRICE, F_LEAVES, F_FILLED, F_RESERVED,
-  I_STRIDE, I_NEXT, I_PREV, I_LEVEL, I_ACCOUNT, I_ACCT_NEXT, I_SYMBOL,
-  B_STRIDE, B_SIDE, B_STATE,
-} = ORDER_LAYOUT;
 
 /**
  * A full walk of the engine's state that asserts every invariant the design promises. It costs

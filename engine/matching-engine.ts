@@ -1,7 +1,31 @@
 import { Accounts } from './accounts.js';
-import { assert, fail } from './assert.js';
+import * as assertions from './assert.js';
 import { ClientOrderIds } from './client-order-ids.js';
-import {
+import * as commandLayout from './command-layout.js';
+import * as eventLayout from './event-layout.js';
+import type { EventSink } from './event-sink.js';
+import { ExpiryQueue } from './expiry-queue.js';
+import { grow, grownLength } from './growable.js';
+import * as int64 from './int64.js';
+import { OrderBook } from './order-book.js';
+import { OrderIndex } from './order-index.js';
+import type { OrderRecord } from './engine-state.js';
+import * as orderPool from './order-pool.js';
+import { OrderPool } from './order-pool.js';
+import { LevelPool } from './price-levels.js';
+import * as resultCode from './result-code.js';
+import { TransferWindow } from './transfer-window.js';
+import * as symbolConfig from './symbol-config.js';
+import type { EngineConfig } from './symbol-config.js';
+
+// Everything the per-command paths use from other modules is bound here to module-level consts
+// and never used through its imported binding: V8 constant-folds a module-level const, but
+// loads an imported binding from its module cell at every use (why and what it measured:
+// order-pool.ts). The enums keep their type names through the aliases below.
+// Declared with their types: only then does a call narrow (asserts / never).
+const assert: typeof assertions.assert = assertions.assert;
+const fail: typeof assertions.fail = assertions.fail;
+const {
   CL_ORD_ID_MAX_LENGTH,
   CMD_ACCOUNT_ID,
   CMD_CL_ORD_ID,
@@ -29,26 +53,23 @@ import {
   STP_MODE_MAX,
   StpMode,
   TimeInForce,
-} from './command-layout.js';
-import { CancelReason } from './event-layout.js';
-import type { EventSink } from './event-sink.js';
-import { ExpiryQueue } from './expiry-queue.js';
-import { grow, grownLength } from './growable.js';
-import { isIntIn, mulDivFloor, readI64 } from './int64.js';
-import { OrderBook } from './order-book.js';
-import { OrderIndex } from './order-index.js';
-import type { OrderRecord } from './engine-state.js';
-import { NIL, ORDER_LAYOUT, OrderPool, OrderState } from './order-pool.js';
-import { LevelPool } from './price-levels.js';
-import { ResultCode } from './result-code.js';
-import { TransferWindow } from './transfer-window.js';
-import { BPS_DENOMINATOR, type EngineConfig, FEE_ACCOUNT_ID, validateEngineConfig } from './symbol-config.js';
-
+} = commandLayout;
+type CommandType = commandLayout.CommandType;
+type StpMode = commandLayout.StpMode;
+const { CancelReason } = eventLayout;
+type CancelReason = eventLayout.CancelReason;
+const { isIntIn, mulDivFloor, readI64 } = int64;
 const {
+  NIL,
+  OrderState,
   F_STRIDE, F_ID, F_PRICE, F_STOP_PRICE, F_LEAVES, F_FILLED, F_RESERVED, F_EXPIRE_AT_US,
   I_STRIDE, I_NEXT, I_PREV, I_LEVEL, I_ACCOUNT, I_ACCT_NEXT, I_HEAP_POS, I_SYMBOL,
   B_STRIDE, B_SIDE, B_TYPE, B_TIF, B_FLAGS, B_STP, B_STATE,
-} = ORDER_LAYOUT;
+} = orderPool;
+type OrderState = orderPool.OrderState;
+const { ResultCode } = resultCode;
+type ResultCode = resultCode.ResultCode;
+const { BPS_DENOMINATOR, FEE_ACCOUNT_ID, validateEngineConfig } = symbolConfig;
 
 /**
  * The matching core: single-threaded, deterministic, integer-only (DESIGN §4). It applies one

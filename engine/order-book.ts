@@ -1,10 +1,12 @@
 import { fail } from './assert.js';
 import { Side } from './command-layout.js';
-import { ORDER_LAYOUT, type OrderPool } from './order-pool.js';
+import * as orderPool from './order-pool.js';
+import type { OrderPool } from './order-pool.js';
 import { BookSide } from './price-levels.js';
 import type { SymbolConfig } from './symbol-config.js';
 
-const { F_STRIDE, F_ID, F_STOP_PRICE, B_STRIDE, B_SIDE } = ORDER_LAYOUT;
+// Module-level consts, not imported bindings, on the hot path (why: order-pool.ts).
+const { F_STRIDE, F_ID, F_STOP_PRICE, B_STRIDE, B_SIDE } = orderPool;
 
 /**
  * One symbol's book: two sides of price levels, the pending stop orders, the last trade price

@@ -66,7 +66,7 @@ export class OrderIndex {
 
   put(id: number, handle: number): void {
     if (!(id >= 0 && Number.isSafeInteger(id))) fail(`order id ${id}`);
-    assert(this.count < this.capacity, 'order index full');
+    if (!(this.count < this.capacity)) fail('order index full');
     let i = this.home(id);
     for (let probes = 0; probes < this.slots; probes++) {
       const k = this.keys[i] as number;

@@ -1,7 +1,10 @@
 import { assert, fail } from './assert.js';
 import { grow, grownLength } from './growable.js';
 import { Side } from './command-layout.js';
-import { NIL } from './order-pool.js';
+import * as orderPool from './order-pool.js';
+
+// A module-level const, not the imported binding, on the hot path (why: order-pool.ts).
+const { NIL } = orderPool;
 
 /**
  * Price levels: a preallocated pool of level records (total quantity, order count, head and
@@ -95,10 +98,13 @@ export class BookSide {
   private levels: Int32Array;
   private n = 0;
   private readonly maxLevels: number;
+  /** +1 for bids, -1 for asks: key = price × keySign grows towards the touch on both sides. */
+  private readonly keySign: number;
 
   constructor(side: Side, maxLevels: number) {
     this.side = side;
     this.maxLevels = maxLevels;
+    this.keySign = side === Side.BUY ? 1 : -1;
     const initial = Math.min(64, maxLevels);
     this.keys = new Float64Array(initial);
     this.levels = new Int32Array(initial);
@@ -109,7 +115,7 @@ export class BookSide {
   }
 
   private key(price: number): number {
-    return this.side === Side.BUY ? price : -price;
+    return price * this.keySign;
   }
 
   /** The best level's handle, or NIL when the side is empty. */
@@ -142,7 +148,7 @@ export class BookSide {
   }
 
   insert(price: number, level: number): void {
-    assert(this.n < this.maxLevels, 'book side level bound');
+    if (!(this.n < this.maxLevels)) fail('book side level bound');
     if (this.n === this.keys.length) this.grow();
     const key = this.key(price);
     const i = this.lowerBound(key);

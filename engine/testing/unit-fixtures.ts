@@ -6,11 +6,9 @@ import type { DecodedEvent } from '../event-codec.js';
 import { CancelReason, EventType } from '../event-layout.js';
 import { InProcessEngine } from '../in-process-engine.js';
 import { checkInvariants } from '../invariants.js';
-import { NIL, ORDER_LAYOUT } from '../order-pool.js';
+import { F_ID, F_LEAVES, F_RESERVED, F_STRIDE, I_NEXT, I_STRIDE, NIL } from '../order-pool.js';
 import { resultCodeName, type ResultCode } from '../result-code.js';
 import type { EngineConfig, SymbolConfig } from '../symbol-config.js';
-
-const { F_STRIDE, F_ID, F_LEAVES, F_RESERVED, I_STRIDE, I_NEXT } = ORDER_LAYOUT;
 
 /**
  * Shared setup for the behaviour unit tests of the matching core: a small configuration whose

@@ -34,6 +34,23 @@ describe('order index', () => {
     expect(ids.map((id) => index.get(id))).toEqual([0, NIL, 2, NIL, 4]);
   });
 
+  it('moves an id whose direct slot a newer id takes to the overflow table, which grows as they accumulate', () => {
+    const capacity = 1000;
+    const index = new OrderIndex(capacity);
+    // Capacity 1000 gives 1024 direct slots: these ids all share slot 3, so all but the newest
+    // live in the overflow table, far past its initial 128 slots.
+    const ids = Array.from({ length: capacity }, (_, k) => 3 + k * 1024);
+    ids.forEach((id, h) => index.put(id, h));
+    expect(index.size).toBe(capacity);
+    expect(ids.every((id, h) => index.get(id) === h)).toBe(true);
+    for (let k = 0; k < capacity; k += 2) index.remove(ids[k]!);
+    expect(ids.map((id) => index.get(id))).toEqual(ids.map((_, h) => (h % 2 === 0 ? NIL : h)));
+    expect(index.size).toBe(capacity / 2);
+    // Twice is refused wherever the id lives: the overflow table or its direct slot.
+    expect(() => index.put(ids[1]!, 0)).toThrow(/indexed twice/);
+    expect(() => index.put(ids[capacity - 1]!, 0)).toThrow(/indexed twice/);
+  });
+
   it(`behaves like a Map under random puts and removes, with backward-shift deletion (seed ${FC_SEED})`, () => {
     const id = fc.tuple(fc.integer({ min: 0, max: 60 }), fc.integer({ min: 0, max: 3 })).map(([low, high]) => low + high * 2 ** 32);
     const op = fc.record({ put: fc.boolean(), id });

@@ -9,17 +9,23 @@
  *   ordo run [--config F] [--host H] [--port P] [--data D] [--log-level L]
  *                                        serve the gateway (WebSocket, /health, /metrics) over the
  *                                        engine; embedded demo configuration unless --config
+ *   ordo replay | verify | audit ...     the journal's operator commands (replay/cli.ts: options
+ *                                        and exit codes)
  */
 import { hrtime } from 'node:process';
 import { readOrderFlowFile } from '../engine/order-flow-file.js';
 import { compileOrderFlow, FLOW_PASSES_DEFAULT, runOrderFlow } from '../engine/order-flow-runner.js';
 import { orderFlowGenMain } from '../bench/order-flow-gen.js';
 import { runServer } from './demo.js';
+import { AUDIT_USAGE, auditMain, REPLAY_USAGE, replayMain, VERIFY_USAGE, verifyMain } from '../replay/cli.js';
 
 const USAGE = `usage:
   ordo flow <file> [--passes N]
   ordo gen-flow --out <file> --count <N> --seed <S>
-  ordo run [--config <file>] [--host <h>] [--port <p>] [--data <dir>] [--log-level <l>]`;
+  ordo run [--config <file>] [--host <h>] [--port <p>] [--data <dir>] [--log-level <l>]
+  ${REPLAY_USAGE}
+  ${VERIFY_USAGE}
+  ${AUDIT_USAGE}`;
 
 function flowMain(args: string[]): void {
   const file = args[0];
@@ -52,6 +58,12 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       case 'run':
         return await runServer(rest);
+      case 'replay':
+        return await replayMain(rest);
+      case 'verify':
+        return await verifyMain(rest);
+      case 'audit':
+        return await auditMain(rest);
       default:
         throw new UsageError(sub === undefined ? 'missing subcommand' : `unknown subcommand ${sub}`);
     }

@@ -23,6 +23,7 @@ import { pipelineLatency } from './pipeline-latency.js';
 import { pipelineThroughput } from './pipeline-throughput.js';
 import { ringHopLatency } from './ring-hop-latency.js';
 import { ringThroughput } from './ring-throughput.js';
+import { wsEndToEnd } from './ws-end-to-end.js';
 
 /** Every benchmark of the suite, in the order it runs. Add new benchmarks here. */
 export const BENCHMARKS: readonly Benchmark[] = [
@@ -37,6 +38,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
   journalRead,
   pipelineThroughput,
   pipelineLatency,
+  wsEndToEnd,
 ];
 
 /** Wall-clock budgets from issue 6; exceeding one is reported, not fatal. */

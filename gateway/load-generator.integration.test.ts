@@ -25,6 +25,15 @@ describe('load generator over real sockets', () => {
     expect(formatLoadResult(result)).toMatch(/offered 500\/s, achieved \d+\/s\nsent 200: acked 200/);
   });
 
+  it('gathers orders into batch frames of batchSize, each answered on its own', async () => {
+    const result = await runLoad({ url: server.url, connections: 2, ratePerSecond: 2_000, durationMs: 100, batchSize: 8 });
+    expect(result.sent).toBe(200);
+    expect(result.acked).toBe(200);
+    // Batches are not single messages: the stand-in server saw no frame of one place.
+    expect(server.received.filter((m) => m.type === 'place')).toHaveLength(0);
+    expect(result.ackedRatePerSecond).toBeGreaterThan(0);
+  });
+
   it('counts rejects by name and msgpack works the same', async () => {
     const result = await runLoad({ url: server.url, connections: 1, ratePerSecond: 1_000, durationMs: 50, format: 'msgpack', order: (i) => ({ ...defaultOrder(i), qty: i % 2 === 0 ? '0' : '0.0001' }) });
     expect(result.rejected).toBe(25);

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { LatencyHistogram, type LatencyPercentilesNs } from '../bench/lib/histogram.js';
 import { OpenLoopSchedule, type OpenLoopWait, runOpenLoop } from '../bench/lib/open-loop.js';
 import { runIfMain } from '../bench/lib/run-main.js';
-import { OrdoClient, type PlaceRequest, ReplyError } from './client.js';
+import { type BatchRequest, OrdoClient, type PlaceRequest, ReplyError } from './client.js';
 import type { FrameFormat } from './wire-codec.js';
 
 /**
@@ -31,9 +31,18 @@ export interface LoadOptions {
   wait: OpenLoopWait;
   /** After the last send, how long to wait for the outstanding replies. */
   drainTimeoutMs: number;
+  /**
+   * Orders per frame: 1 sends each order in a frame of its own; n > 1 gathers n consecutive
+   * orders of one connection into a `batch` frame, sent when the n-th is due (each order's
+   * latency still counts from its own intended send time, so waiting for the batch is charged).
+   */
+  batchSize: number;
+  /** Where latencies are recorded (a benchmark merges runs); a fresh one by default. */
+  histogram?: LatencyHistogram;
 }
 
 export const LOAD_CONNECTIONS_MAX = 1_024;
+export const LOAD_BATCH_SIZE_MAX = 1_024;
 
 export function defaultOrder(index: number): PlaceRequest {
   const buy = index % 2 === 0;
@@ -48,6 +57,7 @@ export const LOAD_OPTIONS_DEFAULT: Omit<LoadOptions, 'url'> = {
   order: defaultOrder,
   wait: 'hybrid',
   drainTimeoutMs: 10_000,
+  batchSize: 1,
 };
 
 export interface LoadResult {
@@ -59,6 +69,8 @@ export interface LoadResult {
   rejected: number;
   /** Requests that failed without a reply (timeout, closed connection, local in-flight bound). */
   failed: number;
+  /** Acks per second over the time from start to the last reply. */
+  ackedRatePerSecond: number;
   /** Reject counts by code name. */
   rejectsByName: Record<string, number>;
   latencyNs: LatencyPercentilesNs;
@@ -70,6 +82,8 @@ export async function runLoad(partial: Partial<LoadOptions> & Pick<LoadOptions, 
   const options: LoadOptions = { ...LOAD_OPTIONS_DEFAULT, ...partial };
   const { connections, ratePerSecond, durationMs } = options;
   if (!Number.isInteger(connections) || connections < 1 || connections > LOAD_CONNECTIONS_MAX) throw new RangeError(`connections ${connections} outside [1, ${LOAD_CONNECTIONS_MAX}]`);
+  const batchSize = options.batchSize;
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > LOAD_BATCH_SIZE_MAX) throw new RangeError(`batchSize ${batchSize} outside [1, ${LOAD_BATCH_SIZE_MAX}]`);
   const clients = await Promise.all(Array.from({ length: connections }, () => OrdoClient.connect(options.url, { format: options.format, requestTimeoutMs: options.drainTimeoutMs })));
   try {
     if (options.credentials !== undefined) {
@@ -80,7 +94,7 @@ export async function runLoad(partial: Partial<LoadOptions> & Pick<LoadOptions, 
       }));
     }
     const schedule = OpenLoopSchedule.forDuration(ratePerSecond, durationMs);
-    const histogram = new LatencyHistogram();
+    const histogram = options.histogram ?? new LatencyHistogram();
     const counts = { acked: 0, rejected: 0, failed: 0, lastReplyNs: 0 };
     const rejectsByName: Record<string, number> = {};
     // Outstanding replies are counted, not kept: a long run holds no array of promises.
@@ -90,37 +104,54 @@ export async function runLoad(partial: Partial<LoadOptions> & Pick<LoadOptions, 
       outstanding--;
       if (outstanding === 0 && onDrained !== null) onDrained();
     };
+    const track = (reply: Promise<unknown>, index: number): void => {
+      const settle = (): void => {
+        const nowNs = schedule.elapsedNs();
+        histogram.record(schedule.latencyNs(index, nowNs));
+        counts.lastReplyNs = Math.max(counts.lastReplyNs, nowNs);
+      };
+      outstanding++;
+      reply
+        .then(
+          () => {
+            counts.acked++;
+            settle();
+          },
+          (e: unknown) => {
+            if (!(e instanceof ReplyError)) {
+              counts.failed++;
+              return;
+            }
+            counts.rejected++;
+            rejectsByName[e.codeName] = (rejectsByName[e.codeName] ?? 0) + 1;
+            settle();
+          },
+        )
+        .finally(settled);
+    };
+    // Orders gathered per connection for its next batch frame (at most batchSize each).
+    const gathered: Array<{ orders: BatchRequest[]; indices: number[] }> = clients.map(() => ({ orders: [], indices: [] }));
+    const sendBatch = (connection: number): void => {
+      const g = gathered[connection] as { orders: BatchRequest[]; indices: number[] };
+      if (g.orders.length === 0) return;
+      const replies = (clients[connection] as OrdoClient).batch(g.orders);
+      replies.forEach((reply, k) => track(reply, g.indices[k] as number));
+      g.orders = [];
+      g.indices = [];
+    };
     const stats = await runOpenLoop({
       schedule,
       wait: options.wait,
       send: (index) => {
-        const client = clients[index % connections] as OrdoClient;
-        const settle = (): void => {
-          const nowNs = schedule.elapsedNs();
-          histogram.record(schedule.latencyNs(index, nowNs));
-          counts.lastReplyNs = Math.max(counts.lastReplyNs, nowNs);
-        };
-        outstanding++;
-        client
-          .place(options.order(index))
-          .then(
-            () => {
-              counts.acked++;
-              settle();
-            },
-            (e: unknown) => {
-              if (!(e instanceof ReplyError)) {
-                counts.failed++;
-                return;
-              }
-              counts.rejected++;
-              rejectsByName[e.codeName] = (rejectsByName[e.codeName] ?? 0) + 1;
-              settle();
-            },
-          )
-          .finally(settled);
+        const connection = index % connections;
+        if (batchSize === 1) return track((clients[connection] as OrdoClient).place(options.order(index)), index);
+        const g = gathered[connection] as { orders: BatchRequest[]; indices: number[] };
+        g.orders.push({ type: 'place', ...options.order(index) });
+        g.indices.push(index);
+        if (g.orders.length >= batchSize) sendBatch(connection);
       },
     });
+    for (let connection = 0; connection < connections; connection++) sendBatch(connection);
     // Every promise settles: on its reply, on the request timeout or when its connection closes.
     if (outstanding > 0) await new Promise<void>((resolve) => (onDrained = resolve));
     const completed = counts.acked + counts.rejected;
@@ -128,6 +159,7 @@ export async function runLoad(partial: Partial<LoadOptions> & Pick<LoadOptions, 
     return {
       offeredRatePerSecond: ratePerSecond,
       achievedRatePerSecond: counts.lastReplyNs === 0 ? 0 : Math.round((completed * 1e9) / counts.lastReplyNs),
+      ackedRatePerSecond: counts.lastReplyNs === 0 ? 0 : Math.round((counts.acked * 1e9) / counts.lastReplyNs),
       sent: stats.sentCount,
       acked: counts.acked,
       rejected: counts.rejected,
@@ -148,7 +180,7 @@ export function formatLoadResult(r: LoadResult): string {
   const rejects = Object.entries(r.rejectsByName).map(([name, n]) => `${name}=${n}`).join(' ');
   return [
     `offered ${r.offeredRatePerSecond}/s, achieved ${r.achievedRatePerSecond}/s${r.timedOut ? ' (driver timed out)' : ''}`,
-    `sent ${r.sent}: acked ${r.acked}, rejected ${r.rejected}${rejects === '' ? '' : ` (${rejects})`}, failed ${r.failed}`,
+    `sent ${r.sent}: acked ${r.acked}, rejected ${r.rejected}${rejects === '' ? '' : ` (${rejects})`}, failed ${r.failed}; acked ${r.ackedRatePerSecond}/s`,
     `latency from intended send, µs: p50 ${us(l.p50)}  p90 ${us(l.p90)}  p99 ${us(l.p99)}  p99.9 ${us(l.p999)}  p99.99 ${us(l.p9999)}  max ${us(l.max)}`,
     `driver send lag max ${us(r.sendLagNsMax)} µs`,
   ].join('\n');
@@ -163,6 +195,7 @@ async function main(argv: readonly string[]): Promise<number> {
       rate: { type: 'string', default: String(LOAD_OPTIONS_DEFAULT.ratePerSecond) },
       'duration-ms': { type: 'string', default: String(LOAD_OPTIONS_DEFAULT.durationMs) },
       format: { type: 'string', default: 'json' },
+      'batch-size': { type: 'string', default: '1' },
       account: { type: 'string' },
       'api-key': { type: 'string' },
     },
@@ -178,6 +211,7 @@ async function main(argv: readonly string[]): Promise<number> {
     ratePerSecond: Number(values.rate),
     durationMs: Number(values['duration-ms']),
     format,
+    batchSize: Number(values['batch-size']),
     ...(account !== undefined && apiKey !== undefined ? { credentials: () => ({ account, apiKey }) } : {}),
   });
   process.stdout.write(`${formatLoadResult(result)}\n`);

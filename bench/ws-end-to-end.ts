@@ -1,0 +1,150 @@
+// End to end over WebSocket on one machine, client included (issue 5's speed figures): the
+// gateway server in a worker thread (bench/ws-server-worker.ts) over the threaded pipeline, the
+// load generator (gateway/load-generator.ts, runLoad) on the main thread with N connections.
+//
+//   batched       orders in `batch` frames of `batchSize`, offered at `batchedRate`/s: acked/s
+//   single        one order per frame, offered at `singleRate`/s: acked/s
+//   latency       one order per frame at `latencyRate`/s (10 000): RTT percentiles from the
+//                 intended send time (open loop), p50, p99, p99.9 and max
+//
+// Each order is an IOC limit far from any price (load-generator's defaultOrder): it travels the
+// whole pipeline (accepted, unfilled remainder cancelled, balances) and leaves the book empty.
+// An ack is sent from the core's ACCEPTED event, which is durable only once the journal-backed
+// engine host is plugged in (gateway/engine-host.ts); until then the figures are durability
+// 'none' and say so.
+//
+//   npx tsx bench/ws-end-to-end.ts [--profile quick|full] [--connections 4] [--batchSize 64] ...
+//   node dist/bench/suite.js --profile quick --only ws-end-to-end
+
+import type { Worker } from 'node:worker_threads';
+import { siblingModuleUrl, spawnWorker } from '../engine/worker-spawn.js';
+import { defaultOrder, type LoadResult, runLoad } from '../gateway/load-generator.js';
+import type { FrameFormat } from '../gateway/wire-codec.js';
+import { stringParam, wholeParam, type Benchmark } from './lib/benchmark.js';
+import { LatencyHistogram } from './lib/histogram.js';
+import { figure, latencyAtRate, type BenchParams, type BenchResult, type Figure, type LatencyRun } from './lib/results.js';
+import { runIfMain } from './lib/run-main.js';
+import { standaloneMain } from './ring-bench-harness.js';
+import { benchApiKey, type WsServerWorkerData, type WsServerWorkerMessage } from './ws-server-worker.js';
+
+const COMMON = { connections: 4, batchSize: 64, batchedRate: 150_000, singleRate: 80_000, latencyRate: 10_000, format: 'json' };
+
+export const wsEndToEnd: Benchmark = {
+  name: 'ws-end-to-end',
+  description: 'Orders over WebSocket through the gateway server and the threaded pipeline, client on the same machine: acked orders/s with batched and single-order frames, RTT percentiles at 10K orders/s offered.',
+  defaults: {
+    quick: { ...COMMON, runs: 2, throughputMs: 3_000, latencyMs: 5_000 },
+    full: { ...COMMON, runs: 3, throughputMs: 8_000, latencyMs: 15_000 },
+  },
+  run: runWsEndToEnd,
+};
+
+class ServerThread {
+  private constructor(
+    private readonly worker: Worker,
+    readonly port: number,
+    readonly durability: string,
+  ) {}
+
+  static start(accounts: number[]): Promise<ServerThread> {
+    const data: WsServerWorkerData = { kind: 'ordo-ws-bench-server', accounts };
+    const worker = spawnWorker(siblingModuleUrl(import.meta.url, './ws-server-worker'), { workerData: data });
+    return new Promise((resolve, reject) => {
+      worker.once('error', reject);
+      worker.once('message', (m: WsServerWorkerMessage) => {
+        if (m.type !== 'ready') return reject(new Error(`ws bench server said ${m.type} first`));
+        resolve(new ServerThread(worker, m.port, m.durability));
+      });
+    });
+  }
+
+  get url(): string {
+    return `ws://127.0.0.1:${this.port}/ws`;
+  }
+
+  async stop(): Promise<WsServerWorkerMessage> {
+    const stopped = new Promise<WsServerWorkerMessage>((resolve) => this.worker.once('message', resolve));
+    this.worker.postMessage({ type: 'stop' });
+    const report = await stopped;
+    await this.worker.terminate();
+    return report;
+  }
+}
+
+async function runWsEndToEnd(params: BenchParams): Promise<BenchResult> {
+  const startedMs = Date.now();
+  const connections = wholeParam(params, 'connections', 1, 64);
+  const batchSize = wholeParam(params, 'batchSize', 2, 64);
+  const batchedRate = wholeParam(params, 'batchedRate', 1, 2_000_000);
+  const singleRate = wholeParam(params, 'singleRate', 1, 2_000_000);
+  const latencyRate = wholeParam(params, 'latencyRate', 1, 1_000_000);
+  const runs = wholeParam(params, 'runs', 1, 20);
+  const throughputMs = wholeParam(params, 'throughputMs', 100, 600_000);
+  const latencyMs = wholeParam(params, 'latencyMs', 100, 600_000);
+  const format = stringParam(params, 'format') as FrameFormat;
+  if (format !== 'json' && format !== 'msgpack') throw new Error(`format ${format}: json or msgpack`);
+  // One account per connection, so the per-account state (and its throttle) is not shared.
+  const accounts = Array.from({ length: connections }, (_, i) => i + 1);
+  const server = await ServerThread.start(accounts);
+  const load = (ratePerSecond: number, durationMs: number, size: number, histogram?: LatencyHistogram): Promise<LoadResult> =>
+    runLoad({
+      url: server.url,
+      connections,
+      ratePerSecond,
+      durationMs,
+      format,
+      batchSize: size,
+      order: defaultOrder,
+      credentials: (c) => ({ account: c + 1, apiKey: benchApiKey(c + 1) }),
+      drainTimeoutMs: 60_000,
+      ...(histogram === undefined ? {} : { histogram }),
+    });
+  const batched: LoadResult[] = [];
+  const single: LoadResult[] = [];
+  const latencyRuns: LatencyRun[] = [];
+  let stopReport: WsServerWorkerMessage | null = null;
+  try {
+    await load(latencyRate, 1_000, 1); // warm-up of every path, unrecorded
+    await load(batchedRate, 1_000, batchSize);
+    for (let run = 0; run < runs; run++) {
+      // Runs alternate between the three measurements, so drift hits each alike.
+      batched.push(await load(batchedRate, throughputMs, batchSize));
+      single.push(await load(singleRate, throughputMs, 1));
+      const histogram = new LatencyHistogram();
+      const r = await load(latencyRate, latencyMs, 1, histogram);
+      latencyRuns.push({ histogram, achievedRatePerSecond: r.achievedRatePerSecond });
+    }
+  } finally {
+    stopReport = await server.stop();
+  }
+  const all = [...batched, ...single];
+  const failed = all.reduce((n, r) => n + r.failed, 0);
+  const rejects = new Map<string, number>();
+  for (const r of all) for (const [name, n] of Object.entries(r.rejectsByName)) rejects.set(name, (rejects.get(name) ?? 0) + n);
+  const figures: Record<string, Figure> = {
+    batchedAckedOrdersPerSecond: figure(batched.map((r) => r.ackedRatePerSecond), 'orders/s', 'higher'),
+    singleAckedOrdersPerSecond: figure(single.map((r) => r.ackedRatePerSecond), 'orders/s', 'higher'),
+    batchedLatencyP99Ns: figure(batched.map((r) => r.latencyNs.p99), 'ns', 'lower'),
+    singleLatencyP99Ns: figure(single.map((r) => r.latencyNs.p99), 'ns', 'lower'),
+  };
+  return {
+    name: wsEndToEnd.name,
+    description: wsEndToEnd.description,
+    params,
+    durability: server.durability === 'fsync' ? 'fsync' : 'none',
+    figures,
+    latency: [latencyAtRate(latencyRate, latencyRuns)],
+    notes: [
+      server.durability === 'none'
+        ? "durability 'none': the gateway runs over the pipeline without a journal (gateway/engine-host.ts PipelineHost); acks are of applied, not yet durable, commands."
+        : `durability '${server.durability}': acks are of journaled commands.`,
+      `${connections} connections, ${format} frames; throughput runs are open loop at the offered rate for ${throughputMs} ms, acked/s counted to the last reply.`,
+      `Offered: batched ${batchedRate}/s in frames of ${batchSize}, single ${singleRate}/s; latency at ${latencyRate}/s, from each order's intended send time to its ack.`,
+      `Server and client share the machine: gateway worker thread + core worker thread + client main thread on ${connections} sockets.`,
+      `Refusals over all throughput runs: ${rejects.size === 0 ? 'none' : [...rejects].map(([k, v]) => `${k}=${v}`).join(' ')}; failed without a reply: ${failed}. Last sequence ${stopReport?.type === 'stopped' ? stopReport.lastSeq : '?'}.`,
+    ],
+    durationMs: Date.now() - startedMs,
+  };
+}
+
+runIfMain(import.meta.url, (argv) => standaloneMain(wsEndToEnd, argv));

@@ -227,6 +227,29 @@ describe('snapshots that disagree with the journal', () => {
     // Before the snapshot, nothing is wrong.
     expect((await cli(replayMain, args(journal, '--to', '44'))).json).toMatchObject({ ok: true, lastSeq: 44 });
   });
+
+  it('a damaged snapshot record is reported as damage (exit 3) at its sequence', async () => {
+    const journal = await writeJournal(config, randomCommandsAtLeast(SEED + 4, 120, 61), [30, 30]);
+    let env = openJournal({ path: journal.dataDir, config, durability: 'none' });
+    const at = replayJournal({ env, config, toSeq: 50, fromScratch: true });
+    new SnapshotStore(env).put({ seq: 50, stateHashHex: at.stateHash.slice(2), body: takeSnapshot(at.engine).state });
+    await env.close();
+    expect((await cli(verifyMain, args(journal))).json).toMatchObject({ ok: true, snapshots: 1, snapshotsVerified: 1, recoverySnapshotSeq: 50 });
+    env = openJournal({ path: journal.dataDir, config, durability: 'none' });
+    const record = Buffer.from(env.snapshots.getBinary(50) ?? []);
+    record.writeUInt8(record.readUInt8(record.byteLength - 3) ^ 0x10, record.byteLength - 3);
+    env.snapshots.putSync(50, record);
+    await env.close();
+    for (const [main, extra] of [
+      [verifyMain, []],
+      [replayMain, []],
+    ] as const) {
+      const outcome = await cli(main, args(journal, ...extra));
+      expect(outcome.code).toBe(EXIT_CORRUPT);
+      expect(outcome.json).toMatchObject({ ok: false, kind: 'checksum', seq: 50 });
+      expect(outcome.err[0]).toContain('snapshot');
+    }
+  });
 });
 
 describe('the ordo binary', () => {

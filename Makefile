@@ -2,7 +2,7 @@
 NPM ?= npm
 STAMP := node_modules/.install-stamp
 
-.PHONY: install build check test run flow bench bench-quick bench-compare clean
+.PHONY: install build check test run flow bench bench-quick bench-compare soak clean
 
 # `npm install` with the committed lock installs exactly the pinned versions. `npm ci` would be
 # stricter, but it refuses a lock that lacks optional platform packages (other operating
@@ -43,6 +43,11 @@ bench-quick: build
 bench-compare: build
 	@test -n "$(A)" -a -n "$(B)" || (echo "usage: make bench-compare A=bench/results/a.json B=bench/results/b.json" >&2; exit 2)
 	node dist/bench/cli.js compare $(A) $(B)
+
+# Crash soak (issue 4): SIGKILL the durable engine KILLS times under load, checking every ack: make soak KILLS=100
+KILLS ?= 100
+soak: $(STAMP)
+	node --import tsx replay/crash-soak.ts --kills $(KILLS) $(if $(SEED),--seed $(SEED)) $(if $(RATE),--rate $(RATE))
 
 clean:
 	rm -rf dist

@@ -33,7 +33,7 @@ export const wsEndToEnd: Benchmark = {
   name: 'ws-end-to-end',
   description: 'Orders over WebSocket through the gateway server and the threaded pipeline, client on the same machine: acked orders/s with batched and single-order frames, RTT percentiles at 10K orders/s offered.',
   defaults: {
-    quick: { ...COMMON, runs: 2, throughputMs: 3_000, latencyMs: 5_000 },
+    quick: { ...COMMON, runs: 1, throughputMs: 2_000, latencyMs: 3_000 },
     full: { ...COMMON, runs: 3, throughputMs: 8_000, latencyMs: 15_000 },
   },
   run: runWsEndToEnd,

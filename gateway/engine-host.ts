@@ -4,6 +4,7 @@ import type { EngineState } from '../engine/engine-state.js';
 import { CLAIM_CLOSED, CLAIM_FULL, Pipeline, type PipelineOptions } from '../engine/pipeline.js';
 import type { SlotHandler } from '../engine/ring/index.js';
 import type { EngineConfig } from '../engine/symbol-config.js';
+import { JournalHost } from './journal-host.js';
 
 /**
  * The seam between the gateway server and whatever runs the engine behind it. The server sees
@@ -141,17 +142,22 @@ export class PipelineHost implements EngineHost {
 
 export interface EngineHostOptions {
   config: EngineConfig;
-  /** Where the journal and snapshots live (used once the journal-backed host is plugged in). */
+  /** Where the journal and snapshots live. */
   dataDir: string;
+  durability: Durability;
   onCommand?: PipelineHostOptions['onCommand'];
 }
 
 /**
- * The one place the server's engine host is chosen. Until the journal-backed host exists this
- * is the pipeline without a journal; the journal-backed host replaces the body here (recover
- * from `dataDir`, start the pipeline with the journal consumer gating the core) and returns the
- * same interface.
+ * The one place the server's engine host is chosen: the journal-backed host (recovery from
+ * `dataDir`, then the pipeline with the journal consumer gating the core), in the durability the
+ * configuration asks for. PipelineHost (no journal) remains for tests that want none.
  */
 export function createEngineHost(options: EngineHostOptions): EngineHost {
-  return new PipelineHost({ config: options.config, ...(options.onCommand === undefined ? {} : { onCommand: options.onCommand }) });
+  return new JournalHost({
+    config: options.config,
+    dataDir: options.dataDir,
+    durability: options.durability,
+    ...(options.onCommand === undefined ? {} : { onCommand: options.onCommand }),
+  });
 }

@@ -36,6 +36,11 @@ export interface ServerConfig {
   /** 0 picks a free port (tests). */
   readonly port: number;
   readonly dataDir: string;
+  /**
+   * 'fsync' (the default): nothing is acknowledged before its command is on disk. 'none' skips
+   * the flush — for tests and benchmarks only; a machine crash can lose acknowledged orders.
+   */
+  readonly durability: 'fsync' | 'none';
   readonly engine: EngineConfig;
   readonly risk: Readonly<Record<string, SymbolRiskOptions>>;
   readonly accounts: readonly AccountFunding[];
@@ -72,6 +77,7 @@ export function defaultServerConfig(): ServerConfig {
     host: '127.0.0.1',
     port: DEFAULT_PORT,
     dataDir: './data',
+    durability: 'fsync',
     engine: defaultEngineConfig(),
     risk: {
       'BTC-USD': { maxNotional: '5000000', priceBandBps: PRICE_BAND_BPS_DEFAULT },
@@ -124,6 +130,7 @@ export function loadServerConfig(path: string): ServerConfig {
 export function checkServerConfig(c: ServerConfig): void {
   if (typeof c.host !== 'string' || c.host === '') throw new Error('config host: a host name or address');
   if (!Number.isInteger(c.port) || c.port < 0 || c.port > 65_535) throw new Error(`config port ${c.port}`);
+  if (c.durability !== 'fsync' && c.durability !== 'none') throw new Error(`config durability ${String(c.durability)}: 'fsync' or 'none' (tests and benchmarks only)`);
   validateEngineConfig(c.engine);
   const wire = wireConfigFrom(c.engine, c.risk);
   const seen = new Set<number>();

@@ -138,7 +138,7 @@ export class GatewayServer {
     this.clockUs = options.clockUs ?? wallClockUs;
     this.clockNs = options.clockNs ?? monotonicNs;
     this.throttle = new OrderRateThrottle(config.orderRate, this.clockNs);
-    this.host = options.host ?? createEngineHost({ config: config.engine, dataDir: config.dataDir });
+    this.host = options.host ?? createEngineHost({ config: config.engine, dataDir: config.dataDir, durability: config.durability });
     this.log = (options.logger ?? Logger.stdout(config.logLevel)).with({ component: 'gateway' });
     this.metrics = new ServerMetrics({
       connections: () => this.connections.size,

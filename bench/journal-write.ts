@@ -49,7 +49,7 @@ class BatchSource {
   }
 }
 
-interface RunFigures {
+export interface RunFigures {
   commandsPerSecond: number;
   commitMsMean: number;
 }
@@ -84,8 +84,11 @@ function runWriter(durability: Durability, commands: number, batchSize: number):
   }
 }
 
-/** The same bytes per batch appended to a plain file, each batch followed by fdatasync. */
-function runRawFdatasync(commands: number, batchSize: number): RunFigures {
+/**
+ * The same bytes per batch appended to a plain file, each batch followed by fdatasync (also the
+ * disk's limit in bench/durable-pipeline.ts).
+ */
+export function runRawFdatasync(commands: number, batchSize: number): RunFigures {
   const dir = makeTempDir('ordo-bench-raw-');
   const fd = fs.openSync(path.join(dir, 'raw.bin'), 'w');
   try {

@@ -25,6 +25,8 @@ import { CLAIM_CLOSED, CLAIM_FULL, Pipeline } from '../engine/pipeline.js';
 import type { MainThreadWait, WaitStrategy } from '../engine/ring/index.js';
 import type { EngineConfig } from '../engine/symbol-config.js';
 import { siblingModuleUrl, spawnWorker } from '../engine/worker-spawn.js';
+import { configFingerprint } from '../journal/config-fingerprint.js';
+import type { Durability } from '../journal/journal-env.js';
 import { numberParam, stringParam, wholeParam } from './lib/benchmark.js';
 import type { LatencyHistogram } from './lib/histogram.js';
 import type { BenchParams } from './lib/results.js';
@@ -190,6 +192,12 @@ export interface PipelineBenchOptions {
   coreWait: WaitStrategy;
   producerWait: WaitStrategy;
   mainThreadWait: MainThreadWait;
+  /**
+   * The journal ahead of the core (durable-pipeline.ts): a fresh directory for the benchmark's
+   * journal, fingerprinted here with the laps' configuration. Absent: no journal, the core gates
+   * on the producer.
+   */
+  journal?: { path: string; durability: Durability } | null;
 }
 
 export interface LapResult {
@@ -228,6 +236,7 @@ export class PipelineBench {
       batchMax: options.batchMax,
       wait: options.coreWait,
       mainThreadWait: options.mainThreadWait,
+      journal: options.journal ? { ...options.journal, fingerprint: configFingerprint(config) } : null,
     });
     const epochNs = hrtime.bigint();
     const intendedShared = new SharedArrayBuffer(INTENDED_ENTRIES * Float64Array.BYTES_PER_ELEMENT);

@@ -13,6 +13,7 @@ import { describeMachine, formatMachine } from './lib/machine.js';
 import { coreMemory } from './core-memory.js';
 import { coreMicro } from './core-micro.js';
 import { coreOrderFlow } from './core-order-flow.js';
+import { durablePipeline } from './durable-pipeline.js';
 import { journalRead } from './journal-read.js';
 import { journalWriteFsync, journalWriteNone } from './journal-write.js';
 import { orderFlowDecodeBaseline } from './lib/order-flow-decode-baseline.js';
@@ -21,6 +22,7 @@ import { PROFILES, RESULTS_SCHEMA, writeResults, type BenchParams, type BenchRes
 import { runIfMain } from './lib/run-main.js';
 import { pipelineLatency } from './pipeline-latency.js';
 import { pipelineThroughput } from './pipeline-throughput.js';
+import { replay } from './replay-journal.js';
 import { ringHopLatency } from './ring-hop-latency.js';
 import { ringThroughput } from './ring-throughput.js';
 import { wsEndToEnd } from './ws-end-to-end.js';
@@ -39,6 +41,8 @@ export const BENCHMARKS: readonly Benchmark[] = [
   pipelineThroughput,
   pipelineLatency,
   wsEndToEnd,
+  durablePipeline,
+  replay,
 ];
 
 /** Wall-clock budgets from issue 6; exceeding one is reported, not fatal. */

@@ -1,0 +1,168 @@
+// Replay of a journal (issue 4, target ≥ 5M commands/s; issue 6): the standard order flow of
+// `records` commands (plus the account creation at sequence 0) is compiled and written once to a
+// fresh journal with JournalWriter, durability 'none' (NO FSYNC: the journal is only built here,
+// and thrown away), then per run, on the main thread:
+//
+//   replay      replayJournal({ fromScratch: true }) (replay/recovery.ts): what start-up recovery
+//               and `ordo replay` do: read every group (CRC-32, SHA-256 chain, sequences), apply
+//               every command to a fresh core, state hash at the end.
+//   verify      verifyJournal (journal/verify.ts): the same reads and checks, nothing applied.
+//   apply       the same commands applied to a fresh core from memory (no journal): the core's
+//               share of a replay.
+//
+//   journal (LMDB, page cache) ──groups, checked──▶ MatchingEngine.apply ──▶ stateHash
+//
+// Every run's replay must reach the state hash of the direct apply: the paired check that the
+// journal holds the flow, byte for byte, in order.
+//
+//   npx tsx bench/replay-journal.ts [--profile quick|full] [--records 10000000] [--runs 3] ...
+//   node dist/bench/suite.js --profile quick --only replay
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { assert } from '../engine/assert.js';
+import { COMMAND_SIZE } from '../engine/command-layout.js';
+import { stateHash } from '../engine/engine-state.js';
+import { MatchingEngine } from '../engine/matching-engine.js';
+import { compileOrderFlow, type CompiledOrderFlow } from '../engine/order-flow-runner.js';
+import { makeTempDir, removeDir } from '../journal/command-fixtures.js';
+import type { JournalEnv } from '../journal/journal-env.js';
+import { JournalWriter, TXN_COMMANDS_MAX } from '../journal/journal-writer.js';
+import { verifyJournal } from '../journal/verify.js';
+import { NULL_SINK, openJournal, replayJournal } from '../replay/recovery.js';
+import { wholeParam, type Benchmark } from './lib/benchmark.js';
+import { figure, type BenchParams, type BenchResult } from './lib/results.js';
+import { runIfMain } from './lib/run-main.js';
+import { repeat } from './lib/stats.js';
+import { generateOrderFlow } from './order-flow-gen.js';
+import { standaloneMain } from './ring-bench-harness.js';
+
+export const replay: Benchmark = {
+  name: 'replay',
+  description: 'Replay (read + verify + apply, replayJournal from scratch) of a journal of the standard order flow, commands/s; ' +
+    'read-only verification and the core applying the same commands from memory for comparison.',
+  defaults: {
+    quick: { records: 1_000_000, runs: 3, batchSize: TXN_COMMANDS_MAX, seed: 1 },
+    full: { records: 10_000_000, runs: 3, batchSize: TXN_COMMANDS_MAX, seed: 1 },
+  },
+  run: runReplay,
+};
+
+/** LMDB pages, group headers (and a raw baseline file beside): generous, it is only a check. */
+const DISK_BYTES_PER_COMMAND = 2 * COMMAND_SIZE;
+const DISK_SLACK_BYTES = 1 << 30;
+
+function secondsSince(startNs: bigint): number {
+  return Number(process.hrtime.bigint() - startNs) / 1e9;
+}
+
+/** Free space where journals go (statfs, as df) must cover `commands` journaled commands. */
+export function assertDiskRoom(dir: string, commands: number): void {
+  const stat = fs.statfsSync(dir);
+  const freeBytes = stat.bavail * stat.bsize;
+  const neededBytes = commands * DISK_BYTES_PER_COMMAND + DISK_SLACK_BYTES;
+  if (freeBytes < neededBytes) throw new Error(`${dir}: ${(freeBytes / 2 ** 30).toFixed(1)} GiB free, journals of ${commands} commands need ${(neededBytes / 2 ** 30).toFixed(1)} GiB`);
+}
+
+/** Appends every compiled command (sequence 0 first) in transactions of `batchSize`. */
+function writeJournal(env: JournalEnv, flow: CompiledOrderFlow, batchSize: number): void {
+  const writer = JournalWriter.open(env);
+  const commands = flow.records + 1;
+  const bytes = new Uint8Array(flow.commands.buffer, flow.commands.byteOffset, commands * COMMAND_SIZE);
+  // Bounded: every turn appends at least one command.
+  for (let seq = 0; seq < commands; seq += batchSize) {
+    const count = Math.min(batchSize, commands - seq);
+    writer.append(bytes.subarray(seq * COMMAND_SIZE, (seq + count) * COMMAND_SIZE), seq, count);
+  }
+  assert(writer.seqCommitted() === flow.records, `journal ends at ${writer.seqCommitted()}, the flow at ${flow.records}`);
+}
+
+/** The flow's commands applied to a fresh core from memory: seconds and the state hash. */
+function applyDirect(flow: CompiledOrderFlow): { seconds: number; hash: string } {
+  const engine = new MatchingEngine(flow.config, NULL_SINK);
+  const v = flow.commands;
+  const end = (flow.records + 1) * COMMAND_SIZE;
+  const startNs = process.hrtime.bigint();
+  for (let offset = 0; offset < end; offset += COMMAND_SIZE) engine.apply(v, offset);
+  const seconds = secondsSince(startNs);
+  assert(engine.lastSeq === flow.records, `direct apply ended at ${engine.lastSeq}`);
+  return { seconds, hash: stateHash(engine) };
+}
+
+async function runReplay(params: BenchParams): Promise<BenchResult> {
+  const startedMs = Date.now();
+  const records = wholeParam(params, 'records', 1, 20_000_000);
+  const runs = wholeParam(params, 'runs', 1, 50);
+  const batchSize = wholeParam(params, 'batchSize', 1, TXN_COMMANDS_MAX);
+  const commands = records + 1;
+  const dir = makeTempDir('ordo-bench-replay-');
+  try {
+    assertDiskRoom(dir, commands);
+    let startNs = process.hrtime.bigint();
+    const file = generateOrderFlow({ count: records, seed: wholeParam(params, 'seed', 0, Number.MAX_SAFE_INTEGER) });
+    const flow = compileOrderFlow(new DataView(file.buffer, file.byteOffset, file.byteLength));
+    const compileSeconds = secondsSince(startNs);
+    const journalPath = path.join(dir, 'journal');
+    // durability 'none': NO FSYNC, benchmark only; the journal is read back from the page cache.
+    const writeEnv = openJournal({ path: journalPath, config: flow.config, durability: 'none' });
+    startNs = process.hrtime.bigint();
+    try {
+      writeJournal(writeEnv, flow, batchSize);
+    } finally {
+      await writeEnv.close();
+    }
+    const writeSeconds = secondsSince(startNs);
+    const env = openJournal({ path: journalPath, config: flow.config, durability: 'none' });
+    try {
+      const reference = applyDirect(flow); // also the core's warm-up
+      const replayed: number[] = [];
+      const verified: number[] = [];
+      const applied: number[] = [];
+      await repeat(runs, () => {
+        let runStartNs = process.hrtime.bigint();
+        const result = replayJournal({ env, config: flow.config, fromScratch: true });
+        replayed.push(commands / secondsSince(runStartNs));
+        assert(result.commandsApplied === commands && result.lastSeq === records, `replay applied ${result.commandsApplied} commands up to ${result.lastSeq}`);
+        assert(result.stateHash === reference.hash, `replay reached ${result.stateHash}, the direct apply ${reference.hash}`);
+        runStartNs = process.hrtime.bigint();
+        const verify = verifyJournal(env);
+        verified.push(commands / secondsSince(runStartNs));
+        if (!verify.ok) throw verify.error;
+        assert(verify.commands === commands, `verify read ${verify.commands} of ${commands} commands`);
+        const direct = applyDirect(flow);
+        applied.push(commands / direct.seconds);
+        assert(direct.hash === reference.hash, 'direct applies agree');
+      });
+      return {
+        name: replay.name,
+        description: replay.description,
+        params,
+        durability: 'none',
+        figures: {
+          replayCommandsPerSecond: figure(replayed, 'commands/s', 'higher'),
+          verifyOnlyCommandsPerSecond: figure(verified, 'commands/s', 'higher'),
+          applyFromMemoryCommandsPerSecond: figure(applied, 'commands/s', 'higher'),
+          replayOverApplyRatio: figure(replayed.map((r, i) => r / (applied[i] as number)), 'ratio', 'higher'),
+          setupWriteNoneCommandsPerSecond: figure([commands / writeSeconds], 'commands/s', 'higher'),
+        },
+        latency: [],
+        notes: [
+          `A journal of ${commands} commands (the flow's ${records} and the account creation), ${(commands * COMMAND_SIZE / 2 ** 20).toFixed(0)} MiB of commands, ` +
+            `written once with durability 'none' (NO FSYNC, benchmark only; replay only reads, from the page cache) in transactions of ${batchSize}.`,
+          'replay: replayJournal from scratch (snapshots ignored; none exist) on the main thread: verified group reads (CRC-32, SHA-256 chain, sequences) ' +
+            'and MatchingEngine.apply of every command, events discarded, state hash at the end; every run equals the direct apply\'s hash ' +
+            `${reference.hash}.`,
+          'verifyOnly: verifyJournal, the same reads and checks without applying. applyFromMemory: the compiled commands applied to a fresh core, no journal.',
+          `Setup (not timed in the figures): generate + compile ${compileSeconds.toFixed(1)} s, journal write ${writeSeconds.toFixed(1)} s.`,
+        ],
+        durationMs: Date.now() - startedMs,
+      };
+    } finally {
+      await env.close();
+    }
+  } finally {
+    removeDir(dir);
+  }
+}
+
+runIfMain(import.meta.url, (argv) => standaloneMain(replay, argv));

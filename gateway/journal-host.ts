@@ -5,6 +5,7 @@ import { Pipeline, type PipelineOptions } from '../engine/pipeline.js';
 import type { SlotHandler } from '../engine/ring/index.js';
 import type { EngineConfig } from '../engine/symbol-config.js';
 import { configFingerprint } from '../journal/config-fingerprint.js';
+import { TXN_COMMANDS_MAX } from '../journal/journal-writer.js';
 import { JOURNAL_STATS_BUCKETS, JOURNAL_STATS_COMMANDS, JOURNAL_STATS_COMMITS, JOURNAL_STATS_LAST_SEQ } from '../journal/journal-worker.js';
 import { SNAPSHOT_POLICY_DEFAULT, type SnapshotPolicy } from '../journal/snapshot-worker.js';
 import { openJournal, replayJournal } from '../replay/recovery.js';
@@ -26,6 +27,8 @@ export interface JournalHostOptions {
   pipeline?: Omit<PipelineOptions, 'config' | 'journal' | 'seqBase' | 'snapshot'>;
   onCommand?: (seq: number, bytes: Uint8Array) => void;
 }
+
+export const JOURNALED_INPUT_SLOTS = 2 * TXN_COMMANDS_MAX;
 
 export interface JournalHostRecovery {
   lastSeq: number;
@@ -67,6 +70,10 @@ export class JournalHost implements EngineHost {
     };
     const empty = engine.lastSeq < 0;
     this.pipeline = await Pipeline.start({
+      // The journal commits at most what the ring holds; a ring of two full transactions lets
+      // group commits grow to TXN_COMMANDS_MAX under load (measured: 155K/s with 4096 slots,
+      // 369K/s with 65536, back to back, fsync).
+      inputSlots: JOURNALED_INPUT_SLOTS,
       ...this.options.pipeline,
       config,
       seqBase: engine.lastSeq + 1,

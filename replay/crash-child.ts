@@ -67,6 +67,7 @@ async function main(): Promise<void> {
   const plan = new RunPlan(run, decodeRetries(values.retry ?? ''));
   let published = 0; // plan index of the next command to publish
   let acked = 0; // plan index of the next command to acknowledge
+  let ackedWritten = 0; // acks written to stdout (the parent has those even if killed now)
   let lines = '';
   void host
     .consumeEvents((view, offset, _position, endOfBatch) => {
@@ -81,6 +82,7 @@ async function main(): Promise<void> {
       if (endOfBatch && lines !== '') {
         process.stdout.write(lines);
         lines = '';
+        ackedWritten = acked;
       }
     })
     .catch(die);
@@ -94,7 +96,8 @@ async function main(): Promise<void> {
     tokens = Math.min(CRASH_INFLIGHT_MAX, tokens + ((nowMs - lastPumpMs) * ratePerS) / 1000);
     lastPumpMs = nowMs;
     const before = published;
-    while (tokens >= 1 && published - acked < CRASH_INFLIGHT_MAX) {
+    // Bounded by acks written, not just handled: an ack still in `lines` dies with the process.
+    while (tokens >= 1 && published - ackedWritten < CRASH_INFLIGHT_MAX) {
       const item = plan.at(published);
       const timestampUs = Date.now() * 1000;
       const seq = host.tryPublish(timestampUs, (view, offset) => encodeCommand({ ...item.command, timestampUs }, view, offset));

@@ -34,6 +34,7 @@ async function main(): Promise<number> {
   const dataDir = values.dir ?? mkdtempSync(join(tmpdir(), 'ordo-crash-soak-'));
   const stop = (): void => {
     killCrashChildren();
+    if (values.dir === undefined && !values.keep) rmSync(dataDir, { recursive: true, force: true });
     process.exit(130);
   };
   process.on('SIGINT', stop);

@@ -14,15 +14,18 @@
 //   control block: written once at creation (geometry) and once at shutdown (seqEnd, closed).
 //
 //  128: cursor record ─────────────────────────── one per sequence, 128 bytes each
-//  ┌──────────────────┬──────────────┬───────────────┬──────────── pad ──────────┐
-//  │ value  i64 @+0   │ signal i32 @+8│ waiters i32 @+12│                         │
-//  └──────────────────┴──────────────┴───────────────┴─────────────────────────┘
+//  ┌──────────────────┬──────────────┬───────────────┬────────────────┬─── pad ───┐
+//  │ value  i64 @+0   │ signal i32 @+8│ waiters i32 @+12│ pending i32 @+16│           │
+//  └──────────────────┴──────────────┴───────────────┴────────────────┴───────────┘
 //   value:   single producer: the highest published sequence (seqPublished);
 //            multi producer:  the highest claimed sequence (publication is per slot, below).
-//   signal:  bumped by whoever advances `value`, only when `waiters` > 0; a parked thread
+//   signal:  bumped by whoever advances `value`, only when `pending` is set; a parked thread
 //            Atomics.wait()s on it.
-//   waiters: how many threads are parked on `signal` (so nobody pays Atomics.notify when no
-//            thread sleeps).
+//   waiters: how many threads are parked on `signal` (diagnostics and tests).
+//   pending: 1 when a thread has parked since the last notify: the advancing thread takes it
+//            (exchange to 0) and notifies once, so a waiter that was woken but is not yet
+//            running (ms on a loaded 2-core machine) does not make every later advance pay
+//            another Atomics.notify.
 //
 //  256 + 128·i: consumer record i (i in [0, consumerCount)), same layout as the cursor record;
 //            value = the highest sequence consumer i has finished with (released).
@@ -54,7 +57,7 @@
 /** Magic number in the control block, "ORDR" in ASCII: detects attaching to a wrong buffer. */
 export const RING_MAGIC = 0x5244524f;
 /** Bumped whenever this layout changes. */
-export const RING_LAYOUT_VERSION = 1;
+export const RING_LAYOUT_VERSION = 2;
 
 /** Alignment of every region and record: two cache lines (see the header comment). */
 export const RING_ALIGN_BYTES = 128;
@@ -76,6 +79,7 @@ export const CONTROL_BYTES = 128;
 export const RECORD_VALUE_OFFSET = 0;
 export const RECORD_SIGNAL_OFFSET = 8;
 export const RECORD_WAITERS_OFFSET = 12;
+export const RECORD_PENDING_OFFSET = 16;
 export const RECORD_BYTES = 128;
 
 export const CURSOR_RECORD_OFFSET = CONTROL_BYTES;
@@ -224,6 +228,7 @@ function assertLayout(): void {
     [RECORD_VALUE_OFFSET, 8],
     [RECORD_SIGNAL_OFFSET, 4],
     [RECORD_WAITERS_OFFSET, 4],
+    [RECORD_PENDING_OFFSET, 4],
   ];
   assertFieldsDisjoint(recordFields, RECORD_BYTES, 'sequence record');
   assert(CONTROL_BYTES % RING_ALIGN_BYTES === 0, 'control block keeps records aligned');

@@ -58,19 +58,23 @@ describe('sequence barrier', () => {
 });
 
 describe('wait channel', () => {
-  it('pays a wake (signal bump) only when a waiter is registered', () => {
+  it('pays a wake (signal bump) only when a waiter parked since the last one', () => {
     const { ring } = setup();
     const cursor = ring.cursor;
     const signal0 = cursor.parkBegin();
     cursor.parkEnd();
-    cursor.set(1); // nobody parked: no bump
+    // That park ended without a wake (its re-check found the value ready): its request stays,
+    // and costs the next advance one spare bump, once.
+    cursor.set(1);
+    cursor.set(2); // nobody parked since: no bump
     const signal1 = cursor.parkBegin();
-    expect(signal1).toBe(signal0);
+    expect(signal1).toBe(signal0 + 1);
     expect(cursor.waiters()).toBe(1);
-    cursor.set(2); // one waiter registered: bump
+    cursor.set(3); // one waiter registered: bump
+    cursor.set(4); // the same waiter, already signalled: no bump
     cursor.parkEnd();
     expect(cursor.waiters()).toBe(0);
-    expect(cursor.parkBegin()).toBe(signal0 + 1);
+    expect(cursor.parkBegin()).toBe(signal1 + 1);
     cursor.parkEnd();
   });
 

@@ -213,17 +213,6 @@ export class Pipeline {
     if (this.snapshotWorker !== null) await this.snapshotWorker.terminate();
     return { ...core, journal, snapshots };
   }
-
-  /** seqJournaled: the last command on disk (or -1 + seqBase when nothing is); no journal → the cursor. */
-  seqJournaled(): number {
-    const index = this.coreConsumer > 0 ? 0 : -1;
-    return this.seqBase + (index === 0 ? this.input.consumerSequence(0).get() : this.input.cursor.get());
-  }
-
-  /** Commands published but not yet applied by the core (ring depth). */
-  depth(): number {
-    return this.input.cursor.get() - this.input.consumerSequence(this.coreConsumer).get();
-  }
 }
 
 /** Resolves with the worker's 'stopped' report; any error or abnormal exit goes to `failed` and rejects. */

@@ -1,10 +1,10 @@
-import { COMMAND_SIZE } from '../engine/command-layout.js';
 import { type Command, encodeCommand } from '../engine/command-codec.js';
 import type { EngineState } from '../engine/engine-state.js';
 import { CLAIM_CLOSED, CLAIM_FULL, Pipeline, type PipelineOptions } from '../engine/pipeline.js';
 import type { SlotHandler } from '../engine/ring/index.js';
 import type { EngineConfig } from '../engine/symbol-config.js';
 import { JournalHost } from './journal-host.js';
+import { PipelineBackedHost } from './pipeline-backed-host.js';
 
 /**
  * The seam between the gateway server and whatever runs the engine behind it. The server sees
@@ -81,7 +81,7 @@ export function publishCommand(host: EngineHost, c: Command): number {
 
 export interface PipelineHostOptions {
   config: EngineConfig;
-  pipeline?: Omit<PipelineOptions, 'config' | 'upstreamConsumers' | 'seqBase' | 'snapshot'>;
+  pipeline?: Omit<PipelineOptions, 'config' | 'journal' | 'seqBase' | 'snapshot'>;
   /**
    * Called with each command's bytes as sequenced (tests replay them into an in-process engine
    * to check the live state). The bytes are a copy; the sequence is stamped in them.
@@ -90,53 +90,17 @@ export interface PipelineHostOptions {
 }
 
 /** The engine host over the threaded pipeline, without a journal (durability "none"). */
-export class PipelineHost implements EngineHost {
+export class PipelineHost extends PipelineBackedHost {
   readonly durability: Durability = 'none';
-  private pipeline: Pipeline | null = null;
-  private stopping: Promise<EngineHostStop> | null = null;
 
-  constructor(private readonly options: PipelineHostOptions) {}
+  constructor(private readonly options: PipelineHostOptions) {
+    super(options.onCommand);
+  }
 
   async start(): Promise<EngineHostStart> {
     if (this.pipeline !== null) throw new Error('engine host started twice');
     this.pipeline = await Pipeline.start({ ...this.options.pipeline, config: this.options.config });
     return { seqNext: this.pipeline.seqBase, state: null };
-  }
-
-  private running(): Pipeline {
-    if (this.pipeline === null) throw new Error('engine host not started');
-    return this.pipeline;
-  }
-
-  tryPublish(timestampUs: number, write: (view: DataView, offset: number) => void): number {
-    const pipeline = this.running();
-    const seq = pipeline.tryPublish(timestampUs, write);
-    if (seq >= 0 && this.options.onCommand !== undefined) {
-      // Only this thread produces, so the slot cannot be claimed again before this copy.
-      const offset = pipeline.input.slotOffset(seq - pipeline.seqBase);
-      this.options.onCommand(seq, pipeline.input.bytes.slice(offset, offset + COMMAND_SIZE));
-    }
-    return seq;
-  }
-
-  consumeEvents(handler: SlotHandler): Promise<number> {
-    return this.running().consumeEvents(handler);
-  }
-
-  stats(): EngineHostStats {
-    const p = this.running();
-    const published = p.input.cursor.get();
-    const applied = p.input.consumerSequence(p.coreConsumer).get();
-    const eventsPublished = p.output.cursor.get();
-    const eventsHandled = p.output.consumerSequence(0).get();
-    return { inputDepth: Math.max(0, published - applied), outputDepth: Math.max(0, eventsPublished - eventsHandled), journalLag: null, commitBatches: null };
-  }
-
-  stop(): Promise<EngineHostStop> {
-    this.stopping ??= this.running()
-      .stop()
-      .then((r) => ({ lastSeq: r.lastSeq, stateHash: r.stateHash, commands: r.commands, events: r.eventsPublished, snapshotSeq: null }));
-    return this.stopping;
   }
 }
 

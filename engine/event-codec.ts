@@ -100,16 +100,9 @@ export class BinaryEventWriter implements EventSink {
   }
 
   trade(symbolId: number, takerSide: number, takerAccountId: number, takerOrderId: number, takerLeavesQty: number, takerCumQty: number, makerAccountId: number, makerOrderId: number, makerLeavesQty: number, makerCumQty: number, price: number, qty: number, takerFee: number, makerFee: number): void {
-    const o = this.header(EventType.TRADE);
+    // The taker's fields are those of any order event; the maker's and the fees follow.
+    const o = this.orderEvent(EventType.TRADE, takerAccountId, symbolId, takerOrderId, takerSide, price, qty, takerLeavesQty, takerCumQty);
     const v = this.out.view;
-    v.setUint8(o + EV_SIDE, takerSide);
-    v.setUint32(o + EV_ACCOUNT_ID, takerAccountId, true);
-    v.setUint32(o + EV_SYMBOL_ID, symbolId, true);
-    writeI64(v, o + EV_ORDER_ID, takerOrderId);
-    writeI64(v, o + EV_PRICE, price);
-    writeI64(v, o + EV_QTY, qty);
-    writeI64(v, o + EV_LEAVES_QTY, takerLeavesQty);
-    writeI64(v, o + EV_CUM_QTY, takerCumQty);
     writeI64(v, o + EV_MAKER_ORDER_ID, makerOrderId);
     v.setUint32(o + EV_MAKER_ACCOUNT_ID, makerAccountId, true);
     writeI64(v, o + EV_MAKER_LEAVES_QTY, makerLeavesQty);

@@ -232,6 +232,35 @@ export interface DecodedEvent {
   flags: number;
 }
 
+/** A DecodedEvent with the given fields and every other field zero (or empty), as a record would read. */
+export function decodedEvent(fields: Partial<DecodedEvent> & Pick<DecodedEvent, 'type'>): DecodedEvent {
+  return {
+    commandType: 0,
+    code: 0,
+    seq: 0,
+    timestampUs: 0,
+    side: 0,
+    reason: 0,
+    accountId: 0,
+    symbolId: 0,
+    orderId: 0,
+    price: 0,
+    qty: 0,
+    leavesQty: 0,
+    cumQty: 0,
+    makerOrderId: 0,
+    makerAccountId: 0,
+    makerLeavesQty: 0,
+    makerCumQty: 0,
+    takerFee: 0,
+    makerFee: 0,
+    stopPrice: 0,
+    clOrdId: '',
+    flags: 0,
+    ...fields,
+  };
+}
+
 export function decodeEvent(v: DataView, o: number): DecodedEvent {
   const type = v.getUint8(o + EV_TYPE) as EventType;
   const isResult = type === EventType.ACCEPTED || type === EventType.REJECTED;

@@ -1,5 +1,5 @@
 import { CommandType, Side } from '../engine/command-layout.js';
-import type { DecodedEvent } from '../engine/event-codec.js';
+import { decodedEvent } from '../engine/event-codec.js';
 import { EventType } from '../engine/event-layout.js';
 import type { EngineState } from '../engine/engine-state.js';
 import { OrderState } from '../engine/order-pool.js';
@@ -27,40 +27,13 @@ export function seedMarketData(market: MarketData, state: EngineState): void {
       levels.set(key, level);
     }
     for (const l of levels.values()) {
-      market.apply(synthetic({ type: EventType.BOOK_LEVEL, symbolId: book.symbolId, side: l.side === Side.BUY ? Side.BUY : Side.SELL, price: l.price, qty: l.qty, leavesQty: l.count }));
+      market.apply(decodedEvent({ type: EventType.BOOK_LEVEL, symbolId: book.symbolId, side: l.side === Side.BUY ? Side.BUY : Side.SELL, price: l.price, qty: l.qty, leavesQty: l.count }));
     }
-    if (book.lastPrice > 0) market.apply(synthetic({ type: EventType.TRADE, symbolId: book.symbolId, price: book.lastPrice, qty: 1 }));
-    if (book.halted) market.apply(synthetic({ type: EventType.ACCEPTED, commandType: CommandType.SYMBOL_HALT, symbolId: book.symbolId }));
+    if (book.lastPrice > 0) market.apply(decodedEvent({ type: EventType.TRADE, symbolId: book.symbolId, price: book.lastPrice, qty: 1 }));
+    if (book.halted) market.apply(decodedEvent({ type: EventType.ACCEPTED, commandType: CommandType.SYMBOL_HALT, symbolId: book.symbolId }));
   }
   const discarded: ChannelMessage[] = [];
   market.flush(discarded);
   if (market.hasPending) throw new Error('market data still pending after the seed flush');
 }
 
-function synthetic(fields: Partial<DecodedEvent> & Pick<DecodedEvent, 'type'>): DecodedEvent {
-  return {
-    commandType: 0,
-    code: 0,
-    seq: 0,
-    timestampUs: 0,
-    side: 0,
-    reason: 0,
-    accountId: 0,
-    symbolId: 0,
-    orderId: 0,
-    price: 0,
-    qty: 0,
-    leavesQty: 0,
-    cumQty: 0,
-    makerOrderId: 0,
-    makerAccountId: 0,
-    makerLeavesQty: 0,
-    makerCumQty: 0,
-    takerFee: 0,
-    makerFee: 0,
-    stopPrice: 0,
-    clOrdId: '',
-    flags: 0,
-    ...fields,
-  };
-}

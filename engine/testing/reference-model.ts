@@ -1,6 +1,6 @@
 import type { Command } from '../command-codec.js';
 import { CL_ORD_ID_MAX_LENGTH, CommandType, FLAG_POST_ONLY, OrderType, Side, StpMode, TimeInForce } from '../command-layout.js';
-import type { DecodedEvent } from '../event-codec.js';
+import { type DecodedEvent, decodedEvent } from '../event-codec.js';
 import { CancelReason, EventType } from '../event-layout.js';
 import { ResultCode } from '../result-code.js';
 import type { EngineConfig, SymbolConfig } from '../symbol-config.js';
@@ -162,32 +162,7 @@ export class ReferenceModel {
 
   private event(type: EventType, fields: Partial<DecodedEvent>): void {
     const c = this.cmd as Command;
-    this.events.push({
-      type,
-      commandType: c.type,
-      code: 0,
-      seq: c.seq,
-      timestampUs: c.timestampUs,
-      side: 0,
-      reason: 0,
-      accountId: 0,
-      symbolId: 0,
-      orderId: 0,
-      price: 0,
-      qty: 0,
-      leavesQty: 0,
-      cumQty: 0,
-      makerOrderId: 0,
-      makerAccountId: 0,
-      makerLeavesQty: 0,
-      makerCumQty: 0,
-      takerFee: 0,
-      makerFee: 0,
-      stopPrice: 0,
-      clOrdId: '',
-      flags: 0,
-      ...fields,
-    });
+    this.events.push(decodedEvent({ type, commandType: c.type, seq: c.seq, timestampUs: c.timestampUs, ...fields }));
   }
 
   private accepted(accountId: number, symbolId: number, orderId: number, side: number, price: number, qty: number, stopPrice: number): void {

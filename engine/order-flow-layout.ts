@@ -16,6 +16,8 @@
 //
 // No node:* import here: the core reads records through these helpers.
 
+import { writeI64 as writeEngineI64 } from './int64.js';
+
 export const ORDER_FLOW_RECORD_BYTES = 32;
 
 export const ORDER_FLOW_OP_OFFSET = 0;
@@ -130,20 +132,19 @@ export function readI64(view: DataView, byteOffset: number, recordIndex: number)
   return value;
 }
 
-/** Writes a safe integer as an unsigned 64-bit LE field. */
+/**
+ * Writes a safe integer as an unsigned 64-bit LE field. A non-negative safe integer has the same
+ * bytes as u64 and as i64, so the engine's i64 writer does the encoding.
+ */
 export function writeU64(view: DataView, byteOffset: number, value: number): void {
   if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`u64 field: ${value} is not a safe non-negative integer`);
-  view.setUint32(byteOffset, value >>> 0, true);
-  view.setUint32(byteOffset + 4, Math.floor(value / WORD_HIGH_WEIGHT), true);
+  writeEngineI64(view, byteOffset, value);
 }
 
-/** Writes a safe integer as a signed 64-bit LE field (two's complement). */
+/** Writes a safe integer as a signed 64-bit LE field (two's complement), via the engine's writer. */
 export function writeI64(view: DataView, byteOffset: number, value: number): void {
   if (!Number.isSafeInteger(value)) throw new RangeError(`i64 field: ${value} is not a safe integer`);
-  // ToUint32 is the value modulo 2^32 and floor division the high word, both in two's
-  // complement, and both exact for safe integers.
-  view.setUint32(byteOffset, value >>> 0, true);
-  view.setInt32(byteOffset + 4, Math.floor(value / WORD_HIGH_WEIGHT), true);
+  writeEngineI64(view, byteOffset, value);
 }
 
 /**

@@ -141,6 +141,8 @@ export class Pipeline {
           config: options.config,
           policy: options.journal.snapshots,
           control: this.snapshotControl.buffer as SharedArrayBuffer,
+          snapshot: options.snapshot ?? null,
+          seqBase: this.seqBase,
         };
         this.snapshotWorker = spawnWorker(siblingModuleUrl(import.meta.url, '../journal/snapshot-worker'), { workerData: snapshotData });
         this.snapshotReport = watchWorker<SnapshotWorkerReport>(this.snapshotWorker, 'snapshot', onReady, failed);

@@ -11,8 +11,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { COMMAND_SIZE } from '../engine/command-layout.js';
 import type { EngineConfig } from '../engine/symbol-config.js';
-import type { MatchingEngine } from '../engine/matching-engine.js';
-import { NULL_SINK, openJournal, replayJournal, saveSnapshot } from '../replay/recovery.js';
+import { MatchingEngine } from '../engine/matching-engine.js';
+import { fail } from '../engine/assert.js';
+import { decodeSnapshot, restoreSnapshot } from '../engine/engine-state.js';
+import { NULL_SINK, openJournal, saveSnapshot } from '../replay/recovery.js';
 import type { Durability, JournalEnv } from './journal-env.js';
 import { JournalReader } from './journal-reader.js';
 
@@ -39,6 +41,13 @@ export interface SnapshotWorkerData {
   policy: SnapshotPolicy;
   /** Int32Array over this: [CONTROL_STOP] set to 1 (and notified) to stop. */
   control: SharedArrayBuffer;
+  /**
+   * The state the core starts from (engine-state.ts encoding; null: empty), at seqBase - 1. The
+   * owner has just recovered it from the journal, so the follower restores it instead of
+   * replaying the journal a second time at start-up.
+   */
+  snapshot: Uint8Array | null;
+  seqBase: number;
 }
 
 export interface SnapshotWorkerReport {
@@ -67,7 +76,8 @@ function catchUp(env: JournalEnv, engine: MatchingEngine): number {
 async function main(data: SnapshotWorkerData): Promise<SnapshotWorkerReport> {
   const control = new Int32Array(data.control);
   const env = openJournal({ path: data.path, config: data.config, durability: data.durability });
-  const { engine } = replayJournal({ env, config: data.config, sink: NULL_SINK });
+  const engine = data.snapshot === null ? new MatchingEngine(data.config, NULL_SINK) : restoreSnapshot(data.config, decodeSnapshot(data.snapshot), NULL_SINK);
+  if (engine.lastSeq !== data.seqBase - 1) fail(`snapshot follower starts after ${engine.lastSeq}, the journal continues at ${data.seqBase}`);
   const report: SnapshotWorkerReport = { type: 'stopped', snapshots: 0, lastSnapshotSeq: -1, lastSnapshotHash: '', appliedSeq: engine.lastSeq };
   let sinceSnapshot = 0;
   let lastSnapshotMs = Date.now();

@@ -182,8 +182,9 @@ export interface Snapshot {
   state: Uint8Array;
 }
 
-export function takeSnapshot(engine: MatchingEngine): Snapshot {
-  const state = encodeState(captureState(engine));
+/** `captured` lets a caller that already holds captureState(engine) avoid walking the state twice. */
+export function takeSnapshot(engine: MatchingEngine, captured: EngineState = captureState(engine)): Snapshot {
+  const state = encodeState(captured);
   return { seq: engine.lastSeq, hash: hashBytes(state), state };
 }
 

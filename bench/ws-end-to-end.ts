@@ -6,18 +6,21 @@
 //   single        one order per frame, offered at `singleRate`/s: acked/s
 //   latency       one order per frame at `latencyRate`/s (10 000): RTT percentiles from the
 //                 intended send time (open loop), p50, p99, p99.9 and max
+//   latency, none the same on a second server whose journal does not fdatasync (durability
+//                 'none', a labelled comparison: what the disk's commit adds to a round trip)
 //
 // Each order is an IOC limit far from any price (load-generator's defaultOrder): it travels the
 // whole pipeline (accepted, unfilled remainder cancelled, balances) and leaves the book empty.
-// An ack is sent from the core's ACCEPTED event, which is durable only once the journal-backed
-// engine host is plugged in (gateway/engine-host.ts); until then the figures are durability
-// 'none' and say so.
+// An ack is sent from the core's ACCEPTED event, and the core reads only what the journal has
+// committed (gateway/journal-host.ts), so the headline figures are durability 'fsync'. Each
+// server journals into a fresh temporary directory, removed when it stops.
 //
 //   npx tsx bench/ws-end-to-end.ts [--profile quick|full] [--connections 4] [--batchSize 64] ...
 //   node dist/bench/suite.js --profile quick --only ws-end-to-end
 
 import type { Worker } from 'node:worker_threads';
 import { siblingModuleUrl, spawnWorker } from '../engine/worker-spawn.js';
+import { makeTempDir, removeDir } from '../journal/command-fixtures.js';
 import { defaultOrder, type LoadResult, runLoad } from '../gateway/load-generator.js';
 import type { FrameFormat } from '../gateway/wire-codec.js';
 import { stringParam, wholeParam, type Benchmark } from './lib/benchmark.js';
@@ -44,16 +47,23 @@ class ServerThread {
     private readonly worker: Worker,
     readonly port: number,
     readonly durability: string,
+    private readonly dataDir: string,
   ) {}
 
-  static start(accounts: number[]): Promise<ServerThread> {
-    const data: WsServerWorkerData = { kind: 'ordo-ws-bench-server', accounts };
+  /** A server over a journal in a fresh directory (removed by stop), in the given durability. */
+  static start(accounts: number[], durability: 'fsync' | 'none'): Promise<ServerThread> {
+    const dataDir = makeTempDir('ordo-bench-ws-');
+    const data: WsServerWorkerData = { kind: 'ordo-ws-bench-server', accounts, dataDir, durability };
     const worker = spawnWorker(siblingModuleUrl(import.meta.url, './ws-server-worker'), { workerData: data });
     return new Promise((resolve, reject) => {
-      worker.once('error', reject);
+      const fail = (e: unknown): void => {
+        removeDir(dataDir);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      };
+      worker.once('error', fail);
       worker.once('message', (m: WsServerWorkerMessage) => {
-        if (m.type !== 'ready') return reject(new Error(`ws bench server said ${m.type} first`));
-        resolve(new ServerThread(worker, m.port, m.durability));
+        if (m.type !== 'ready') return fail(new Error(`ws bench server said ${m.type} first`));
+        resolve(new ServerThread(worker, m.port, m.durability, dataDir));
       });
     });
   }
@@ -65,9 +75,13 @@ class ServerThread {
   async stop(): Promise<WsServerWorkerMessage> {
     const stopped = new Promise<WsServerWorkerMessage>((resolve) => this.worker.once('message', resolve));
     this.worker.postMessage({ type: 'stop' });
-    const report = await stopped;
-    await this.worker.terminate();
-    return report;
+    try {
+      const report = await stopped;
+      await this.worker.terminate();
+      return report;
+    } finally {
+      removeDir(this.dataDir);
+    }
   }
 }
 
@@ -85,8 +99,7 @@ async function runWsEndToEnd(params: BenchParams): Promise<BenchResult> {
   if (format !== 'json' && format !== 'msgpack') throw new Error(`format ${format}: json or msgpack`);
   // One account per connection, so the per-account state (and its throttle) is not shared.
   const accounts = Array.from({ length: connections }, (_, i) => i + 1);
-  const server = await ServerThread.start(accounts);
-  const load = (ratePerSecond: number, durationMs: number, size: number, histogram?: LatencyHistogram): Promise<LoadResult> =>
+  const load = (server: ServerThread, ratePerSecond: number, durationMs: number, size: number, histogram?: LatencyHistogram): Promise<LoadResult> =>
     runLoad({
       url: server.url,
       connections,
@@ -102,20 +115,35 @@ async function runWsEndToEnd(params: BenchParams): Promise<BenchResult> {
   const batched: LoadResult[] = [];
   const single: LoadResult[] = [];
   const latencyRuns: LatencyRun[] = [];
+  const noneLatencyRuns: LatencyRun[] = [];
   let stopReport: WsServerWorkerMessage | null = null;
+  const server = await ServerThread.start(accounts, 'fsync');
   try {
-    await load(latencyRate, 1_000, 1); // warm-up of every path, unrecorded
-    await load(batchedRate, 1_000, batchSize);
+    await load(server, latencyRate, 1_000, 1); // warm-up of every path, unrecorded
+    await load(server, batchedRate, 1_000, batchSize);
     for (let run = 0; run < runs; run++) {
       // Runs alternate between the three measurements, so drift hits each alike.
-      batched.push(await load(batchedRate, throughputMs, batchSize));
-      single.push(await load(singleRate, throughputMs, 1));
+      batched.push(await load(server, batchedRate, throughputMs, batchSize));
+      single.push(await load(server, singleRate, throughputMs, 1));
       const histogram = new LatencyHistogram();
-      const r = await load(latencyRate, latencyMs, 1, histogram);
+      const r = await load(server, latencyRate, latencyMs, 1, histogram);
       latencyRuns.push({ histogram, achievedRatePerSecond: r.achievedRatePerSecond });
     }
   } finally {
     stopReport = await server.stop();
+  }
+  // The same latency measurement over a journal without fdatasync: what the disk's commit adds
+  // to the round trip. A comparison only, labelled 'none'; the headline stays the durable one.
+  const noneServer = await ServerThread.start(accounts, 'none');
+  try {
+    await load(noneServer, latencyRate, 1_000, 1);
+    for (let run = 0; run < runs; run++) {
+      const histogram = new LatencyHistogram();
+      const r = await load(noneServer, latencyRate, latencyMs, 1, histogram);
+      noneLatencyRuns.push({ histogram, achievedRatePerSecond: r.achievedRatePerSecond });
+    }
+  } finally {
+    await noneServer.stop();
   }
   const all = [...batched, ...single];
   const failed = all.reduce((n, r) => n + r.failed, 0);
@@ -127,6 +155,11 @@ async function runWsEndToEnd(params: BenchParams): Promise<BenchResult> {
     batchedLatencyP99Ns: figure(batched.map((r) => r.latencyNs.p99), 'ns', 'lower'),
     singleLatencyP99Ns: figure(single.map((r) => r.latencyNs.p99), 'ns', 'lower'),
   };
+  const noneLatency = noneLatencyRuns.map((r) => r.histogram.percentiles());
+  for (const name of ['p50', 'p99', 'p999', 'max'] as const) {
+    const label = name === 'p999' ? 'P999' : name === 'max' ? 'Max' : name.toUpperCase();
+    figures[`durabilityNoneLatency${label}Ns`] = figure(noneLatency.map((p) => p[name]), 'ns', 'lower');
+  }
   return {
     name: wsEndToEnd.name,
     description: wsEndToEnd.description,
@@ -135,12 +168,11 @@ async function runWsEndToEnd(params: BenchParams): Promise<BenchResult> {
     figures,
     latency: [latencyAtRate(latencyRate, latencyRuns)],
     notes: [
-      server.durability === 'none'
-        ? "durability 'none': the gateway runs over the pipeline without a journal (gateway/engine-host.ts PipelineHost); acks are of applied, not yet durable, commands."
-        : `durability '${server.durability}': acks are of journaled commands.`,
+      `durability '${server.durability}': acks are of journaled commands (the core reads only what the journal worker has committed).`,
       `${connections} connections, ${format} frames; throughput runs are open loop at the offered rate for ${throughputMs} ms, acked/s counted to the last reply.`,
       `Offered: batched ${batchedRate}/s in frames of ${batchSize}, single ${singleRate}/s; latency at ${latencyRate}/s, from each order's intended send time to its ack.`,
-      `Server and client share the machine: gateway worker thread + core worker thread + client main thread on ${connections} sockets.`,
+      `Server and client share the machine: client main thread on ${connections} sockets + gateway worker + journal worker + core worker + snapshot follower threads.`,
+      `durabilityNoneLatency*: the latency measurement at ${latencyRate}/s again, on a second server whose journal commits without fdatasync (durability 'none', NOT durable, comparison only): the gap to the table's durable figures is what the disk's commit (LMDB: data flush + meta flush) adds to a round trip.`,
       `Refusals over all throughput runs: ${rejects.size === 0 ? 'none' : [...rejects].map(([k, v]) => `${k}=${v}`).join(' ')}; failed without a reply: ${failed}. Last sequence ${stopReport?.type === 'stopped' ? stopReport.lastSeq : '?'}.`,
     ],
     durationMs: Date.now() - startedMs,

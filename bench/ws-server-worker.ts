@@ -13,6 +13,9 @@ import { defaultServerConfig, type ServerConfig } from '../gateway/server-config
 export interface WsServerWorkerData {
   kind: 'ordo-ws-bench-server';
   accounts: number[];
+  /** A fresh directory of this run: the journal starts empty, so start-up recovers nothing. */
+  dataDir: string;
+  durability: 'fsync' | 'none';
 }
 
 export type WsServerWorkerMessage = { type: 'ready'; port: number; durability: string } | { type: 'stopped'; lastSeq: number; stateHash: string };
@@ -25,7 +28,7 @@ export function benchApiKey(account: number): string {
 const UNTHROTTLED = { ratePerSecond: 1_000_000, burst: 1_000_000 };
 
 /** The demo configuration, the benchmark's accounts funded, throttles out of the way. */
-export function benchServerConfig(accounts: readonly number[]): ServerConfig {
+export function benchServerConfig(accounts: readonly number[], dataDir: string, durability: 'fsync' | 'none'): ServerConfig {
   const base = defaultServerConfig();
   const deposits = [
     { asset: 'USD', amount: '1000000000' },
@@ -35,6 +38,8 @@ export function benchServerConfig(accounts: readonly number[]): ServerConfig {
   return {
     ...base,
     port: 0,
+    dataDir,
+    durability,
     accounts: accounts.map((id) => ({ id, deposits })),
     apiKeys: accounts.map((a) => hashApiKey(a, benchApiKey(a))),
     orderRate: { perSession: UNTHROTTLED, perAccount: UNTHROTTLED, accountsMax: 1_000 },
@@ -46,7 +51,7 @@ export function benchServerConfig(accounts: readonly number[]): ServerConfig {
 async function main(data: WsServerWorkerData): Promise<void> {
   const port = parentPort;
   if (port === null) throw new Error('ws bench server runs in a worker');
-  const server = await GatewayServer.start({ config: benchServerConfig(data.accounts), logger: Logger.silent() });
+  const server = await GatewayServer.start({ config: benchServerConfig(data.accounts, data.dataDir, data.durability), logger: Logger.silent() });
   port.on('message', (m: { type: string }) => {
     if (m.type !== 'stop') return;
     server.stop().then((r) => {

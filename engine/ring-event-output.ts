@@ -12,6 +12,14 @@ import { isClaimCode, type RingBuffer, type Sequencer } from './ring/index.js';
 export const EVENT_CLAIM_CHUNK_MAX = 64;
 
 /**
+ * What a claimed slot is cleared with. `bytes.set(ZERO_EVENT, offset)` is a memcpy, while
+ * `bytes.fill(0, offset, offset + EVENT_SIZE)` on a SharedArrayBuffer-backed array takes V8's
+ * slow path: ~55-65 ns against ~21 ns per event measured on the 2-core machine, for the 2-3
+ * events of every command.
+ */
+const ZERO_EVENT = new Uint8Array(EVENT_SIZE);
+
+/**
  * The core's EventOutput on the output ring (single producer: the core thread).
  *
  * Publication: with `publishEventsMin` = 1 (the default) every command's events are published
@@ -58,7 +66,7 @@ export class RingEventOutput implements EventOutput {
     const seq = ++this.seqClaimed;
     const offset = this.ring.slotOffset(seq);
     // Zeroed, so that fields an event type does not write are identical live and replayed.
-    this.bytes.fill(0, offset, offset + EVENT_SIZE);
+    this.bytes.set(ZERO_EVENT, offset);
     return offset;
   }
 

@@ -25,7 +25,7 @@ describe('docs/protocol.md', () => {
   it('describes every message type and channel', () => {
     for (const type of ['login', 'place', 'cancel', 'amend', 'mass_cancel', 'batch', 'ping']) expect(doc).toContain(`### ${type}\n`);
     expect(doc).toContain('### subscribe / unsubscribe\n');
-    for (const type of ['login', 'place', 'cancel', 'amend', 'mass_cancel', 'batch', 'subscribe', 'unsubscribe', 'ping', 'logged_in', 'ack', 'reject', 'pong', 'subscribed', 'unsubscribed', 'execution', 'balance', 'book_snapshot', 'book_delta', 'trade', 'bbo', 'md_dropped']) {
+    for (const type of ['login', 'place', 'cancel', 'amend', 'mass_cancel', 'batch', 'subscribe', 'unsubscribe', 'ping', 'logged_in', 'ack', 'reject', 'pong', 'subscribed', 'unsubscribed', 'execution', 'balance', 'book_snapshot', 'book_delta', 'trade', 'bbo', 'md_dropped', 'bundle']) {
       expect(doc).toContain(`"type":"${type}"`);
     }
     for (const channel of ['book', 'trades', 'bbo']) expect(doc).toContain(`### channel \`${channel}\``);

@@ -160,6 +160,47 @@ describe('gateway server: session', () => {
   });
 });
 
+/** A raw ws session that keeps every frame as it came (a bundle stays one entry). */
+async function rawSession(url: string): Promise<{ ws: WebSocket; frames: ServerMessage[] }> {
+  const ws = new WebSocket(url, { perMessageDeflate: false });
+  const frames: ServerMessage[] = [];
+  ws.on('message', (data: Buffer) => frames.push(JSON.parse(data.toString('utf8')) as ServerMessage));
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  return { ws, frames };
+}
+
+function unbundled(frames: readonly ServerMessage[]): ServerMessage[] {
+  return frames.flatMap((m) => (m.type === 'bundle' ? m.messages : [m]));
+}
+
+describe('gateway server: bundles', () => {
+  it('gathers a turn\'s messages into bundle frames only for a session that asks, in the order of one that does not', async () => {
+    const f = await start();
+    const bundled = await rawSession(f.server.url);
+    const plain = await rawSession(f.server.url);
+    bundled.ws.send(JSON.stringify({ type: 'login', id: 1, account: 1, apiKey: apiKeyOf(1), bundle: true }));
+    plain.ws.send(JSON.stringify({ type: 'login', id: 1, account: 1, apiKey: apiKeyOf(1) }));
+    await expect.poll(() => bundled.frames.length + plain.frames.length).toBe(2);
+    // Five orders in one batch frame: their acks, execution reports and balances come in one turn.
+    const orders = Array.from({ length: 5 }, (_, i) => ({ type: 'place', id: 10 + i, ...BUY, price: `${49_000 + i}.00` }));
+    bundled.ws.send(JSON.stringify({ type: 'batch', id: 9, orders }));
+    const news = (frames: ServerMessage[]): number => unbundled(frames).filter((m) => m.type === 'execution' && m.exec === 'new').length;
+    await expect.poll(() => news(bundled.frames) === 5 && news(plain.frames) === 5).toBe(true);
+    expect(bundled.frames.some((m) => m.type === 'bundle' && m.messages.length > 1)).toBe(true);
+    expect(plain.frames.some((m) => m.type === 'bundle')).toBe(false);
+    const acks = unbundled(bundled.frames).filter((m) => m.type === 'ack');
+    expect(acks.map((m) => m.id)).toEqual([10, 11, 12, 13, 14]);
+    // The same account messages in the same order, whether bundled or not.
+    const accountMessages = (frames: ServerMessage[]): ServerMessage[] => unbundled(frames).filter((m) => m.type === 'execution' || m.type === 'balance');
+    expect(accountMessages(bundled.frames)).toEqual(accountMessages(plain.frames));
+    bundled.ws.close();
+    plain.ws.close();
+  });
+});
+
 describe('gateway server: pre-trade risk and core codes', () => {
   it('refuses each gateway risk check with its stable code and lets the core decide the rest', async () => {
     const f = await start();

@@ -22,7 +22,7 @@ import { PROMETHEUS_CONTENT_TYPE } from './metrics.js';
 import { Session, subscriptionKey } from './session.js';
 import { encodeFrame, FRAME_BYTES_HARD_FACTOR, type FrameFormat, type RawFrame } from './wire-codec.js';
 import { type WireConfig, wireConfigFrom } from './wire-config.js';
-import type { ClientMessage, MassCancelMessage, OrderMessage, ServerMessage, WireChannel } from './wire-schema.js';
+import type { BundledMessage, ClientMessage, MassCancelMessage, OrderMessage, WireChannel } from './wire-schema.js';
 
 /**
  * The gateway server (DESIGN §1, §7): one HTTP server on the main thread.
@@ -60,6 +60,12 @@ const RETRY_DELAY_MS = 10;
 const DRAIN_POLL_MS = 2;
 const PUBLISH_RETRIES_MAX = 5_000;
 const BUSY_LOG_INTERVAL_MS = 1_000;
+/**
+ * Most messages in one bundle frame: a full outbox leaves as a frame at once. An order causes
+ * about five messages (ack, execution new and cancelled or fills, balances), so a 64-order batch
+ * frame is answered in a few bundles, each far below a client's receive limit.
+ */
+export const BUNDLE_MESSAGES_MAX = 128;
 
 export function wallClockUs(): number {
   return Math.floor((performance.timeOrigin + performance.now()) * 1_000);
@@ -75,6 +81,10 @@ class Connection {
   corked = false;
   /** Format of account messages: the one the login came in. */
   accountFormat: FrameFormat = 'json';
+  /** The login asked for bundles: messages of one turn in accountFormat go out in one frame. */
+  bundle = false;
+  /** Messages waiting for this turn's bundle (at most BUNDLE_MESSAGES_MAX), in send order. */
+  readonly outbox: BundledMessage[] = [];
   /** Format of each subscription's messages: the one its subscribe came in. */
   readonly mdFormats = new Map<string, FrameFormat>();
 
@@ -407,28 +417,52 @@ export class GatewayServer {
     conn.mdFormats.clear();
   }
 
-  private send(conn: Connection, message: ServerMessage, format: FrameFormat): void {
+  private send(conn: Connection, message: BundledMessage, format: FrameFormat): void {
     if (conn.ws.readyState !== WebSocket.OPEN) return;
+    if (conn.bundle && format === conn.accountFormat) {
+      // Gathered until the end of this turn (flushCorked): one frame, one ws header, one parse
+      // on the client, instead of one per message.
+      if (conn.outbox.length >= BUNDLE_MESSAGES_MAX) this.flushBundle(conn);
+      conn.outbox.push(message);
+      this.corkForTurn(conn);
+      return;
+    }
     this.sendFrame(conn, encodeFrame(message, format));
   }
 
   private sendFrame(conn: Connection, frame: string | Uint8Array): void {
-    if (!conn.corked) {
-      // Replies produced in one event-loop turn leave in one write: the socket is corked at the
-      // first frame and uncorked at the end of the batch (flushCorked).
-      const socket = rawSocket(conn.ws);
-      if (socket !== null) {
-        socket.cork();
-        conn.corked = true;
-        this.corked.push(conn);
-        if (this.corked.length === 1) setImmediate(() => this.flushCorked());
-      }
-    }
+    // What was gathered before this frame leaves before it: the connection sees messages in order.
+    if (conn.outbox.length > 0) this.flushBundle(conn);
+    this.corkForTurn(conn);
     conn.ws.send(frame, { binary: typeof frame !== 'string' });
+  }
+
+  /** Sends the gathered messages: one alone as itself, several as one `bundle` frame. */
+  private flushBundle(conn: Connection): void {
+    const out = conn.outbox;
+    if (out.length === 0) return;
+    if (conn.ws.readyState === WebSocket.OPEN) {
+      const frame = out.length === 1 ? encodeFrame(out[0] as BundledMessage, conn.accountFormat) : encodeFrame({ type: 'bundle', messages: out }, conn.accountFormat);
+      conn.ws.send(frame, { binary: typeof frame !== 'string' });
+    }
+    out.length = 0;
+  }
+
+  /**
+   * Frames produced in one event-loop turn leave in one write: the socket is corked at the first
+   * and uncorked at the end of the turn (flushCorked), where the bundles are sent too.
+   */
+  private corkForTurn(conn: Connection): void {
+    if (conn.corked) return;
+    conn.corked = true;
+    rawSocket(conn.ws)?.cork();
+    this.corked.push(conn);
+    if (this.corked.length === 1) setImmediate(() => this.flushCorked());
   }
 
   private flushCorked(): void {
     for (const conn of this.corked) {
+      this.flushBundle(conn);
       conn.corked = false;
       rawSocket(conn.ws)?.uncork();
       if (conn.ws.bufferedAmount > this.config.connectionBufferedBytesMax) {
@@ -485,7 +519,7 @@ export class GatewayServer {
     if (denied !== null) return this.refuse(conn, m.id, format, denied);
     switch (m.type) {
       case 'login':
-        return this.onLogin(conn, m.id, m.account, m.apiKey, m.cancelOnDisconnect ?? false, format);
+        return this.onLogin(conn, m.id, m.account, m.apiKey, { cancelOnDisconnect: m.cancelOnDisconnect ?? false, bundle: m.bundle ?? false }, format);
       case 'place':
       case 'cancel':
       case 'amend':
@@ -510,16 +544,21 @@ export class GatewayServer {
     }
   }
 
-  private onLogin(conn: Connection, id: number, account: number, apiKey: string, cancelOnDisconnect: boolean, format: FrameFormat): void {
+  private onLogin(conn: Connection, id: number, account: number, apiKey: string, options: { cancelOnDisconnect: boolean; bundle: boolean }, format: FrameFormat): void {
+    const { cancelOnDisconnect } = options;
     if (!this.apiKeys.verify(account, apiKey)) {
       const closeNow = conn.session.loginFailed();
       this.log.warn('login failed', { session: conn.id, account, closing: closeNow });
       this.refuse(conn, id, format, gatewayError(GatewayCode.AUTH_FAILED));
-      if (closeNow) conn.ws.close(1008, 'too many failed logins');
+      if (closeNow) {
+        this.flushBundle(conn);
+        conn.ws.close(1008, 'too many failed logins');
+      }
       return;
     }
     conn.session.login(account, cancelOnDisconnect);
     conn.accountFormat = format;
+    conn.bundle = options.bundle;
     this.loggedIn++;
     let sessions = this.byAccount.get(account);
     if (sessions === undefined) {
@@ -700,6 +739,8 @@ export class GatewayServer {
     const httpClosed = new Promise<void>((resolve) => this.http.close(() => resolve()));
     await this.waitFor(() => this.pending.size === 0, this.config.drainTimeoutMs);
     for (const conn of [...this.connections]) {
+      // Replies gathered for this turn's bundle leave before the close frame.
+      this.flushBundle(conn);
       this.closeConnection(conn, 'server shutdown');
       conn.ws.close(1001, 'server shutting down');
     }

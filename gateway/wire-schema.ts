@@ -33,6 +33,8 @@ export interface LoginMessage {
   apiKey: string;
   /** Opt in to cancel-on-disconnect: the account's orders are cancelled when this session ends. */
   cancelOnDisconnect?: boolean;
+  /** Opt in to bundles: the messages of one server turn may come in one `bundle` frame. */
+  bundle?: boolean;
 }
 
 export interface PlaceMessage {
@@ -249,7 +251,19 @@ export interface MarketDataDroppedMessage {
 }
 
 export type MarketDataMessage = BookSnapshotMessage | BookDeltaMessage | TradeMessage | BboMessage;
-export type ServerMessage =
+/**
+ * Several messages to one session in one frame, in the order they would have come one by one;
+ * sent only to a session whose login asked for it (`bundle: true`). Never nested.
+ */
+export interface BundleMessage {
+  type: 'bundle';
+  messages: BundledMessage[];
+}
+
+export type ServerMessage = BundledMessage | BundleMessage;
+
+/** Every server message that travels alone or inside a bundle. */
+export type BundledMessage =
   | LoggedInReply
   | AckReply
   | RejectReply
@@ -311,7 +325,7 @@ const SPECS: Readonly<Record<ClientMessageType, MessageSpec>> = {
       account: { kind: 'int', min: 1, max: ACCOUNT_ID_MAX },
       apiKey: { kind: 'string', lengthMin: API_KEY_LENGTH_MIN, lengthMax: API_KEY_LENGTH_MAX, pattern: API_KEY_PATTERN },
     },
-    optional: { cancelOnDisconnect: { kind: 'bool' } },
+    optional: { cancelOnDisconnect: { kind: 'bool' }, bundle: { kind: 'bool' } },
   },
   place: {
     required: {

@@ -5,12 +5,14 @@
 //
 //   replay      replayJournal({ fromScratch: true }) (replay/recovery.ts): what start-up recovery
 //               and `ordo replay` do: read every group (CRC-32, SHA-256 chain, sequences), apply
-//               every command to a fresh core, state hash at the end.
+//               every command to a fresh core, state hash at the end. At these sizes the reading
+//               and verifying runs on a second thread, overlapped with the applying (read 'auto').
+//   replayInline  the same with read 'inline': reading, verifying and applying on one thread.
 //   verify      verifyJournal (journal/verify.ts): the same reads and checks, nothing applied.
 //   apply       the same commands applied to a fresh core from memory (no journal): the core's
 //               share of a replay.
 //
-//   journal (LMDB, page cache) ──groups, checked──▶ MatchingEngine.apply ──▶ stateHash
+//   journal (LMDB, page cache) ──groups, checked (reader thread)──▶ queue ──▶ MatchingEngine.apply ──▶ stateHash
 //
 // Every run's replay must reach the state hash of the direct apply: the paired check that the
 // journal holds the flow, byte for byte, in order.
@@ -29,7 +31,7 @@ import { makeTempDir, removeDir } from '../journal/command-fixtures.js';
 import type { JournalEnv } from '../journal/journal-env.js';
 import { JournalWriter, TXN_COMMANDS_MAX } from '../journal/journal-writer.js';
 import { verifyJournal } from '../journal/verify.js';
-import { NULL_SINK, openJournal, replayJournal } from '../replay/recovery.js';
+import { NULL_SINK, openJournal, replayJournal, THREADED_READ_COMMANDS_MIN } from '../replay/recovery.js';
 import { wholeParam, type Benchmark } from './lib/benchmark.js';
 import { figure, type BenchParams, type BenchResult } from './lib/results.js';
 import { runIfMain } from './lib/run-main.js';
@@ -39,8 +41,8 @@ import { standaloneMain } from './ring-bench-harness.js';
 
 export const replay: Benchmark = {
   name: 'replay',
-  description: 'Replay (read + verify + apply, replayJournal from scratch) of a journal of the standard order flow, commands/s; ' +
-    'read-only verification and the core applying the same commands from memory for comparison.',
+  description: 'Replay (read + verify + apply, replayJournal from scratch: reading and verifying on a second thread) of a journal of the standard order flow, commands/s; ' +
+    'the same replay on one thread, read-only verification and the core applying the same commands from memory for comparison.',
   defaults: {
     quick: { records: 1_000_000, runs: 3, batchSize: TXN_COMMANDS_MAX, seed: 1 },
     full: { records: 10_000_000, runs: 3, batchSize: TXN_COMMANDS_MAX, seed: 1 },
@@ -116,6 +118,7 @@ async function runReplay(params: BenchParams): Promise<BenchResult> {
     try {
       const reference = applyDirect(flow); // also the core's warm-up
       const replayed: number[] = [];
+      const replayedInline: number[] = [];
       const verified: number[] = [];
       const applied: number[] = [];
       await repeat(runs, () => {
@@ -124,6 +127,10 @@ async function runReplay(params: BenchParams): Promise<BenchResult> {
         replayed.push(commands / secondsSince(runStartNs));
         assert(result.commandsApplied === commands && result.lastSeq === records, `replay applied ${result.commandsApplied} commands up to ${result.lastSeq}`);
         assert(result.stateHash === reference.hash, `replay reached ${result.stateHash}, the direct apply ${reference.hash}`);
+        runStartNs = process.hrtime.bigint();
+        const inline = replayJournal({ env, config: flow.config, fromScratch: true, read: 'inline' });
+        replayedInline.push(commands / secondsSince(runStartNs));
+        assert(inline.stateHash === reference.hash, `inline replay reached ${inline.stateHash}, the direct apply ${reference.hash}`);
         runStartNs = process.hrtime.bigint();
         const verify = verifyJournal(env);
         verified.push(commands / secondsSince(runStartNs));
@@ -140,6 +147,7 @@ async function runReplay(params: BenchParams): Promise<BenchResult> {
         durability: 'none',
         figures: {
           replayCommandsPerSecond: figure(replayed, 'commands/s', 'higher'),
+          replayInlineCommandsPerSecond: figure(replayedInline, 'commands/s', 'higher'),
           verifyOnlyCommandsPerSecond: figure(verified, 'commands/s', 'higher'),
           applyFromMemoryCommandsPerSecond: figure(applied, 'commands/s', 'higher'),
           replayOverApplyRatio: figure(replayed.map((r, i) => r / (applied[i] as number)), 'ratio', 'higher'),
@@ -149,9 +157,10 @@ async function runReplay(params: BenchParams): Promise<BenchResult> {
         notes: [
           `A journal of ${commands} commands (the flow's ${records} and the account creation), ${(commands * COMMAND_SIZE / 2 ** 20).toFixed(0)} MiB of commands, ` +
             `written once with durability 'none' (NO FSYNC, benchmark only; replay only reads, from the page cache) in transactions of ${batchSize}.`,
-          'replay: replayJournal from scratch (snapshots ignored; none exist) on the main thread: verified group reads (CRC-32, SHA-256 chain, sequences) ' +
-            'and MatchingEngine.apply of every command, events discarded, state hash at the end; every run equals the direct apply\'s hash ' +
-            `${reference.hash}.`,
+          'replay: replayJournal from scratch (snapshots ignored; none exist): verified group reads (CRC-32, SHA-256 chain, sequences) ' +
+            `on a reader thread (from ${THREADED_READ_COMMANDS_MIN} commands on; its start is inside the timing), handed over through a bounded queue, ` +
+            'and MatchingEngine.apply of every command on the main thread, events discarded, state hash at the end; every run equals the direct apply\'s hash ' +
+            `${reference.hash}. replayInline: the same on the main thread alone.`,
           'verifyOnly: verifyJournal, the same reads and checks without applying. applyFromMemory: the compiled commands applied to a fresh core, no journal.',
           `Setup (not timed in the figures): generate + compile ${compileSeconds.toFixed(1)} s, journal write ${writeSeconds.toFixed(1)} s.`,
         ],

@@ -7,7 +7,10 @@ import type { EngineConfig } from '../engine/symbol-config.js';
 import { configFingerprint } from '../journal/config-fingerprint.js';
 import { openJournalEnv, readHead, type Durability, type JournalEnv } from '../journal/journal-env.js';
 import { JournalReader } from '../journal/journal-reader.js';
-import { SnapshotStore } from '../journal/snapshot-store.js';
+import { SEQ_FIRST } from '../journal/record-layout.js';
+import { SnapshotStore, type SnapshotInfo } from '../journal/snapshot-store.js';
+import type { CommandRun } from './command-queue.js';
+import { ThreadedJournalReader } from './threaded-journal-reader.js';
 
 /**
  * Recovery and replay are one code path (DESIGN §6): the newest snapshot at or below the target,
@@ -29,6 +32,8 @@ export interface ReplayOptions {
   sink?: EventSink;
   /** Called before each command is applied (audit). */
   onCommand?: (seq: number, view: DataView, offset: number) => void;
+  /** Where the journal is read and verified; default 'auto'. */
+  read?: ReplayReadMode;
 }
 
 export interface ReplayResult {
@@ -55,6 +60,20 @@ export class SnapshotMismatchError extends Error {
   }
 }
 
+/**
+ * Where the journal is read and verified. 'thread': on a second thread, overlapped with applying
+ * (threaded-journal-reader.ts); 'inline': on the caller's thread, between applies; 'auto': a
+ * thread when at least THREADED_READ_COMMANDS_MIN commands are to be applied. The checks, their
+ * order and the errors are the same either way.
+ */
+export type ReplayReadMode = 'auto' | 'inline' | 'thread';
+
+/**
+ * Below this many commands a replay reads inline: starting the reader thread (loading its modules
+ * and LMDB) costs 60-110 ms here, what an inline replay of a few hundred thousand commands takes.
+ */
+export const THREADED_READ_COMMANDS_MIN = 1 << 19;
+
 export function replayJournal(options: ReplayOptions): ReplayResult {
   const { env, config } = options;
   const sink = options.sink ?? NULL_SINK;
@@ -63,40 +82,77 @@ export function replayJournal(options: ReplayOptions): ReplayResult {
   const store = new SnapshotStore(env);
   const snapshots = store.list().filter((s) => s.seq <= toSeq);
   const start = options.fromScratch === true ? null : store.newestAtOrBelow(toSeq);
-  const engine = start === null ? new MatchingEngine(config, sink) : restoreSnapshot(config, { seq: start.seq, hash: '0x' + start.stateHashHex, state: start.body }, sink);
-  // Snapshots after the starting point are checked when the replay reaches their sequence.
-  const pending = snapshots.filter((s) => s.seq > engine.lastSeq).sort((a, b) => a.seq - b.seq);
-  let next = 0;
+  const fromSeq = start === null ? SEQ_FIRST : start.seq + 1;
+  // The reader starts first, so that a thread reads while the snapshot is restored.
+  const source = openCommandSource(env, fromSeq, toSeq + 1, options.read ?? 'auto');
+  try {
+    const engine = start === null ? new MatchingEngine(config, sink) : restoreSnapshot(config, { seq: start.seq, hash: '0x' + start.stateHashHex, state: start.body }, sink);
+    if (engine.lastSeq !== fromSeq - 1) fail(`the replay starts at ${fromSeq}, the engine is at ${engine.lastSeq}`);
+    // Snapshots after the starting point are checked when the replay reaches their sequence.
+    const pending = snapshots.filter((s) => s.seq > engine.lastSeq).sort((a, b) => a.seq - b.seq);
+    const applied = applyRuns(engine, source.runs, pending, options.onCommand);
+    if (engine.lastSeq !== toSeq) fail(`replay stopped at ${engine.lastSeq}, the target is ${toSeq}`);
+    return {
+      engine,
+      lastSeq: engine.lastSeq,
+      stateHash: stateHash(engine),
+      journalLastSeq: head.lastSeq,
+      snapshotSeq: start === null ? null : start.seq,
+      commandsApplied: applied,
+      snapshotsVerified: (start === null ? 0 : 1) + pending.length,
+    };
+  } finally {
+    source.close();
+  }
+}
+
+/** Applies every run in order, checking each pending snapshot's hash at its sequence; returns the count. */
+function applyRuns(engine: MatchingEngine, runs: Iterable<CommandRun>, pending: readonly SnapshotInfo[], onCommand: ReplayOptions['onCommand']): number {
   let applied = 0;
-  let verified = start === null ? 0 : 1;
-  const reader = new JournalReader(env);
-  for (const group of reader.groups(engine.lastSeq + 1, toSeq + 1)) {
-    const view = new DataView(group.commands.buffer, group.commands.byteOffset, group.commands.byteLength);
-    for (let i = 0; i < group.count; i++) {
-      const offset = i * COMMAND_SIZE;
-      const seq = group.firstSeq + i;
-      options.onCommand?.(seq, view, offset);
+  let next = 0;
+  let snapshotSeq = pending[0]?.seq ?? -1;
+  for (const run of runs) {
+    const view = run.view;
+    const seqEnd = run.firstSeq + run.count;
+    let offset = run.offset;
+    for (let seq = run.firstSeq; seq < seqEnd; seq++, offset += COMMAND_SIZE) {
+      if (onCommand !== undefined) onCommand(seq, view, offset);
       engine.apply(view, offset);
-      applied++;
-      const snap = pending[next];
-      if (snap !== undefined && snap.seq === seq) {
+      if (seq === snapshotSeq) {
+        const snap = pending[next] as SnapshotInfo;
         const actual = stateHash(engine).slice(2);
         if (actual !== snap.stateHashHex) throw new SnapshotMismatchError(seq, snap.stateHashHex, actual);
-        verified++;
         next++;
+        snapshotSeq = pending[next]?.seq ?? -1;
       }
     }
+    applied += run.count;
   }
-  if (engine.lastSeq !== toSeq) fail(`replay stopped at ${engine.lastSeq}, the target is ${toSeq}`);
-  return {
-    engine,
-    lastSeq: engine.lastSeq,
-    stateHash: stateHash(engine),
-    journalLastSeq: head.lastSeq,
-    snapshotSeq: start === null ? null : start.seq,
-    commandsApplied: applied,
-    snapshotsVerified: verified,
-  };
+  if (next !== pending.length) fail(`replay passed ${next} of the ${pending.length} snapshots on its way`);
+  return applied;
+}
+
+interface CommandSource {
+  readonly runs: Iterable<CommandRun>;
+  close(): void;
+}
+
+function openCommandSource(env: JournalEnv, fromSeq: number, toSeqExclusive: number, mode: ReplayReadMode): CommandSource {
+  const commands = toSeqExclusive - fromSeq;
+  const threaded = commands > 0 && (mode === 'thread' || (mode === 'auto' && commands >= THREADED_READ_COMMANDS_MIN));
+  if (threaded) {
+    const reader = new ThreadedJournalReader({ env, fromSeq, toSeqExclusive });
+    return { runs: reader.runs(), close: () => reader.close() };
+  }
+  return { runs: inlineRuns(env, fromSeq, toSeqExclusive), close: () => {} };
+}
+
+/** The journal read on this thread: each verified group's commands as one run. */
+function* inlineRuns(env: JournalEnv, fromSeq: number, toSeqExclusive: number): Generator<CommandRun, void, undefined> {
+  for (const group of new JournalReader(env).groups(fromSeq, toSeqExclusive)) {
+    const view = new DataView(group.commands.buffer, group.commands.byteOffset, group.commands.byteLength);
+    yield { firstSeq: group.firstSeq, count: group.count, view, offset: 0 };
+  }
 }
 
 export interface OpenOptions {

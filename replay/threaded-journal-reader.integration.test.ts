@@ -1,0 +1,217 @@
+import path from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COMMAND_SIZE } from '../engine/command-layout.js';
+import { takeSnapshot } from '../engine/engine-state.js';
+import { propertyTestConfig } from '../engine/testing/random-commands.js';
+import { makeCommands, makeTempDir, removeDir } from '../journal/command-fixtures.js';
+import { openJournalEnv, type JournalEnv } from '../journal/journal-env.js';
+import { JournalCorruptError } from '../journal/journal-error.js';
+import { JournalReader } from '../journal/journal-reader.js';
+import { JournalWriter } from '../journal/journal-writer.js';
+import { SnapshotStore } from '../journal/snapshot-store.js';
+import { SLOT_COMMANDS } from './command-queue.js';
+import { openJournal, replayJournal, SnapshotMismatchError, type ReplayOptions, type ReplayResult } from './recovery.js';
+import { randomCommandsAtLeast, removeTempDirs, writeJournal } from './testing/cli-fixtures.js';
+import { ThreadedJournalReader } from './threaded-journal-reader.js';
+
+/**
+ * The threaded read (a second thread verifies, this one consumes) against the inline one: the
+ * same commands in the same order for any range, and for any damage the same error (class,
+ * kind, sequence, message) after the same commands.
+ */
+const SEED = process.env.FC_SEED !== undefined ? Number(process.env.FC_SEED) : Math.floor(Math.random() * 2 ** 31);
+
+// Group sizes around the queue's slot (8192 commands): runs split and merge across slots, and
+// the ~31k commands pass through the 4-slot queue twice (it wraps, the reader waits for room).
+const GROUP_SIZES = [3, SLOT_COMMANDS, 5000, 1, SLOT_COMMANDS, 7000, 100, SLOT_COMMANDS - 1];
+const TOTAL = GROUP_SIZES.reduce((a, b) => a + b, 0);
+
+let dir = '';
+let env: JournalEnv;
+let keys: number[] = [];
+let originals: Map<number, Buffer>;
+
+beforeAll(() => {
+  dir = makeTempDir('ordo-threaded-read-');
+  // durability 'none': tests only.
+  env = openJournalEnv({ path: path.join(dir, 'journal'), durability: 'none', fingerprint: 'threaded-read-test', mapSizeBytes: 2 ** 30 });
+  const writer = JournalWriter.open(env);
+  for (const size of GROUP_SIZES) {
+    const firstSeq = writer.seqStagedEnd();
+    keys.push(firstSeq);
+    writer.append(makeCommands(firstSeq, size), firstSeq, size);
+  }
+  originals = new Map(keys.map((key) => [key, Buffer.from(env.journal.getBinary(key) ?? [])]));
+});
+
+afterAll(async () => {
+  await env.close();
+  removeDir(dir);
+  removeTempDirs();
+});
+
+function restore(): void {
+  env.root.transactionSync(() => {
+    for (const key of [...env.journal.getKeys({})]) env.journal.removeSync(key);
+    for (const [key, value] of originals) env.journal.putSync(key, value);
+  });
+}
+
+interface ReadOutcome {
+  bytes: Buffer;
+  error: unknown;
+}
+
+function inlineRead(fromSeq: number, toSeqExclusive: number): ReadOutcome {
+  const parts: Buffer[] = [];
+  try {
+    for (const group of new JournalReader(env).groups(fromSeq, toSeqExclusive)) parts.push(Buffer.from(group.commands));
+  } catch (error) {
+    return { bytes: Buffer.concat(parts), error };
+  }
+  return { bytes: Buffer.concat(parts), error: null };
+}
+
+async function threadedRead(fromSeq: number, toSeqExclusive: number): Promise<ReadOutcome> {
+  const reader = new ThreadedJournalReader({ env, fromSeq, toSeqExclusive });
+  const parts: Buffer[] = [];
+  let error: unknown = null;
+  try {
+    // A copy: the run's slot is reused once the next run is taken.
+    for (const run of reader.runs()) parts.push(Buffer.from(new Uint8Array(run.view.buffer, run.view.byteOffset + run.offset, run.count * COMMAND_SIZE)));
+  } catch (thrown) {
+    error = thrown;
+  }
+  await reader.exited();
+  return { bytes: Buffer.concat(parts), error };
+}
+
+function expectSameOutcome(threaded: ReadOutcome, inline: ReadOutcome): void {
+  expect(threaded.bytes.byteLength).toBe(inline.bytes.byteLength);
+  expect(threaded.bytes.equals(inline.bytes)).toBe(true);
+  if (inline.error === null) {
+    expect(threaded.error).toBeNull();
+    return;
+  }
+  expect(threaded.error).toBeInstanceOf(JournalCorruptError);
+  const { kind, seq, message } = inline.error as JournalCorruptError;
+  expect(threaded.error).toMatchObject({ kind, seq, message });
+}
+
+describe('threaded journal read', () => {
+  it('delivers the inline read\'s commands for the whole journal and for ranges inside and across groups', async () => {
+    for (const [from, to] of [
+      [0, TOTAL],
+      [0, Number.MAX_SAFE_INTEGER],
+      [10, 20_000],
+      [SLOT_COMMANDS + 3, SLOT_COMMANDS + 4],
+      [TOTAL - 1, TOTAL],
+    ] as const) {
+      const inline = inlineRead(from, to);
+      expect(inline.error).toBeNull();
+      expectSameOutcome(await threadedRead(from, to), inline);
+    }
+  });
+
+  it('reports any flipped byte of any group as the inline read does, after the same commands', async () => {
+    const arbitrary = fc.nat({ max: keys.length - 1 }).chain((index) => fc.tuple(fc.constant(index), fc.nat({ max: (originals.get(keys[index] ?? 0)?.byteLength ?? 1) - 1 }), fc.integer({ min: 1, max: 255 })));
+    // fast-check prints the seed and the shrunk case on failure, so a failure can be replayed.
+    await fc.assert(
+      fc.asyncProperty(arbitrary, async ([index, position, mask]) => {
+        const key = keys[index] ?? 0;
+        const value = Buffer.from(originals.get(key) ?? []);
+        value.writeUInt8(value.readUInt8(position) ^ mask, position);
+        env.journal.putSync(key, value);
+        try {
+          const inline = inlineRead(0, TOTAL);
+          expect(inline.error).toMatchObject({ seq: key });
+          expectSameOutcome(await threadedRead(0, TOTAL), inline);
+        } finally {
+          restore();
+        }
+      }),
+      { numRuns: 8, seed: SEED },
+    );
+  });
+
+  it('reports a missing group, a missing tail and a value cut short with their sequences', async () => {
+    const cases: Array<[string, () => void]> = [
+      ['gap', () => env.journal.removeSync(keys[3] ?? -1)],
+      ['truncated tail', () => env.journal.removeSync(keys.at(-1) ?? -1)],
+      ['cut short', () => env.journal.putSync(keys[5] ?? -1, (originals.get(keys[5] ?? -1) ?? Buffer.alloc(0)).subarray(0, 1000))],
+    ];
+    for (const [name, damage] of cases) {
+      damage();
+      try {
+        const inline = inlineRead(0, TOTAL);
+        expect(inline.error, name).toBeInstanceOf(JournalCorruptError);
+        expectSameOutcome(await threadedRead(0, TOTAL), inline);
+      } finally {
+        restore();
+      }
+    }
+  });
+
+  it('stops the reader thread when the consumer stops early', async () => {
+    const reader = new ThreadedJournalReader({ env, fromSeq: 0, toSeqExclusive: TOTAL });
+    let runs = 0;
+    for (const run of reader.runs()) {
+      expect(run.count).toBeGreaterThan(0);
+      if (++runs === 1) break;
+    }
+    await reader.exited();
+    // A closed reader left nothing behind: the journal still reads in full.
+    expect(inlineRead(0, TOTAL).bytes.byteLength).toBe(TOTAL * COMMAND_SIZE);
+  });
+});
+
+describe('replayJournal reading on a thread', () => {
+  const config = propertyTestConfig();
+
+  function replayBoth(options: Omit<ReplayOptions, 'read'>): [ReplayResult, ReplayResult] {
+    return [replayJournal({ ...options, read: 'inline' }), replayJournal({ ...options, read: 'thread' })];
+  }
+
+  it(`reaches the inline replay's state, from scratch, to a target and from a snapshot (seed ${SEED})`, async () => {
+    const commands = randomCommandsAtLeast(SEED, 1500, 600);
+    const total = commands.byteLength / COMMAND_SIZE;
+    const journal = await writeJournal(config, commands, [100, 1, 250, 37]);
+    const journalEnv = openJournal({ path: journal.dataDir, config, durability: 'none' });
+    try {
+      const snapshotSeq = 300;
+      const at = replayJournal({ env: journalEnv, config, toSeq: snapshotSeq, fromScratch: true, read: 'inline' });
+      new SnapshotStore(journalEnv).put({ seq: snapshotSeq, stateHashHex: at.stateHash.slice(2), body: takeSnapshot(at.engine).state });
+      for (const options of [{ fromScratch: true }, { fromScratch: true, toSeq: 450 }, {}]) {
+        const [inline, threaded] = replayBoth({ env: journalEnv, config, ...options });
+        const { engine: _inlineEngine, ...inlineSummary } = inline;
+        const { engine: _threadedEngine, ...threadedSummary } = threaded;
+        expect(threadedSummary, JSON.stringify(options)).toEqual(inlineSummary);
+      }
+      expect(replayJournal({ env: journalEnv, config, fromScratch: true, read: 'thread' })).toMatchObject({ stateHash: journal.expected.hash, lastSeq: total - 1, snapshotsVerified: 1 });
+    } finally {
+      await journalEnv.close();
+    }
+  });
+
+  it('reports a snapshot that disagrees at its sequence, and an error of the caller stops the replay', async () => {
+    const commands = randomCommandsAtLeast(SEED + 1, 400, 200);
+    const journal = await writeJournal(config, commands, [30, 30]);
+    const journalEnv = openJournal({ path: journal.dataDir, config, durability: 'none' });
+    try {
+      const at = replayJournal({ env: journalEnv, config, toSeq: 45, fromScratch: true, read: 'inline' });
+      const wrongHash = at.stateHash.slice(2, -1) + (at.stateHash.endsWith('0') ? '1' : '0');
+      new SnapshotStore(journalEnv).put({ seq: 45, stateHashHex: wrongHash, body: takeSnapshot(at.engine).state });
+      expect(() => replayJournal({ env: journalEnv, config, fromScratch: true, read: 'thread' })).toThrow(SnapshotMismatchError);
+      expect(() => replayJournal({ env: journalEnv, config, fromScratch: true, read: 'thread' })).toThrow(/snapshot at sequence 45/);
+      let seen = 0;
+      const stop = (): void => {
+        if (++seen === 10) throw new Error('caller stops');
+      };
+      expect(() => replayJournal({ env: journalEnv, config, toSeq: 44, fromScratch: true, read: 'thread', onCommand: stop })).toThrow('caller stops');
+      expect(seen).toBe(10);
+    } finally {
+      await journalEnv.close();
+    }
+  });
+});

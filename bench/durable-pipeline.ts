@@ -39,13 +39,13 @@ import type { Durability } from '../journal/journal-env.js';
 import { JOURNAL_STATS_BUCKETS, JOURNAL_STATS_COMMANDS, JOURNAL_STATS_COMMITS } from '../journal/journal-worker.js';
 import { TXN_COMMANDS_MAX } from '../journal/journal-writer.js';
 import { runRawFdatasync } from './journal-write.js';
-import { wholeListParam, wholeParam, type Benchmark } from './lib/benchmark.js';
+import { stringParam, wholeListParam, wholeParam, type Benchmark } from './lib/benchmark.js';
 import { LATENCY_PERCENTILE_NAMES, LatencyHistogram } from './lib/histogram.js';
 import { figure, latencyAtRate, type BenchParams, type BenchResult, type Figure, type LatencyAtRate, type LatencyRun } from './lib/results.js';
 import { runIfMain } from './lib/run-main.js';
 import { describeWaits, PIPELINE_PARAMS_COMMON, PipelineBench, pipelineParams, sharedOrderFlow, type PipelineBenchOptions } from './pipeline-bench-harness.js';
 import { assertDiskRoom } from './replay-journal.js';
-import { standaloneMain } from './ring-bench-harness.js';
+import { standaloneMain, waitStrategyParam } from './ring-bench-harness.js';
 
 /**
  * The pipeline benchmarks' parameters (waits chosen there), but an input ring of 2 ×
@@ -60,6 +60,8 @@ const COMMON = {
   ...PIPELINE_PARAMS_COMMON,
   inputSlots: 2 * TXN_COMMANDS_MAX,
   producerSpinNs: 0,
+  // engine/pipeline.ts JOURNAL_GATE_WAIT_DEFAULT; 'hybrid' spins `spinIterations` first.
+  journalGateWait: 'blocking',
 };
 
 export const durablePipeline: Benchmark = {
@@ -205,7 +207,8 @@ async function runDurablePipeline(params: BenchParams): Promise<BenchResult> {
   const variants: Variant[] = [];
   try {
     assertDiskRoom(dir, fsyncLaps.reduce((a, b) => a + b, 0) + throughputLaps.reduce((a, b) => a + b, 0));
-    const base = { flow, shared, ...pipelineParams(params) };
+    const journalGateWait = waitStrategyParam(stringParam(params, 'journalGateWait'), wholeParam(params, 'spinIterations', 0, 1e9));
+    const base = { flow, shared, ...pipelineParams(params), journalGateWait };
     const fsync = await startVariant(base, fsyncLaps, dir, 'fsync');
     variants.push(fsync);
     const none = await startVariant(base, throughputLaps, dir, 'none');
@@ -350,7 +353,7 @@ function notesOf(params: BenchParams, plan: Plan): string[] {
   return [
     "durability: the headline figures and the latency sweep are 'fsync' (a result event is sent only after its command's commit " +
       "returned from fdatasync + LMDB's O_DSYNC meta write). 'none' figures are NO FSYNC, benchmark only.",
-    describeWaits(params),
+    `${describeWaits(params)}; the core waits for seqJournaled ${String(params['journalGateWait'])} (the no-journal pipeline: as the core worker above).`,
     `The journal worker commits what it drains, up to min(${TXN_COMMANDS_MAX}, inputSlots = ${String(params['inputSlots'])}) commands per transaction; ` +
       'commit sizes are the journal worker\'s own statistics per lap.',
     'Four threads with the journal (producer, journal, core, main) on the machine\'s cores; three without. Each pipeline runs each lap on a symbol of its own ' +

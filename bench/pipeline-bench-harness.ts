@@ -198,6 +198,8 @@ export interface PipelineBenchOptions {
    * on the producer.
    */
   journal?: { path: string; durability: Durability } | null;
+  /** How the core waits for seqJournaled (Pipeline's journalGateWait); absent: the Pipeline's default. */
+  journalGateWait?: WaitStrategy;
 }
 
 export interface LapResult {
@@ -237,6 +239,7 @@ export class PipelineBench {
       wait: options.coreWait,
       mainThreadWait: options.mainThreadWait,
       journal: options.journal ? { ...options.journal, fingerprint: configFingerprint(config) } : null,
+      ...(options.journalGateWait === undefined ? {} : { journalGateWait: options.journalGateWait }),
     });
     const epochNs = hrtime.bigint();
     const intendedShared = new SharedArrayBuffer(INTENDED_ENTRIES * Float64Array.BYTES_PER_ELEMENT);

@@ -33,7 +33,10 @@ export interface CoreWorkerData {
   seqBase: number;
   /** Encoded snapshot (engine-state.ts) to start from, or null for an empty engine. */
   snapshot: Uint8Array | null;
+  /** How the core's output sequencer waits while the output ring is full. */
   wait: WaitStrategy;
+  /** How the core waits for input: for the producers' cursor, or for seqJournaled (pipeline.ts). */
+  gateWait: WaitStrategy;
   batchMax: number;
 }
 
@@ -61,7 +64,7 @@ function main(data: CoreWorkerData): CoreWorkerReport {
   const writer = new BinaryEventWriter(events);
   const engine = data.snapshot === null ? new MatchingEngine(data.config, writer) : restoreSnapshot(data.config, decodeSnapshot(data.snapshot), writer);
   if (engine.lastSeq !== data.seqBase - 1) fail(`core starts after ${engine.lastSeq}, the ring carries ${data.seqBase} first`);
-  const consumer = new BatchConsumer(input, data.coreConsumer, new SequenceBarrier(input, data.gateOn, data.wait));
+  const consumer = new BatchConsumer(input, data.coreConsumer, new SequenceBarrier(input, data.gateOn, data.gateWait));
   const seqBase = data.seqBase;
   parentPort?.postMessage({ type: 'ready' });
   const commands = consumer.run((view, offset, sequence, endOfBatch) => {

@@ -1,9 +1,13 @@
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateOrderFlow } from '../bench/order-flow-gen.js';
+import { makeTempDir, removeDir } from '../journal/command-fixtures.js';
+import { configFingerprint } from '../journal/config-fingerprint.js';
 import { COMMAND_SIZE } from './command-layout.js';
 import { EVENT_SIZE } from './event-layout.js';
 import { compileOrderFlow, runOrderFlowPass } from './order-flow-runner.js';
-import { Pipeline } from './pipeline.js';
+import { JOURNAL_GATE_WAIT_DEFAULT, Pipeline } from './pipeline.js';
+import type { WaitStrategy } from './ring/index.js';
 import type { EngineConfig } from './symbol-config.js';
 import { applyInProcess, collectEvents, publishAll, randomCommands } from './testing/pipeline-fixtures.js';
 import { propertyTestConfig } from './testing/random-commands.js';
@@ -52,6 +56,34 @@ describe('threaded pipeline', () => {
     expect(trades).toBe(inProcess.summary.trades);
     expect(actual.busy).toBeGreaterThan(0);
   });
+});
+
+describe('threaded pipeline with a journal', () => {
+  // Durability 'none' (tests only): what is under test is the core's wait for seqJournaled.
+  const gateWaits: ReadonlyArray<readonly [string, WaitStrategy]> = [
+    ['the default (blocking)', JOURNAL_GATE_WAIT_DEFAULT],
+    ['hybrid', { kind: 'hybrid', spinIterations: 100 }],
+  ];
+  for (const [name, journalGateWait] of gateWaits) {
+    it(`a core waiting for seqJournaled with ${name} gives the in-process events byte for byte (seed ${SEED})`, async () => {
+      const config = propertyTestConfig();
+      const expected = applyInProcess(config, randomCommands(SEED, 1500));
+      const dir = makeTempDir('ordo-pipeline-gate-');
+      try {
+        const journal = { path: path.join(dir, 'journal'), durability: 'none' as const, fingerprint: configFingerprint(config) };
+        const pipeline = await Pipeline.start({ config, inputSlots: 64, outputSlots: 128, journal, journalGateWait });
+        const events = collectEvents(pipeline);
+        await publishAll(pipeline, expected.commands);
+        const report = await pipeline.stop();
+        expect(await events.done).toBe(events.bytes().byteLength / EVENT_SIZE);
+        expect(report.journal?.lastSeq).toBe(report.lastSeq);
+        expect(Buffer.compare(Buffer.from(events.bytes()), Buffer.from(expected.events))).toBe(0);
+        expect(report.stateHash).toBe(expected.hash);
+      } finally {
+        removeDir(dir);
+      }
+    });
+  }
 });
 
 function countTrades(events: Uint8Array): number {

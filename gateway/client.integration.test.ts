@@ -57,6 +57,38 @@ describe('OrdoClient over real sockets', () => {
     await client.close();
   });
 
+  it('settles placeWith and batchWith through their callbacks, refusals as ReplyError without a stack', async () => {
+    const client = await OrdoClient.connect(server.url);
+    const placed = await new Promise<[Error | null, number | null]>((resolve) => client.placeWith(order, (error, ack) => resolve([error, ack?.orderId ?? null])));
+    expect(placed).toEqual([null, 1]);
+    const outcomes = await new Promise<string[]>((resolve) => {
+      const seen: string[] = [];
+      client.batchWith([{ type: 'place', ...order }, { type: 'place', ...order, qty: '0' }], (k, error) => {
+        seen[k] = error === null ? 'ack' : error instanceof ReplyError ? error.codeName : error.message;
+        if (seen.filter((x) => x !== undefined).length === 2) resolve(seen);
+      });
+    });
+    expect(outcomes).toEqual(['ack', 'DECIMAL_OUT_OF_RANGE']);
+    const refused = await client.place({ ...order, qty: '0' }).catch((e: unknown) => e);
+    expect((refused as Error).stack?.split('\n').length).toBe(1);
+    await client.close();
+  });
+
+  it('unpacks a bundle into its messages, in order', async () => {
+    const client = await OrdoClient.connect(server.url);
+    const report = (orderId: number): ExecutionReport => ({
+      type: 'execution', exec: 'new', orderId, symbol: 'BTC-USD', side: 'buy', qty: '0.1000', cumQty: '0.0000', leavesQty: '0.1000', price: '50000.00', seq: orderId, timestampUs: 1,
+    });
+    const seen: number[] = [];
+    client.executions.on((r) => seen.push(r.orderId));
+    const balance = nextEvent(client.balances.on.bind(client.balances));
+    server.broadcast({ type: 'bundle', messages: [report(1), { type: 'balance', asset: 'USD', available: '1.00', reserved: '0.00', seq: 1 }, report(2)] });
+    expect(await balance).toMatchObject({ asset: 'USD' });
+    await client.ping();
+    expect(seen).toEqual([1, 2]);
+    await client.close();
+  });
+
   it('hands refusals without a request id to the unmatched stream', async () => {
     const client = await OrdoClient.connect(server.url);
     const refusal = nextEvent(client.unmatched.on.bind(client.unmatched));

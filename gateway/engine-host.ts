@@ -74,9 +74,13 @@ export interface EngineHost {
 
 export { CLAIM_CLOSED, CLAIM_FULL };
 
-/** tryPublish of a command given as fields; the host stamps its sequence, the command keeps its timestamp. */
+/**
+ * tryPublish of a command given as fields; the host stamps its sequence over whatever `c.seq`
+ * says (the gateway's commands carry 0), the command keeps its timestamp. `c` is encoded as it
+ * is, without a copy: this runs once per order.
+ */
 export function publishCommand(host: EngineHost, c: Command): number {
-  return host.tryPublish(c.timestampUs, (view, offset) => encodeCommand({ ...c, seq: 0 }, view, offset));
+  return host.tryPublish(c.timestampUs, (view, offset) => encodeCommand(c, view, offset));
 }
 
 export interface PipelineHostOptions {

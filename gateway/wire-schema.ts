@@ -358,6 +358,20 @@ const SPECS: Readonly<Record<ClientMessageType, MessageSpec>> = {
   batch: { required: { type: { kind: 'enum', values: ['batch'] }, id: ID, orders: { kind: 'array' } }, optional: {} },
 };
 
+/** A spec as the validator walks it, computed once: no per-message Object.entries. */
+interface CompiledSpec {
+  readonly fields: ReadonlySet<string>;
+  readonly required: ReadonlyArray<readonly [string, FieldSpec]>;
+  readonly optional: ReadonlyArray<readonly [string, FieldSpec]>;
+}
+
+const COMPILED: ReadonlyMap<string, CompiledSpec> = new Map(
+  Object.entries(SPECS).map(([type, spec]) => [
+    type,
+    { fields: new Set([...Object.keys(spec.required), ...Object.keys(spec.optional)]), required: Object.entries(spec.required), optional: Object.entries(spec.optional) },
+  ]),
+);
+
 /** Most fields any message has: a larger object is refused before its keys are looked at one by one. */
 const FIELDS_MAX = 16;
 const BATCH_ITEM_TYPES: ReadonlySet<string> = new Set(['place', 'cancel', 'amend']);
@@ -409,18 +423,17 @@ function validateAgainstSpecs(value: unknown, allowedTypes: ReadonlySet<string> 
   if (!isClientMessageType(type) || (allowedTypes !== null && !allowedTypes.has(type))) {
     return refuse(GatewayCode.UNKNOWN_MESSAGE_TYPE, JSON.stringify(type.slice(0, 32)), id);
   }
-  const spec = SPECS[type];
+  const spec = COMPILED.get(type);
+  if (spec === undefined) throw new Error(`no compiled spec for message type ${type}`);
   for (const key of keys) {
-    if (!Object.prototype.hasOwnProperty.call(spec.required, key) && !Object.prototype.hasOwnProperty.call(spec.optional, key)) {
-      return refuse(GatewayCode.UNKNOWN_FIELD, JSON.stringify(key.slice(0, 32)), id);
-    }
+    if (!spec.fields.has(key)) return refuse(GatewayCode.UNKNOWN_FIELD, JSON.stringify(key.slice(0, 32)), id);
   }
-  for (const [field, fieldSpec] of Object.entries(spec.required)) {
+  for (const [field, fieldSpec] of spec.required) {
     if (!Object.prototype.hasOwnProperty.call(value, field)) return refuse(GatewayCode.MISSING_FIELD, field, id);
     const error = checkField(field, value[field], fieldSpec);
     if (error !== null) return { ok: false, error, id };
   }
-  for (const [field, fieldSpec] of Object.entries(spec.optional)) {
+  for (const [field, fieldSpec] of spec.optional) {
     if (!Object.prototype.hasOwnProperty.call(value, field)) continue;
     const error = checkField(field, value[field], fieldSpec);
     if (error !== null) return { ok: false, error, id };

@@ -29,6 +29,17 @@ export interface LoadOptions {
   credentials?: (connection: number) => { account: number; apiKey: string };
   order: (index: number) => PlaceRequest;
   wait: OpenLoopWait;
+  /**
+   * hybrid: spin (a synchronous loop: no replies are read meanwhile) when the next order is due
+   * within this many ns; 0 never spins. Default: runOpenLoop's.
+   */
+  spinNs?: number;
+  /**
+   * hybrid: sleep on a timer when the next order is further than this many ns away; with
+   * spinNs 0, 0 makes the driver wake on a timer (about every millisecond) and send what is
+   * due, leaving the CPU to the server in between. Default: runOpenLoop's.
+   */
+  sleepNs?: number;
   /** After the last send, how long to wait for the outstanding replies. */
   drainTimeoutMs: number;
   /**
@@ -133,6 +144,8 @@ export async function runLoad(partial: Partial<LoadOptions> & Pick<LoadOptions, 
     const stats = await runOpenLoop({
       schedule,
       wait: options.wait,
+      ...(options.spinNs === undefined ? {} : { spinNs: options.spinNs }),
+      ...(options.sleepNs === undefined ? {} : { sleepNs: options.sleepNs }),
       send: (index) => {
         const connection = index % connections;
         if (batchSize === 1) {

@@ -129,13 +129,23 @@ export class BookSide {
     return this.levels[this.n - 1 - i] as number;
   }
 
-  /** Index of the first key >= `key` (binary search over [0, n)). */
+  /**
+   * Index of the first key >= `key` in [0, n). Keys are distinct integers (prices are whole
+   * ticks), so a key `d` ticks behind the touch lies at least at index n-1-d: orders go mostly
+   * to the dense levels near the touch, where that first probe is the answer, and otherwise a
+   * binary search runs over [n-1-d, n-1] only.
+   */
   private lowerBound(key: number): number {
-    let lo = 0;
-    let hi = this.n;
+    const keys = this.keys;
+    const n = this.n;
+    if (n === 0 || key > (keys[n - 1] as number)) return n;
+    const behind = (keys[n - 1] as number) - key;
+    let lo = behind < n ? n - 1 - behind : 0;
+    if (keys[lo] === key) return lo;
+    let hi = n - 1;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if ((this.keys[mid] as number) < key) lo = mid + 1;
+      if ((keys[mid] as number) < key) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -149,6 +159,8 @@ export class BookSide {
 
   insert(price: number, level: number): void {
     if (!(this.n < this.maxLevels)) fail('book side level bound');
+    // lowerBound relies on whole-tick prices.
+    if (!Number.isSafeInteger(price)) fail(`level price ${price} is not a whole number of ticks`);
     if (this.n === this.keys.length) this.grow();
     const key = this.key(price);
     const i = this.lowerBound(key);

@@ -1,4 +1,4 @@
-import { assert, fail } from './assert.js';
+import { fail } from './assert.js';
 
 /**
  * 64-bit little-endian integer fields read and written as safe-integer JS numbers.
@@ -13,15 +13,18 @@ const TWO_POW_32 = 4294967296;
 
 /** Returned for an i64 field whose value is not a safe integer. Negative so validation rejects it. */
 export const UNSAFE_I64 = Number.MIN_SAFE_INTEGER;
+// readI64 uses this module-private copy: V8 folds a module-level const, but loads an exported
+// binding from its module cell (with a hole check) at every use, even in its own module.
+const UNSAFE = UNSAFE_I64;
 
 export function readI64(view: DataView, offset: number): number {
   const lo = view.getUint32(offset, true);
   const hi = view.getInt32(offset + 4, true);
   // |hi| < 2^21 keeps hi * 2^32 + lo within 2^53; anything else is not a safe integer.
-  if (hi >= 0x200000 || hi < -0x200000) return UNSAFE_I64;
+  if (hi >= 0x200000 || hi < -0x200000) return UNSAFE;
   const value = hi * TWO_POW_32 + lo;
   // hi = -2^21 with lo = 0 is -2^53, one below the safe range.
-  return value < UNSAFE_I64 ? UNSAFE_I64 : value;
+  return value < UNSAFE ? UNSAFE : value;
 }
 
 export function writeI64(view: DataView, offset: number, value: number): void {
@@ -38,7 +41,7 @@ export function isIntIn(value: number, min: number, max: number): boolean {
 /** floor(a * b / d) for non-negative safe integers without an intermediate above 2^53. */
 export function mulDivFloor(a: number, b: number, d: number): number {
   if (b === 0) return 0;
-  assert(a >= 0 && b >= 0 && d > 0, 'mulDivFloor takes non-negative operands');
+  if (!(a >= 0 && b >= 0 && d > 0)) fail('mulDivFloor takes non-negative operands');
   const q = Math.floor(a / d);
   const r = a - q * d;
   // a*b/d = q*b + r*b/d; r < d so r*b < d*b, which callers keep within 2^53 (d, b <= 10 000).

@@ -211,7 +211,8 @@ export class MatchingEngine {
     // Sequences come from the ring and the journal; one that goes backwards is corruption.
     if (!(seq > this.lastSeq)) fail(`command sequence ${seq} after ${this.lastSeq}`);
     this.lastSeq = seq;
-    this.cmd = view;
+    // Storing an object field costs a write barrier; the view is nearly always the same one.
+    if (this.cmd !== view) this.cmd = view;
     this.cmdOff = offset;
     this.sink.beginCommand(seq, ts, type);
     if (ts < 0) {

@@ -1,5 +1,5 @@
 import { fail } from './assert.js';
-import { Side } from './command-layout.js';
+import * as commandLayout from './command-layout.js';
 import * as orderPool from './order-pool.js';
 import type { OrderPool } from './order-pool.js';
 import { BookSide } from './price-levels.js';
@@ -7,6 +7,8 @@ import type { SymbolConfig } from './symbol-config.js';
 
 // Module-level consts, not imported bindings, on the hot path (why: order-pool.ts).
 const { F_STRIDE, F_ID, F_STOP_PRICE, B_STRIDE, B_SIDE } = orderPool;
+const { Side } = commandLayout;
+type Side = commandLayout.Side;
 
 /**
  * One symbol's book: two sides of price levels, the pending stop orders, the last trade price

@@ -133,6 +133,23 @@ function checkLayout(): void {
 }
 checkLayout();
 
+// The pool's per-order methods read the layout through these module-private copies (P_): V8
+// constant-folds a module-level const, but loads an exported binding from its module cell, with
+// a hole check, at every use, even inside the module that exports it.
+const P_NIL = NIL;
+const P_FREE = OrderState.FREE;
+const P_F_STRIDE = F_STRIDE;
+const P_I_STRIDE = I_STRIDE;
+const P_B_STRIDE = B_STRIDE;
+const P_F_ID = F_ID;
+const P_I_NEXT = I_NEXT;
+const P_I_PREV = I_PREV;
+const P_I_LEVEL = I_LEVEL;
+const P_I_ACCT_NEXT = I_ACCT_NEXT;
+const P_I_ACCT_PREV = I_ACCT_PREV;
+const P_I_HEAP_POS = I_HEAP_POS;
+const P_B_STATE = B_STATE;
+
 export class OrderPool {
   readonly capacity: number;
   /** The f64 fields (F_*) of every record. */
@@ -162,36 +179,36 @@ export class OrderPool {
   }
 
   get full(): boolean {
-    return this.freeHead === NIL;
+    return this.freeHead === P_NIL;
   }
 
   /** A handle with its links cleared (next, prev, level, account list, heap position: NIL). */
   alloc(): number {
     const h = this.freeHead;
-    assert(h !== NIL, 'order pool exhausted: callers check `full` first');
-    if (!(this.B[h * B_STRIDE + B_STATE] === OrderState.FREE)) fail(`order handle ${h} on the free list is in use`);
+    if (!(h !== P_NIL)) fail('order pool exhausted: callers check `full` first');
+    if (!(this.B[h * P_B_STRIDE + P_B_STATE] === P_FREE)) fail(`order handle ${h} on the free list is in use`);
     const I = this.I;
-    const i = h * I_STRIDE;
-    this.freeHead = I[i + I_NEXT] as number;
-    I[i + I_NEXT] = NIL;
-    I[i + I_PREV] = NIL;
-    I[i + I_LEVEL] = NIL;
-    I[i + I_ACCT_NEXT] = NIL;
-    I[i + I_ACCT_PREV] = NIL;
-    I[i + I_HEAP_POS] = NIL;
+    const i = h * P_I_STRIDE;
+    this.freeHead = I[i + P_I_NEXT] as number;
+    I[i + P_I_NEXT] = P_NIL;
+    I[i + P_I_PREV] = P_NIL;
+    I[i + P_I_LEVEL] = P_NIL;
+    I[i + P_I_ACCT_NEXT] = P_NIL;
+    I[i + P_I_ACCT_PREV] = P_NIL;
+    I[i + P_I_HEAP_POS] = P_NIL;
     this.liveCount++;
     return h;
   }
 
   free(h: number): void {
     const I = this.I;
-    const i = h * I_STRIDE;
-    const b = h * B_STRIDE;
-    if (!(this.B[b + B_STATE] !== OrderState.FREE)) fail(`double free of order handle ${h}`);
-    if (!(I[i + I_LEVEL] === NIL && I[i + I_HEAP_POS] === NIL)) fail(`order handle ${h} freed while still linked`);
-    this.B[b + B_STATE] = OrderState.FREE;
-    this.F[h * F_STRIDE + F_ID] = 0;
-    I[i + I_NEXT] = this.freeHead;
+    const i = h * P_I_STRIDE;
+    const b = h * P_B_STRIDE;
+    if (!(this.B[b + P_B_STATE] !== P_FREE)) fail(`double free of order handle ${h}`);
+    if (!(I[i + P_I_LEVEL] === P_NIL && I[i + P_I_HEAP_POS] === P_NIL)) fail(`order handle ${h} freed while still linked`);
+    this.B[b + P_B_STATE] = P_FREE;
+    this.F[h * P_F_STRIDE + P_F_ID] = 0;
+    I[i + P_I_NEXT] = this.freeHead;
     this.freeHead = h;
     this.liveCount--;
   }

@@ -13,7 +13,7 @@ import { assert } from '../engine/assert.js';
 import { bytesEqual, checkGroup, decodeCheckedGroup } from './group-codec.js';
 import { JournalCorruptError } from './journal-error.js';
 import { getGroupTransient, groupKeyAtOrBelow, readHead, type JournalEnv } from './journal-env.js';
-import { COMMAND_SIZE_BYTES, SEQ_FIRST, groupCommandOffset } from './record-layout.js';
+import { COMMAND_SIZE_BYTES, HASH_BYTES, SEQ_FIRST, groupCommandOffset } from './record-layout.js';
 
 /** A verified group, trimmed to the requested range. */
 export interface JournalGroup {
@@ -49,7 +49,22 @@ export class JournalReader {
    * Reading to the end also checks the tail against the meta head, so a deleted tail is seen.
    * Any problem throws JournalCorruptError naming the first sequence concerned.
    */
-  *groups(fromSeq: number = SEQ_FIRST, toSeqExclusive: number = Number.MAX_SAFE_INTEGER): Generator<JournalGroup, void, undefined> {
+  groups(fromSeq: number = SEQ_FIRST, toSeqExclusive: number = Number.MAX_SAFE_INTEGER): Generator<JournalGroup, void, undefined> {
+    return this.checkedGroups(fromSeq, toSeqExclusive, false);
+  }
+
+  /**
+   * groups(), the same checks in the same order, without lmdb-js's copy of each value: every
+   * group's `commands` and `groupHash` are views of LMDB's memory map (or of lmdb-js's reused read
+   * buffer, for small groups), valid only until the next step of this iteration and only while
+   * nothing else reads this environment in between. For a consumer that copies or uses each group
+   * at once (the replay's reader thread); a group costs one key step and one get, no allocation.
+   */
+  groupsBorrowed(fromSeq: number = SEQ_FIRST, toSeqExclusive: number = Number.MAX_SAFE_INTEGER): Generator<JournalGroup, void, undefined> {
+    return this.checkedGroups(fromSeq, toSeqExclusive, true);
+  }
+
+  private *checkedGroups(fromSeq: number, toSeqExclusive: number, borrowed: boolean): Generator<JournalGroup, void, undefined> {
     assert(Number.isSafeInteger(fromSeq) && fromSeq >= SEQ_FIRST, `groups: fromSeq ${fromSeq} below ${SEQ_FIRST}`);
     assert(Number.isSafeInteger(toSeqExclusive) && toSeqExclusive >= fromSeq, `groups: toSeqExclusive ${toSeqExclusive} < fromSeq ${fromSeq}`);
     const env = this.env;
@@ -58,17 +73,22 @@ export class JournalReader {
     const startKey = anchorKey ?? SEQ_FIRST;
     let seqExpected = startKey;
     let prevHash: Uint8Array | null = startKey === SEQ_FIRST ? env.genesisHash : null;
+    // A borrowed hash is overwritten by the next read: keep the chain's link in a buffer of its own.
+    const prevHashKept = borrowed ? new Uint8Array(HASH_BYTES) : null;
     // Keys strictly increase and each group holds >= 1 command: a bound on the loop.
     const groupsMax = toSeqExclusive - startKey;
     let groupsRead = 0;
-    for (const { key, value } of env.journal.getRange({ start: startKey, end: toSeqExclusive })) {
+    const range = { start: startKey, end: toSeqExclusive };
+    const entries = borrowed ? borrowedEntries(env, range) : env.journal.getRange(range);
+    for (const { key, value } of entries) {
       groupsRead += 1;
       assert(groupsRead <= groupsMax, `groups: more than ${groupsMax} groups in [${startKey}, ${toSeqExclusive})`);
       const problem = checkGroup(value, { key, firstSeq: seqExpected, prevHash });
       if (problem !== null) throw new JournalCorruptError(problem.kind, problem.seq, problem.detail);
       const group = decodeCheckedGroup(value);
       seqExpected = group.firstSeq + group.count;
-      prevHash = group.groupHash;
+      if (prevHashKept === null) prevHash = group.groupHash;
+      else prevHash = copyInto(prevHashKept, group.groupHash);
       const indexFrom = Math.max(0, fromSeq - group.firstSeq);
       const indexTo = Math.min(group.count, toSeqExclusive - group.firstSeq);
       if (indexTo <= indexFrom) continue; // the anchor group ends before fromSeq
@@ -111,6 +131,20 @@ export class JournalReader {
     const offset = groupCommandOffset(seq - group.firstSeq);
     return value.slice(offset, offset + COMMAND_SIZE_BYTES);
   }
+}
+
+/** The groups of a key range as borrowed views (getGroupTransient): keys first, then one get each. */
+function* borrowedEntries(env: JournalEnv, range: { start: number; end: number }): Generator<{ key: number; value: Uint8Array }, void, undefined> {
+  for (const key of env.journal.getKeys(range)) {
+    const value = getGroupTransient(env, key);
+    assert(value !== undefined, `group ${key} vanished between two reads`);
+    yield { key, value };
+  }
+}
+
+function copyInto(target: Uint8Array, source: Uint8Array): Uint8Array {
+  target.set(source);
+  return target;
 }
 
 /**

@@ -66,6 +66,13 @@ function expectDetected(kinds: readonly JournalCorruptKind[], seq: number): void
   }
   expect(thrown).toBeInstanceOf(JournalCorruptError);
   expect(thrown).toMatchObject({ kind: verified.error.kind, seq });
+  let thrownBorrowed: unknown;
+  try {
+    for (const group of new JournalReader(env).groupsBorrowed()) expect(group.count).toBeGreaterThan(0);
+  } catch (error) {
+    thrownBorrowed = error;
+  }
+  expect(thrownBorrowed).toMatchObject({ kind: verified.error.kind, seq, message: verified.error.message });
 }
 
 function flipByte(value: Buffer, position: number, mask: number): void {

@@ -75,6 +75,21 @@ describe('journal round trip', () => {
     expect(seqs).toEqual(Array.from({ length: 16 }, (_, index) => 7 + index));
   });
 
+  it('borrowed reads yield the same groups, small and full-size, each valid until the next step', () => {
+    const env = openEnv();
+    const writer = appendGroups(env, [3, 100, 1]);
+    writer.stage(makeCommands(104, GROUP_COMMANDS_MAX + 7), 104, GROUP_COMMANDS_MAX + 7);
+    writer.commit();
+    for (const [from, to] of [[0, Number.MAX_SAFE_INTEGER], [2, 104], [50, GROUP_COMMANDS_MAX + 100]] as const) {
+      const owned = [...new JournalReader(env).groups(from, to)];
+      const borrowed: Array<[number, number, number, Buffer, Buffer]> = [];
+      for (const group of new JournalReader(env).groupsBorrowed(from, to)) {
+        borrowed.push([group.firstSeq, group.count, group.groupFirstSeq, Buffer.from(group.commands), Buffer.from(group.groupHash)]);
+      }
+      expect(borrowed).toEqual(owned.map((group) => [group.firstSeq, group.count, group.groupFirstSeq, Buffer.from(group.commands), Buffer.from(group.groupHash)]));
+    }
+  });
+
   it('reads one command directly by sequence, and null past the end', () => {
     const env = openEnv();
     appendGroups(env, [3, 100, 1]);

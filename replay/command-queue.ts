@@ -9,13 +9,19 @@
 //  │ i32 published  @0    │ i32 consumed   @128  │ per slot: f64 firstSeq, │ slotCount ×      │
 //  │ i32 signal     @4    │ i32 signal     @132  │           f64 count     │ SLOT_BYTES       │
 //  │ i32 state      @8    │ i32 cancelled  @136  │ (16 B each, ≤ 8 slots)  │                  │
+//  │ i32 ready      @12   │ i32 started    @140  │                         │                  │
+//  │                      │ f64 startSeq   @144  │                         │                  │
 //  └──────────────────────┴──────────────────────┴─────────────────────────┴──────────────────┘
+//   ready: the producer is loaded and waits to be told where to start (the consumer reads on
+//          its own until then, so the thread's start-up costs the replay nothing).
+//   started/startSeq: the consumer's go, and the sequence to produce from.
 //   published/consumed: slots handed over / given back since the start (counts, not indices).
 //   signal: bumped after every change on its line; the other side Atomics.wait()s on it, so a
 //           change between its check and its sleep makes the wait return at once (no lost wake).
 //   state: RUNNING, then DONE (nothing after the published slots) or FAILED (an error follows
 //           the published slots; the error itself travels beside the queue, on a MessagePort).
-//   cancelled: the consumer stopped early (its own error, an audit limit); the producer quits.
+//   cancelled: the consumer stopped early (its own error, an audit limit, or it read everything
+//           itself before the producer was ready); the producer quits.
 //
 // Each line is 128 bytes apart (two cache lines) so that the two threads never write the same
 // line. Slot data is written before `published` moves and read after it is seen to move
@@ -31,9 +37,13 @@ const CONSUMER_LINE_I32 = 128 / 4;
 const PUBLISHED = PRODUCER_LINE_I32;
 const PRODUCER_SIGNAL = PRODUCER_LINE_I32 + 1;
 const STATE = PRODUCER_LINE_I32 + 2;
+const READY = PRODUCER_LINE_I32 + 3;
 const CONSUMED = CONSUMER_LINE_I32;
 const CONSUMER_SIGNAL = CONSUMER_LINE_I32 + 1;
 const CANCELLED = CONSUMER_LINE_I32 + 2;
+const STARTED = CONSUMER_LINE_I32 + 3;
+/** Index of startSeq in a Float64Array over the control region (byte 144). */
+const START_SEQ_F64 = 144 / 8;
 
 const HEADERS_OFFSET = 256;
 const HEADER_BYTES = 16;
@@ -62,7 +72,7 @@ export const QUEUE_FAILED = 2;
 const PARK_MS = 50;
 
 if (DATA_OFFSET % 128 !== 0 || HEADER_BYTES * QUEUE_SLOTS_MAX !== DATA_OFFSET - HEADERS_OFFSET) fail('command queue layout: misaligned regions');
-if (CONSUMER_LINE_I32 * 4 - (STATE * 4 + 4) < 64 || HEADERS_OFFSET < CANCELLED * 4 + 4) fail('command queue layout: lines overlap');
+if (CONSUMER_LINE_I32 * 4 - (READY * 4 + 4) < 64 || START_SEQ_F64 * 8 !== STARTED * 4 + 4 || HEADERS_OFFSET < START_SEQ_F64 * 8 + 8) fail('command queue layout: lines overlap');
 
 export function commandQueueBytes(slotCount: number): number {
   assert(Number.isInteger(slotCount) && slotCount >= 2 && slotCount <= QUEUE_SLOTS_MAX, `command queue: ${slotCount} slots outside [2, ${QUEUE_SLOTS_MAX}]`);
@@ -90,6 +100,8 @@ export interface CommandRun {
 /** The reader's end: copies verified commands into slots, in sequence order, and publishes them. */
 export class CommandQueueWriter {
   private readonly control: Int32Array;
+  /** The same control region as f64 (startSeq); plain reads and writes, ordered by `started`. */
+  private readonly controlF64: Float64Array;
   private readonly headers: Float64Array;
   private readonly data: Uint8Array;
   private readonly slotCount: number;
@@ -101,9 +113,23 @@ export class CommandQueueWriter {
   constructor(buffer: SharedArrayBuffer) {
     this.slotCount = slotCountOf(buffer);
     this.control = new Int32Array(buffer, 0, DATA_OFFSET / 4);
+    this.controlF64 = new Float64Array(buffer, 0, DATA_OFFSET / 8);
     this.headers = new Float64Array(buffer, HEADERS_OFFSET, QUEUE_SLOTS_MAX * 2);
     this.data = new Uint8Array(buffer, DATA_OFFSET);
     assert(Atomics.load(this.control, PUBLISHED) === 0 && Atomics.load(this.control, STATE) === QUEUE_RUNNING, 'command queue: one writer, from the start');
+  }
+
+  /** Says that the producer is ready to start, and waits for where: null when cancelled instead. */
+  awaitStart(): number | null {
+    Atomics.store(this.control, READY, 1);
+    this.signal();
+    // Ends when the consumer starts or cancels; it does one or the other before it returns.
+    for (;;) {
+      const signal = Atomics.load(this.control, CONSUMER_SIGNAL);
+      if (Atomics.load(this.control, CANCELLED) !== 0) return null;
+      if (Atomics.load(this.control, STARTED) !== 0) return this.controlF64[START_SEQ_F64] as number;
+      Atomics.wait(this.control, CONSUMER_SIGNAL, signal, PARK_MS);
+    }
   }
 
   /**
@@ -184,6 +210,8 @@ export type QueueNext = CommandRun | typeof QUEUE_DONE | typeof QUEUE_FAILED;
 /** The applier's end: takes runs in order; each run stays valid until the next call to next(). */
 export class CommandQueueReader {
   private readonly control: Int32Array;
+  /** The same control region as f64 (startSeq); plain reads and writes, ordered by `started`. */
+  private readonly controlF64: Float64Array;
   private readonly headers: Float64Array;
   private readonly view: DataView;
   private readonly slotCount: number;
@@ -193,6 +221,7 @@ export class CommandQueueReader {
   constructor(buffer: SharedArrayBuffer) {
     this.slotCount = slotCountOf(buffer);
     this.control = new Int32Array(buffer, 0, DATA_OFFSET / 4);
+    this.controlF64 = new Float64Array(buffer, 0, DATA_OFFSET / 8);
     this.headers = new Float64Array(buffer, HEADERS_OFFSET, QUEUE_SLOTS_MAX * 2);
     this.view = new DataView(buffer, DATA_OFFSET);
   }
@@ -225,6 +254,33 @@ export class CommandQueueReader {
         if (stalledMs >= stallMs) fail(`command queue: the reader thread made no progress for ${stalledMs} ms`);
       }
     }
+  }
+
+  /** True once the producer waits to be started. */
+  producerReady(): boolean {
+    return Atomics.load(this.control, READY) !== 0;
+  }
+
+  /** Waits until the producer is ready; throws once `stallMs` pass without it. */
+  awaitProducerReady(stallMs: number): void {
+    const deadlineMs = Date.now() + stallMs;
+    // Bounded by the deadline.
+    while (!this.producerReady()) {
+      const signal = Atomics.load(this.control, PRODUCER_SIGNAL);
+      if (this.producerReady()) return;
+      if (Date.now() > deadlineMs) fail(`command queue: the reader thread was not ready after ${stallMs} ms`);
+      Atomics.wait(this.control, PRODUCER_SIGNAL, signal, PARK_MS);
+    }
+  }
+
+  /** Tells the ready producer to start producing at `startSeq`. */
+  start(startSeq: number): void {
+    assert(this.producerReady() && Atomics.load(this.control, STARTED) === 0, 'command queue: start once, after ready');
+    assert(Number.isSafeInteger(startSeq), `command queue: start at ${startSeq}`);
+    this.controlF64[START_SEQ_F64] = startSeq;
+    Atomics.store(this.control, STARTED, 1);
+    Atomics.add(this.control, CONSUMER_SIGNAL, 1);
+    Atomics.notify(this.control, CONSUMER_SIGNAL);
   }
 
   /** Stops the producer (idempotent): it sees the flag at its next slot or wait. */

@@ -61,18 +61,19 @@ export class SnapshotMismatchError extends Error {
 }
 
 /**
- * Where the journal is read and verified. 'thread': on a second thread, overlapped with applying
- * (threaded-journal-reader.ts); 'inline': on the caller's thread, between applies; 'auto': a
- * thread when at least THREADED_READ_COMMANDS_MIN commands are to be applied. The checks, their
- * order and the errors are the same either way.
+ * Where the journal is read and verified. 'auto': from THREADED_READ_COMMANDS_MIN commands on,
+ * on a second thread overlapped with applying (threaded-journal-reader.ts), this thread reading
+ * on its own until that thread is ready; below, on this thread between applies. 'inline': always
+ * on this thread. 'thread': all of it on the second thread, waited for (tests, comparisons). The
+ * checks, their order and the errors are the same in every mode.
  */
 export type ReplayReadMode = 'auto' | 'inline' | 'thread';
 
 /**
- * Below this many commands a replay reads inline: starting the reader thread (loading its modules
- * and LMDB) costs 60-110 ms here, what an inline replay of a few hundred thousand commands takes.
+ * Below this many commands a replay reads inline: a thread that would be ready only when the
+ * replay is nearly done (it starts in 30-150 ms here) would just take CPU from it.
  */
-export const THREADED_READ_COMMANDS_MIN = 1 << 19;
+export const THREADED_READ_COMMANDS_MIN = 1 << 18;
 
 export function replayJournal(options: ReplayOptions): ReplayResult {
   const { env, config } = options;
@@ -141,7 +142,7 @@ function openCommandSource(env: JournalEnv, fromSeq: number, toSeqExclusive: num
   const commands = toSeqExclusive - fromSeq;
   const threaded = commands > 0 && (mode === 'thread' || (mode === 'auto' && commands >= THREADED_READ_COMMANDS_MIN));
   if (threaded) {
-    const reader = new ThreadedJournalReader({ env, fromSeq, toSeqExclusive });
+    const reader = new ThreadedJournalReader({ env, fromSeq, toSeqExclusive, waitForThread: mode === 'thread' });
     return { runs: reader.runs(), close: () => reader.close() };
   }
   return { runs: inlineRuns(env, fromSeq, toSeqExclusive), close: () => {} };

@@ -8,7 +8,9 @@ import { makeCommands, makeTempDir, removeDir } from '../journal/command-fixture
 import { openJournalEnv, type JournalEnv } from '../journal/journal-env.js';
 import { JournalCorruptError } from '../journal/journal-error.js';
 import { JournalReader } from '../journal/journal-reader.js';
+import { groupChecksum, groupHashOf } from '../journal/group-codec.js';
 import { JournalWriter } from '../journal/journal-writer.js';
+import { GROUP_CHECKSUM_OFFSET, GROUP_HASH_OFFSET, GROUP_PREV_HASH_OFFSET } from '../journal/record-layout.js';
 import { SnapshotStore } from '../journal/snapshot-store.js';
 import { SLOT_COMMANDS } from './command-queue.js';
 import { openJournal, replayJournal, SnapshotMismatchError, type ReplayOptions, type ReplayResult } from './recovery.js';
@@ -61,6 +63,7 @@ function restore(): void {
 interface ReadOutcome {
   bytes: Buffer;
   error: unknown;
+  handoverSeq?: number | null;
 }
 
 function inlineRead(fromSeq: number, toSeqExclusive: number): ReadOutcome {
@@ -73,18 +76,40 @@ function inlineRead(fromSeq: number, toSeqExclusive: number): ReadOutcome {
   return { bytes: Buffer.concat(parts), error: null };
 }
 
-async function threadedRead(fromSeq: number, toSeqExclusive: number): Promise<ReadOutcome> {
-  const reader = new ThreadedJournalReader({ env, fromSeq, toSeqExclusive });
+/**
+ * Reads through a ThreadedJournalReader. `handoverAfterRuns`: 'thread' lets the thread read all;
+ * a number n reads n runs on this thread, then waits until the thread is ready, so that the
+ * handover is at the boundary after the n-th group (when the range has more).
+ */
+async function threadedRead(fromSeq: number, toSeqExclusive: number, handoverAfterRuns: number | 'thread' = 'thread'): Promise<ReadOutcome> {
+  const reader = new ThreadedJournalReader({ env, fromSeq, toSeqExclusive, waitForThread: handoverAfterRuns === 'thread' });
   const parts: Buffer[] = [];
   let error: unknown = null;
+  const waitUntilReady = (): void => {
+    // Bounded: 60 s of 10 ms naps.
+    for (let nap = 0; nap < 6000 && !reader.threadReady(); nap++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+  };
   try {
+    if (handoverAfterRuns === 0) waitUntilReady();
     // A copy: the run's slot is reused once the next run is taken.
-    for (const run of reader.runs()) parts.push(Buffer.from(new Uint8Array(run.view.buffer, run.view.byteOffset + run.offset, run.count * COMMAND_SIZE)));
+    for (const run of reader.runs()) {
+      parts.push(Buffer.from(new Uint8Array(run.view.buffer, run.view.byteOffset + run.offset, run.count * COMMAND_SIZE)));
+      if (parts.length === handoverAfterRuns) waitUntilReady();
+    }
   } catch (thrown) {
     error = thrown;
   }
   await reader.exited();
-  return { bytes: Buffer.concat(parts), error };
+  return { bytes: Buffer.concat(parts), error, handoverSeq: reader.handoverSeq };
+}
+
+/** The group under `key` with its prevGroupHash changed and its own hash and CRC recomputed: only the link is wrong. */
+function relinkedGroup(key: number): [number, Buffer] {
+  const value = Buffer.from(originals.get(key) ?? []);
+  value.writeUInt8(value.readUInt8(GROUP_PREV_HASH_OFFSET) ^ 0x01, GROUP_PREV_HASH_OFFSET);
+  groupHashOf(value).copy(value, GROUP_HASH_OFFSET);
+  value.writeUInt32LE(groupChecksum(value), GROUP_CHECKSUM_OFFSET);
+  return [key, value];
 }
 
 function expectSameOutcome(threaded: ReadOutcome, inline: ReadOutcome): void {
@@ -114,11 +139,44 @@ describe('threaded journal read', () => {
     }
   });
 
+  it('hands over from this thread to the reader thread at a group boundary, the link across checked', async () => {
+    const inline = inlineRead(0, TOTAL);
+    for (const [runs, handoverSeq] of [
+      [0, 0],
+      [1, 3],
+      [2, 3 + SLOT_COMMANDS],
+      [GROUP_SIZES.length - 1, TOTAL - (GROUP_SIZES.at(-1) ?? 0)],
+    ] as const) {
+      const threaded = await threadedRead(0, TOTAL, runs);
+      expect(threaded.handoverSeq).toBe(handoverSeq);
+      expectSameOutcome(threaded, inline);
+    }
+    // A range that ends with the last group read here needs no thread at all.
+    const whole = await threadedRead(0, TOTAL, GROUP_SIZES.length);
+    expect(whole.handoverSeq).toBeNull();
+    expectSameOutcome(whole, inline);
+    // The group after the handover no longer links to the one before it: the thread sees it.
+    const key = keys[2] ?? -1;
+    const [, relinked] = relinkedGroup(key);
+    env.journal.putSync(key, relinked);
+    try {
+      const damaged = inlineRead(0, TOTAL);
+      expect(damaged.error).toMatchObject({ kind: 'chain', seq: key });
+      const threaded = await threadedRead(0, TOTAL, 2);
+      expect(threaded.handoverSeq).toBe(key);
+      expectSameOutcome(threaded, damaged);
+    } finally {
+      restore();
+    }
+  });
+
   it('reports any flipped byte of any group as the inline read does, after the same commands', async () => {
-    const arbitrary = fc.nat({ max: keys.length - 1 }).chain((index) => fc.tuple(fc.constant(index), fc.nat({ max: (originals.get(keys[index] ?? 0)?.byteLength ?? 1) - 1 }), fc.integer({ min: 1, max: 255 })));
+    const arbitrary = fc
+      .nat({ max: keys.length - 1 })
+      .chain((index) => fc.tuple(fc.constant(index), fc.nat({ max: (originals.get(keys[index] ?? 0)?.byteLength ?? 1) - 1 }), fc.integer({ min: 1, max: 255 }), fc.constantFrom<number | 'thread'>('thread', 0, 1, 3)));
     // fast-check prints the seed and the shrunk case on failure, so a failure can be replayed.
     await fc.assert(
-      fc.asyncProperty(arbitrary, async ([index, position, mask]) => {
+      fc.asyncProperty(arbitrary, async ([index, position, mask, handover]) => {
         const key = keys[index] ?? 0;
         const value = Buffer.from(originals.get(key) ?? []);
         value.writeUInt8(value.readUInt8(position) ^ mask, position);
@@ -126,7 +184,7 @@ describe('threaded journal read', () => {
         try {
           const inline = inlineRead(0, TOTAL);
           expect(inline.error).toMatchObject({ seq: key });
-          expectSameOutcome(await threadedRead(0, TOTAL), inline);
+          expectSameOutcome(await threadedRead(0, TOTAL, handover), inline);
         } finally {
           restore();
         }

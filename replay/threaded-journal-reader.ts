@@ -1,14 +1,18 @@
 /**
  * Reading and verifying the journal on a second thread while this one applies (issue 4): a
- * replay's two halves cost about the same per command (SHA-256 + CRC + copy of each group there,
+ * replay's two halves cost about the same per command (SHA-256 + CRC of each group there,
  * MatchingEngine.apply here), so overlapping them bounds a replay by the slower half instead of
  * their sum.
  *
- *   journal-read-worker: JournalReader.groups (verify) ──▶ command queue (SharedArrayBuffer, 4 × 1 MiB)
- *                                                                │ runs, in sequence order
- *   this thread: runs() ◀─────────────────────────────────────────┘ ──▶ MatchingEngine.apply
+ *   this thread: JournalReader.groups ──▶ runs ──▶ MatchingEngine.apply      (while the thread starts)
+ *                        │ at a group boundary, once the reader thread is ready: start it there
+ *   journal-read-worker: JournalReader.groupsBorrowed (verify) ──▶ command queue (SharedArrayBuffer, 4 × 1 MiB)
+ *                                                                          │ runs, in sequence order
+ *   this thread: runs() ◀───────────────────────────────────────────────────┘ ──▶ MatchingEngine.apply
  *
- * The verification is JournalReader's, unchanged; only where it runs moves. What reaches the
+ * Starting a thread costs 30-150 ms here (its modules, LMDB's); reading inline meanwhile makes
+ * that time useful instead of a wait. The verification is JournalReader's on both sides, and the
+ * handover is checked like any other link of the chain (journal-read-worker.ts). What reaches the
  * caller is the same as an inline read: the verified commands in order, then either the end or
  * the reader's error (JournalCorruptError with its kind and sequence), after every command that
  * preceded the problem. A torn or missing tail is the reader's verdict too (checkTail).
@@ -23,14 +27,15 @@ import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } f
 import { assert } from '../engine/assert.js';
 import { siblingModuleUrl, spawnWorker } from '../engine/worker-spawn.js';
 import type { JournalEnv } from '../journal/journal-env.js';
+import { JournalReader } from '../journal/journal-reader.js';
 import { CommandQueueReader, createCommandQueue, QUEUE_DONE, type CommandRun } from './command-queue.js';
 import type { JournalReadWorkerData } from './journal-read-worker.js';
 import { deserializeReadError, type ReadErrorMessage } from './read-error.js';
 
 /**
- * How long the reader may show no sign of life before the replay fails: covers the thread's
- * start (loading its modules, tsx's transform under the tests: seconds on a loaded machine) and
- * any single group's verification (about 1 ms), with a wide margin.
+ * How long the reader thread may show no sign of life before the replay fails: covers its start
+ * when waited for (loading its modules, tsx's transform under the tests: seconds on a loaded
+ * machine) and any single group's verification (about 1 ms), with a wide margin.
  */
 export const READER_STALL_MS_DEFAULT = 60_000;
 /** After FAILED, the error message is already queued on the port; this bounds a late arrival. */
@@ -40,6 +45,8 @@ export interface ThreadedReadOptions {
   readonly env: JournalEnv;
   readonly fromSeq: number;
   readonly toSeqExclusive: number;
+  /** Read nothing on this thread: wait for the reader thread and let it read the whole range (tests). */
+  readonly waitForThread?: boolean;
   readonly stallMs?: number;
 }
 
@@ -48,12 +55,22 @@ export class ThreadedJournalReader {
   private readonly port: MessagePort;
   private readonly worker: Worker;
   private readonly stallMs: number;
+  private readonly env: JournalEnv;
+  private readonly fromSeq: number;
+  private readonly toSeqExclusive: number;
+  private readonly waitForThread: boolean;
   private closed = false;
+  /** Where this thread handed the read over to the reader thread; null while it has not. */
+  handoverSeq: number | null = null;
 
   /** Starts the reader thread at once, so that it reads while the caller prepares (a snapshot restore). */
   constructor(options: ThreadedReadOptions) {
     assert(options.toSeqExclusive > options.fromSeq, `threaded read of the empty range [${options.fromSeq}, ${options.toSeqExclusive})`);
     this.stallMs = options.stallMs ?? READER_STALL_MS_DEFAULT;
+    this.env = options.env;
+    this.fromSeq = options.fromSeq;
+    this.toSeqExclusive = options.toSeqExclusive;
+    this.waitForThread = options.waitForThread ?? false;
     const buffer = createCommandQueue();
     const { port1, port2 } = new MessageChannel();
     const workerData: JournalReadWorkerData = {
@@ -79,6 +96,15 @@ export class ThreadedJournalReader {
   *runs(): Generator<CommandRun, void, undefined> {
     assert(!this.closed, 'runs() of a closed threaded reader');
     try {
+      let startSeq = this.fromSeq;
+      if (this.waitForThread) this.queue.awaitProducerReady(this.stallMs);
+      else {
+        const handover = yield* this.inlineUntilThreadReady();
+        if (handover === null) return;
+        startSeq = handover;
+      }
+      this.handoverSeq = startSeq;
+      this.queue.start(startSeq);
       // Bounded: the reader publishes at most (range / SLOT_COMMANDS + 1) runs, then ends.
       for (;;) {
         const next = this.queue.next(this.stallMs);
@@ -89,6 +115,33 @@ export class ThreadedJournalReader {
     } finally {
       this.close();
     }
+  }
+
+  /**
+   * Reads and yields groups on this thread until the reader thread is ready; returns the
+   * sequence to hand over at (a group boundary), or null when this thread read the whole range.
+   */
+  private *inlineUntilThreadReady(): Generator<CommandRun, number | null, undefined> {
+    const groups = new JournalReader(this.env).groups(this.fromSeq, this.toSeqExclusive);
+    let seqNext = this.fromSeq;
+    try {
+      // Bounded by the range: every step yields a group or ends.
+      for (;;) {
+        if (seqNext < this.toSeqExclusive && this.queue.producerReady()) return seqNext;
+        const step = groups.next();
+        if (step.done === true) return null;
+        const group = step.value;
+        yield { firstSeq: group.firstSeq, count: group.count, view: new DataView(group.commands.buffer, group.commands.byteOffset, group.commands.byteLength), offset: 0 };
+        seqNext = group.firstSeq + group.count;
+      }
+    } finally {
+      groups.return();
+    }
+  }
+
+  /** True once the reader thread is loaded and waits to be started (the handover is at the next group). */
+  threadReady(): boolean {
+    return this.queue.producerReady();
   }
 
   /** Resolves once the reader thread has exited (after the end, its error, or close()). */

@@ -84,3 +84,51 @@ describe('formatUnits and units', () => {
     expect(() => compareDecimals('1e3', '1')).toThrow();
   });
 });
+
+describe('the Number fast path', () => {
+  /** parseUnits and formatUnits as BigInt alone computes them (the reference for the fast path). */
+  function parseReference(value: string, unit: { mantissa: bigint; scale: number }, maxUnits: number): ReturnType<typeof parseUnits> {
+    const [int, fraction = ''] = value.split('.') as [string, string?];
+    const numerator = BigInt(int + fraction) * 10n ** BigInt(unit.scale);
+    const denominator = unit.mantissa * 10n ** BigInt(fraction.length);
+    if (numerator % denominator !== 0n) return { ok: false, why: 'not-multiple' };
+    const units = numerator / denominator;
+    return units > BigInt(maxUnits) ? { ok: false, why: 'range' } : { ok: true, units: Number(units) };
+  }
+
+  const unitText = fc
+    .tuple(fc.bigInt({ min: 1n, max: 10n ** 17n }), fc.integer({ min: 0, max: 18 }))
+    .map(([mantissa, scale]) => {
+      const digits = mantissa.toString().padStart(scale + 1, '0');
+      return scale === 0 ? digits : `${digits.slice(0, digits.length - scale)}.${digits.slice(digits.length - scale)}`.replace(/^0+(?=\d)/, '');
+    });
+  const decimalText = fc
+    .tuple(fc.bigInt({ min: 0n, max: 10n ** 20n }), fc.integer({ min: 0, max: 20 }))
+    .map(([n, scale]) => {
+      const digits = n.toString().padStart(scale + 1, '0');
+      return scale === 0 ? digits : `${digits.slice(0, digits.length - scale)}.${digits.slice(digits.length - scale)}`;
+    });
+
+  it('parses exactly as BigInt does, for any value, unit and bound', () => {
+    fc.assert(
+      fc.property(decimalText, unitText, fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), (value, text, maxUnits) => {
+        const unit = decimalUnit(text);
+        expect(parseUnits(value, unit, maxUnits)).toEqual(parseReference(value, unit, maxUnits));
+      }),
+      { seed: 0x5eed, verbose: true, numRuns: 2_000 },
+    );
+  });
+
+  it('formats exactly as BigInt does', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER }), unitText, (units, text) => {
+        const unit = decimalUnit(text);
+        const product = BigInt(units) * unit.mantissa;
+        const digits = (product < 0n ? -product : product).toString().padStart(unit.scale + 1, '0');
+        const body = unit.scale === 0 ? digits : `${digits.slice(0, digits.length - unit.scale)}.${digits.slice(digits.length - unit.scale)}`;
+        expect(formatUnits(units, unit)).toBe(product < 0n ? `-${body}` : body);
+      }),
+      { seed: 0x5eed, verbose: true, numRuns: 2_000 },
+    );
+  });
+});

@@ -39,4 +39,13 @@ describe('load generator over real sockets', () => {
     expect(result.rejected).toBe(25);
     expect(result.rejectsByName).toEqual({ DECIMAL_OUT_OF_RANGE: 25 });
   });
+
+  it('sends on a ticker thread at the intended times (latency runs), measured the same way', async () => {
+    server.ackDelayMs = 5;
+    const result = await runLoad({ url: server.url, connections: 2, ratePerSecond: 4_000, durationMs: 200, wait: 'ticker' });
+    expect(result.sent).toBe(800);
+    expect(result.acked).toBe(800);
+    expect(result.timedOut).toBe(false);
+    expect(result.latencyNs.p50).toBeGreaterThanOrEqual(4_000_000);
+  });
 });

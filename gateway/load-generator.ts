@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util';
 import { LatencyHistogram, type LatencyPercentilesNs } from '../bench/lib/histogram.js';
-import { OpenLoopSchedule, type OpenLoopWait, runOpenLoop } from '../bench/lib/open-loop.js';
+import { OpenLoopSchedule, type OpenLoopRunStats, type OpenLoopWait, runOpenLoop } from '../bench/lib/open-loop.js';
 import { runIfMain } from '../bench/lib/run-main.js';
 import { type BatchRequest, OrdoClient, type PlaceRequest, ReplyError } from './client.js';
+import { SendTicker } from './send-ticker.js';
 import type { FrameFormat } from './wire-codec.js';
 
 /**
@@ -28,7 +29,13 @@ export interface LoadOptions {
   /** Credentials of connection i (all may share one account); none: no login. */
   credentials?: (connection: number) => { account: number; apiKey: string };
   order: (index: number) => PlaceRequest;
-  wait: OpenLoopWait;
+  /**
+   * How the driver waits for the next intended time: runOpenLoop's waits, or 'ticker': a thread
+   * of its own (gateway/send-ticker.ts) wakes the main thread at each intended time, so orders
+   * leave on time at sub-millisecond gaps while the main thread sleeps in its event loop (no
+   * spinning, replies read as they arrive). For latency runs.
+   */
+  wait: OpenLoopWait | 'ticker';
   /**
    * hybrid: spin (a synchronous loop: no replies are read meanwhile) when the next order is due
    * within this many ns; 0 never spins. Default: runOpenLoop's.
@@ -141,22 +148,23 @@ export async function runLoad(partial: Partial<LoadOptions> & Pick<LoadOptions, 
       g.orders = [];
       g.indices = [];
     };
-    const stats = await runOpenLoop({
+    const send = (index: number): void => {
+      const connection = index % connections;
+      if (batchSize === 1) {
+        outstanding++;
+        return (clients[connection] as OrdoClient).placeWith(options.order(index), (error) => onReply(index, error));
+      }
+      const g = gathered[connection] as { orders: BatchRequest[]; indices: number[] };
+      g.orders.push({ type: 'place', ...options.order(index) });
+      g.indices.push(index);
+      if (g.orders.length >= batchSize) sendBatch(connection);
+    };
+    const stats = options.wait === 'ticker' ? await runTicked(schedule, send) : await runOpenLoop({
       schedule,
       wait: options.wait,
       ...(options.spinNs === undefined ? {} : { spinNs: options.spinNs }),
       ...(options.sleepNs === undefined ? {} : { sleepNs: options.sleepNs }),
-      send: (index) => {
-        const connection = index % connections;
-        if (batchSize === 1) {
-          outstanding++;
-          return (clients[connection] as OrdoClient).placeWith(options.order(index), (error) => onReply(index, error));
-        }
-        const g = gathered[connection] as { orders: BatchRequest[]; indices: number[] };
-        g.orders.push({ type: 'place', ...options.order(index) });
-        g.indices.push(index);
-        if (g.orders.length >= batchSize) sendBatch(connection);
-      },
+      send,
     });
     for (let connection = 0; connection < connections; connection++) sendBatch(connection);
     // Every request settles: on its reply, on the request timeout or when its connection closes.
@@ -178,6 +186,43 @@ export async function runLoad(partial: Partial<LoadOptions> & Pick<LoadOptions, 
     };
   } finally {
     await Promise.all(clients.map((c) => c.close()));
+  }
+}
+
+/** Most due orders sent between two event-loop turns of the ticked driver (replies are read between). */
+const TICKED_BURST_MAX = 1_024;
+/** The ticked driver's wait for a tick: a safety net only, every intended time brings one. */
+const TICK_WAIT_MS_MAX = 100;
+
+/**
+ * Drives `send` along `schedule` on ticks of a SendTicker thread: the same rules as runOpenLoop
+ * (everything due goes out in order, the schedule never moves), woken at each intended time
+ * instead of polling the clock. Bounded by the schedule: each pass sends at least one order or
+ * waits for a tick, and the ticker stops ticking after the last intended time.
+ */
+async function runTicked(schedule: OpenLoopSchedule, send: (index: number) => void): Promise<OpenLoopRunStats> {
+  const ticker = await SendTicker.spawn(schedule.ratePerSecond, schedule.count);
+  try {
+    schedule.start();
+    ticker.begin(schedule);
+    let sent = 0;
+    let sendLagNsMax = 0;
+    let nowNs = 0;
+    while (sent < schedule.count) {
+      nowNs = schedule.elapsedNs();
+      const due = schedule.dueCount(nowNs);
+      if (sent < due) {
+        sendLagNsMax = Math.max(sendLagNsMax, nowNs - schedule.intendedNs(sent));
+        const burstEnd = Math.min(due, sent + TICKED_BURST_MAX);
+        for (; sent < burstEnd; sent++) send(sent);
+        if (sent < due) await new Promise((resolve) => setImmediate(resolve));
+        continue;
+      }
+      await ticker.next(TICK_WAIT_MS_MAX);
+    }
+    return { sentCount: sent, elapsedNs: nowNs, sendLagNsMax, timedOut: false };
+  } finally {
+    await ticker.stop();
   }
 }
 

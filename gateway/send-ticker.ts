@@ -13,9 +13,12 @@ import { siblingModuleUrl, spawnWorker } from '../engine/worker-spawn.js';
  * Why a thread: the main thread's own timers have ~1 ms granularity (a 10K/s schedule would go out
  * in bursts of ten, each order late by up to a millisecond), and yielding between sends
  * (setImmediate) keeps a core busy polling, which on a 2-core machine is taken from the server
- * being measured. Atomics.wait with a fractional timeout sleeps to within ~0.1 ms here; the
- * ticker learns how far its sleeps overshoot and wakes that much early, then spins the rest
- * (at most TICKER_SPIN_NS_MAX), so a tick lands close to the intended time at a few µs of CPU.
+ * being measured. A timed Atomics.wait here returns ~85 µs after its timeout (and a sleep of any
+ * length costs ~20 µs of CPU with the wake it causes on the main thread); the ticker learns the
+ * overshoot, sleeps that much less, up to TICKER_SPIN_NS_MAX, and spins the rest. Measured at
+ * 10K ticks/s alone on the loaded 2-core VM: the two threads together 44% of a core and ticks
+ * 85 µs late (p50) without spinning; 46% and 38 µs with 50 µs; 122-129% and 25 µs with 150 µs,
+ * where the overshoot exceeds the 100 µs gap and the ticker never sleeps.
  */
 export interface SendTickerData {
   kind: 'ordo-send-ticker';
@@ -33,9 +36,9 @@ export const GO = 2;
 /** How long the ticker waits for its schedule to start before it gives up. */
 const GO_TIMEOUT_MS = 60_000;
 /** The ticker never spins longer than this before a tick: the rest of the wait is a sleep. */
-export const TICKER_SPIN_NS_MAX = 150_000;
-/** Starting estimate of how late a timed Atomics.wait returns (measured ~85 µs on the 2-core VM). */
-const OVERSHOOT_NS_INITIAL = 80_000;
+export const TICKER_SPIN_NS_MAX = 50_000;
+/** Starting estimate of how late a timed Atomics.wait returns (capped at TICKER_SPIN_NS_MAX). */
+const OVERSHOOT_NS_INITIAL = TICKER_SPIN_NS_MAX;
 
 export class SendTicker {
   private seen = 0;

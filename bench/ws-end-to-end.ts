@@ -22,9 +22,11 @@ import type { Worker } from 'node:worker_threads';
 import { siblingModuleUrl, spawnWorker } from '../engine/worker-spawn.js';
 import { makeTempDir, removeDir } from '../journal/command-fixtures.js';
 import { defaultOrder, type LoadOptions, type LoadResult, runLoad } from '../gateway/load-generator.js';
+import { currentThreadId, processCpuMs, threadCpuMs } from '../gateway/thread-cpu.js';
 import type { FrameFormat } from '../gateway/wire-codec.js';
 import { stringParam, wholeParam, type Benchmark } from './lib/benchmark.js';
 import { LatencyHistogram } from './lib/histogram.js';
+import { median } from './lib/stats.js';
 import { figure, latencyAtRate, type BenchParams, type BenchResult, type Figure, type LatencyRun } from './lib/results.js';
 import { runIfMain } from './lib/run-main.js';
 import { standaloneMain } from './ring-bench-harness.js';
@@ -48,6 +50,8 @@ class ServerThread {
     readonly port: number,
     readonly durability: string,
     private readonly dataDir: string,
+    /** The gateway server's thread, for its CPU time (null off Linux). */
+    readonly tid: number | null,
   ) {}
 
   /** A server over a journal in a fresh directory (removed by stop), in the given durability. */
@@ -63,7 +67,7 @@ class ServerThread {
       worker.once('error', fail);
       worker.once('message', (m: WsServerWorkerMessage) => {
         if (m.type !== 'ready') return fail(new Error(`ws bench server said ${m.type} first`));
-        resolve(new ServerThread(worker, m.port, m.durability, dataDir));
+        resolve(new ServerThread(worker, m.port, m.durability, dataDir, m.tid));
       });
     });
   }
@@ -107,6 +111,7 @@ async function runWsEndToEnd(params: BenchParams): Promise<BenchResult> {
   const THROUGHPUT_PACING: Partial<LoadOptions> = { spinNs: 0, sleepNs: 0 };
   const LATENCY_PACING: Partial<LoadOptions> = { wait: 'ticker' };
   type Pacing = Partial<LoadOptions>;
+  const cpu = new CpuShares();
   const load = (server: ServerThread, ratePerSecond: number, durationMs: number, size: number, pacing: Pacing, histogram?: LatencyHistogram): Promise<LoadResult> =>
     runLoad({
       ...pacing,
@@ -132,10 +137,10 @@ async function runWsEndToEnd(params: BenchParams): Promise<BenchResult> {
     await load(server, batchedRate, 1_000, batchSize, THROUGHPUT_PACING);
     for (let run = 0; run < runs; run++) {
       // Runs alternate between the three measurements, so drift hits each alike.
-      batched.push(await load(server, batchedRate, throughputMs, batchSize, THROUGHPUT_PACING));
-      single.push(await load(server, singleRate, throughputMs, 1, THROUGHPUT_PACING));
+      batched.push(await cpu.measure('batched', server, () => load(server, batchedRate, throughputMs, batchSize, THROUGHPUT_PACING)));
+      single.push(await cpu.measure('single', server, () => load(server, singleRate, throughputMs, 1, THROUGHPUT_PACING)));
       const histogram = new LatencyHistogram();
-      const r = await load(server, latencyRate, latencyMs, 1, LATENCY_PACING, histogram);
+      const r = await cpu.measure('latency', server, () => load(server, latencyRate, latencyMs, 1, LATENCY_PACING, histogram));
       latencyRuns.push({ histogram, achievedRatePerSecond: r.achievedRatePerSecond });
     }
   } finally {
@@ -148,7 +153,7 @@ async function runWsEndToEnd(params: BenchParams): Promise<BenchResult> {
     await load(noneServer, latencyRate, 1_000, 1, LATENCY_PACING);
     for (let run = 0; run < runs; run++) {
       const histogram = new LatencyHistogram();
-      const r = await load(noneServer, latencyRate, latencyMs, 1, LATENCY_PACING, histogram);
+      const r = await cpu.measure('latency none', noneServer, () => load(noneServer, latencyRate, latencyMs, 1, LATENCY_PACING, histogram));
       noneLatencyRuns.push({ histogram, achievedRatePerSecond: r.achievedRatePerSecond });
     }
   } finally {
@@ -182,10 +187,44 @@ async function runWsEndToEnd(params: BenchParams): Promise<BenchResult> {
       `Offered: batched ${batchedRate}/s in frames of ${batchSize}, single ${singleRate}/s; latency at ${latencyRate}/s, from each order's intended send time to its ack.`,
       `Server and client share the machine: client main thread on ${connections} sockets (+ its send ticker thread in latency runs) + gateway worker + journal worker + core worker + snapshot follower threads.`,
       `durabilityNoneLatency*: the latency measurement at ${latencyRate}/s again, on a second server whose journal commits without fdatasync (durability 'none', NOT durable, comparison only): the gap to the table's durable figures is what the disk's commit (LMDB: data flush + meta flush) adds to a round trip.`,
+      `CPU, % of one core (median over runs): ${cpu.summary()}. "others" are the core, journal and snapshot-follower workers, the latency runs' send ticker and the runtime's helper threads (GC, libuv); 200% is the whole 2-core machine.`,
       `Refusals over all throughput runs: ${rejects.size === 0 ? 'none' : [...rejects].map(([k, v]) => `${k}=${v}`).join(' ')}; failed without a reply: ${failed}. Last sequence ${stopReport?.type === 'stopped' ? stopReport.lastSeq : '?'}.`,
     ],
     durationMs: Date.now() - startedMs,
   };
+}
+
+/**
+ * Per-thread CPU of the measured runs: the client's main thread, the gateway server's thread, and
+ * the rest of the process, each as a share of one core over the run's wall time. Which of them
+ * is at 100% says what bounds a throughput run; none near it means the machine (or a wait) does.
+ */
+class CpuShares {
+  private readonly clientTid = currentThreadId();
+  private readonly runs = new Map<string, Array<{ client: number; gateway: number; others: number }>>();
+
+  async measure<T>(kind: string, server: ServerThread, run: () => Promise<T>): Promise<T> {
+    const wall0 = performance.now();
+    const [client0, gateway0, all0] = [threadCpuMs(this.clientTid), threadCpuMs(server.tid), processCpuMs()];
+    const result = await run();
+    const [client1, gateway1, all1] = [threadCpuMs(this.clientTid), threadCpuMs(server.tid), processCpuMs()];
+    if (client0 === null || client1 === null || gateway0 === null || gateway1 === null) return result;
+    const wallMs = performance.now() - wall0;
+    const client = client1 - client0;
+    const gateway = gateway1 - gateway0;
+    const share = (ms: number): number => Math.round((100 * ms) / wallMs);
+    const list = this.runs.get(kind) ?? [];
+    list.push({ client: share(client), gateway: share(gateway), others: share(Math.max(0, all1 - all0 - client - gateway)) });
+    this.runs.set(kind, list);
+    return result;
+  }
+
+  summary(): string {
+    if (this.runs.size === 0) return 'not measured (no /proc)';
+    return [...this.runs]
+      .map(([kind, list]) => `${kind}: client ${median(list.map((r) => r.client))}, gateway ${median(list.map((r) => r.gateway))}, others ${median(list.map((r) => r.others))}`)
+      .join('; ');
+  }
 }
 
 runIfMain(import.meta.url, (argv) => standaloneMain(wsEndToEnd, argv));

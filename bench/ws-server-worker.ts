@@ -9,6 +9,7 @@ import { hashApiKey } from '../gateway/api-keys.js';
 import { Logger } from '../gateway/log.js';
 import { GatewayServer } from '../gateway/server.js';
 import { defaultServerConfig, type ServerConfig } from '../gateway/server-config.js';
+import { currentThreadId } from '../gateway/thread-cpu.js';
 
 export interface WsServerWorkerData {
   kind: 'ordo-ws-bench-server';
@@ -18,7 +19,8 @@ export interface WsServerWorkerData {
   durability: 'fsync' | 'none';
 }
 
-export type WsServerWorkerMessage = { type: 'ready'; port: number; durability: string } | { type: 'stopped'; lastSeq: number; stateHash: string };
+/** ready: the server's port, durability and thread id (for per-thread CPU; null off Linux). */
+export type WsServerWorkerMessage = { type: 'ready'; port: number; durability: string; tid: number | null } | { type: 'stopped'; lastSeq: number; stateHash: string };
 
 /** The bench's API key of an account (the server stores only its hash). */
 export function benchApiKey(account: number): string {
@@ -59,7 +61,7 @@ async function main(data: WsServerWorkerData): Promise<void> {
       port.close();
     });
   });
-  port.postMessage({ type: 'ready', port: server.port, durability: server.durability } satisfies WsServerWorkerMessage);
+  port.postMessage({ type: 'ready', port: server.port, durability: server.durability, tid: currentThreadId() } satisfies WsServerWorkerMessage);
 }
 
 if (parentPort !== null && workerData !== null && (workerData as { kind?: string }).kind === 'ordo-ws-bench-server') {

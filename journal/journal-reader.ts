@@ -103,6 +103,21 @@ export class JournalReader {
     checkTail(head, Math.min(toSeqExclusive, head.lastSeq + 1), seqExpected, prevHash);
   }
 
+  /**
+   * The whole group stored under `key`, read again without any check, as a borrowed view (the
+   * lifetime of groupsBorrowed's groups): for a reader that verified it with groupsBorrowed and
+   * copies it later in the same read transaction, where LMDB returns the very bytes it checked
+   * (the replay's reader thread, which verifies ahead of what it hands over). Only the header is
+   * asserted to be this group's.
+   */
+  rereadBorrowed(key: number): JournalGroup {
+    const value = getGroupTransient(this.env, key);
+    assert(value !== undefined, `group ${key} vanished between two reads`);
+    const group = decodeCheckedGroup(value);
+    assert(group.firstSeq === key, `group ${key} reads back as the group of ${group.firstSeq}`);
+    return { firstSeq: key, count: group.count, commands: value.subarray(groupCommandOffset(0), groupCommandOffset(group.count)), groupFirstSeq: key, groupHash: group.groupHash };
+  }
+
   /** Every command of [fromSeq, toSeqExclusive), one at a time (convenient; groups() is faster). */
   *commands(fromSeq: number = SEQ_FIRST, toSeqExclusive: number = Number.MAX_SAFE_INTEGER): Generator<JournalCommand, void, undefined> {
     for (const group of this.groups(fromSeq, toSeqExclusive)) {

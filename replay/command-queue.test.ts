@@ -85,6 +85,23 @@ describe('command queue', () => {
     expect(seen).toEqual(Array.from({ length: 10 }, (_, k) => k * SLOT_COMMANDS));
   });
 
+  it('canPush says whether a push would wait: the slot being filled and the free slots hold the commands', () => {
+    const buffer = createCommandQueue(2);
+    const writer = new CommandQueueWriter(buffer);
+    const reader = new CommandQueueReader(buffer);
+    expect(writer.canPush(2 * SLOT_COMMANDS)).toBe(true);
+    expect(writer.canPush(2 * SLOT_COMMANDS + 1)).toBe(false);
+    writer.push(makeCommands(0, SLOT_COMMANDS + 10), 0, SLOT_COMMANDS + 10); // one slot published, one being filled
+    expect(writer.canPush(SLOT_COMMANDS - 10)).toBe(true);
+    expect(writer.canPush(SLOT_COMMANDS - 9)).toBe(false);
+    const run = reader.next(STALL_MS);
+    expect(typeof run).toBe('object');
+    // Gives the first slot back, then finds nothing more published.
+    expect(() => reader.next(1)).toThrow(/no progress/);
+    expect(writer.canPush(2 * SLOT_COMMANDS - 10)).toBe(true);
+    expect(writer.canPush(2 * SLOT_COMMANDS - 9)).toBe(false);
+  });
+
   it('FAILED comes after every run published before the failure, a partial slot included', () => {
     const buffer = createCommandQueue(4);
     const writer = new CommandQueueWriter(buffer);

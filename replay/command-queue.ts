@@ -119,17 +119,41 @@ export class CommandQueueWriter {
     assert(Atomics.load(this.control, PUBLISHED) === 0 && Atomics.load(this.control, STATE) === QUEUE_RUNNING, 'command queue: one writer, from the start');
   }
 
-  /** Says that the producer is ready to start, and waits for where: null when cancelled instead. */
-  awaitStart(): number | null {
+  /** Says that the producer is ready to be started (idempotent). */
+  announceReady(): void {
+    if (Atomics.load(this.control, READY) !== 0) return;
     Atomics.store(this.control, READY, 1);
     this.signal();
+  }
+
+  /** Where the consumer said to start, or null while it has not (it may also have cancelled). */
+  startSeq(): number | null {
+    if (Atomics.load(this.control, STARTED) === 0) return null;
+    return this.controlF64[START_SEQ_F64] as number;
+  }
+
+  /** Says that the producer is ready to start, and waits for where: null when cancelled instead. */
+  awaitStart(): number | null {
+    this.announceReady();
     // Ends when the consumer starts or cancels; it does one or the other before it returns.
     for (;;) {
       const signal = Atomics.load(this.control, CONSUMER_SIGNAL);
       if (Atomics.load(this.control, CANCELLED) !== 0) return null;
-      if (Atomics.load(this.control, STARTED) !== 0) return this.controlF64[START_SEQ_F64] as number;
+      const startSeq = this.startSeq();
+      if (startSeq !== null) return startSeq;
       Atomics.wait(this.control, CONSUMER_SIGNAL, signal, PARK_MS);
     }
+  }
+
+  /**
+   * True when push() of `count` commands would not wait for the consumer: the slot being filled
+   * and the free ones hold them. A producer with other work (verifying ahead) does it instead.
+   */
+  canPush(count: number): boolean {
+    const room = this.filled === 0 ? 0 : SLOT_COMMANDS - this.filled;
+    const slotsNeeded = Math.ceil(Math.max(0, count - room) / SLOT_COMMANDS);
+    const slotsHeld = this.published - Atomics.load(this.control, CONSUMED) + (this.filled === 0 ? 0 : 1);
+    return slotsNeeded <= this.slotCount - slotsHeld;
   }
 
   /**

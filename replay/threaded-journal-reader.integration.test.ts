@@ -79,15 +79,18 @@ function inlineRead(fromSeq: number, toSeqExclusive: number): ReadOutcome {
 /**
  * Reads through a ThreadedJournalReader. `handoverAfterRuns`: 'thread' lets the thread read all;
  * a number n reads n runs on this thread, then waits until the thread is ready, so that the
- * handover is at the boundary after the n-th group (when the range has more).
+ * handover is at the boundary after the n-th group (when the range has more). `verifyAhead`
+ * false makes the thread verify only what it hands over next; `napMs` waits that long once the
+ * thread is ready before the handover, so that it verifies ahead (a small journal: all of it).
  */
-async function threadedRead(fromSeq: number, toSeqExclusive: number, handoverAfterRuns: number | 'thread' = 'thread'): Promise<ReadOutcome> {
-  const reader = new ThreadedJournalReader({ env, fromSeq, toSeqExclusive, waitForThread: handoverAfterRuns === 'thread' });
+async function threadedRead(fromSeq: number, toSeqExclusive: number, handoverAfterRuns: number | 'thread' = 'thread', options: { verifyAhead?: boolean; napMs?: number } = {}): Promise<ReadOutcome> {
+  const reader = new ThreadedJournalReader({ env, fromSeq, toSeqExclusive, waitForThread: handoverAfterRuns === 'thread', verifyAhead: options.verifyAhead ?? true });
   const parts: Buffer[] = [];
   let error: unknown = null;
   const waitUntilReady = (): void => {
     // Bounded: 60 s of 10 ms naps.
     for (let nap = 0; nap < 6000 && !reader.threadReady(); nap++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+    if (options.napMs !== undefined) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, options.napMs);
   };
   try {
     if (handoverAfterRuns === 0) waitUntilReady();
@@ -147,9 +150,12 @@ describe('threaded journal read', () => {
       [2, 3 + SLOT_COMMANDS],
       [GROUP_SIZES.length - 1, TOTAL - (GROUP_SIZES.at(-1) ?? 0)],
     ] as const) {
-      const threaded = await threadedRead(0, TOTAL, runs);
-      expect(threaded.handoverSeq).toBe(handoverSeq);
-      expectSameOutcome(threaded, inline);
+      // The thread starts over at the handover, or has verified past it already and goes on.
+      for (const options of [{ verifyAhead: false }, { napMs: 100 }]) {
+        const threaded = await threadedRead(0, TOTAL, runs, options);
+        expect(threaded.handoverSeq, JSON.stringify(options)).toBe(handoverSeq);
+        expectSameOutcome(threaded, inline);
+      }
     }
     // A range that ends with the last group read here needs no thread at all.
     const whole = await threadedRead(0, TOTAL, GROUP_SIZES.length);
@@ -162,9 +168,11 @@ describe('threaded journal read', () => {
     try {
       const damaged = inlineRead(0, TOTAL);
       expect(damaged.error).toMatchObject({ kind: 'chain', seq: key });
-      const threaded = await threadedRead(0, TOTAL, 2);
-      expect(threaded.handoverSeq).toBe(key);
-      expectSameOutcome(threaded, damaged);
+      for (const options of [{ verifyAhead: false }, { napMs: 100 }]) {
+        const threaded = await threadedRead(0, TOTAL, 2, options);
+        expect(threaded.handoverSeq).toBe(key);
+        expectSameOutcome(threaded, damaged);
+      }
     } finally {
       restore();
     }
@@ -173,10 +181,10 @@ describe('threaded journal read', () => {
   it('reports any flipped byte of any group as the inline read does, after the same commands', async () => {
     const arbitrary = fc
       .nat({ max: keys.length - 1 })
-      .chain((index) => fc.tuple(fc.constant(index), fc.nat({ max: (originals.get(keys[index] ?? 0)?.byteLength ?? 1) - 1 }), fc.integer({ min: 1, max: 255 }), fc.constantFrom<number | 'thread'>('thread', 0, 1, 3)));
+      .chain((index) => fc.tuple(fc.constant(index), fc.nat({ max: (originals.get(keys[index] ?? 0)?.byteLength ?? 1) - 1 }), fc.integer({ min: 1, max: 255 }), fc.constantFrom<number | 'thread'>('thread', 0, 1, 3), fc.boolean()));
     // fast-check prints the seed and the shrunk case on failure, so a failure can be replayed.
     await fc.assert(
-      fc.asyncProperty(arbitrary, async ([index, position, mask, handover]) => {
+      fc.asyncProperty(arbitrary, async ([index, position, mask, handover, ahead]) => {
         const key = keys[index] ?? 0;
         const value = Buffer.from(originals.get(key) ?? []);
         value.writeUInt8(value.readUInt8(position) ^ mask, position);
@@ -184,7 +192,8 @@ describe('threaded journal read', () => {
         try {
           const inline = inlineRead(0, TOTAL);
           expect(inline.error).toMatchObject({ seq: key });
-          expectSameOutcome(await threadedRead(0, TOTAL, handover), inline);
+          // ahead: the thread found the damage before the handover; it reports it after the commands before it all the same.
+          expectSameOutcome(await threadedRead(0, TOTAL, handover, ahead ? { napMs: 50 } : { verifyAhead: false }), inline);
         } finally {
           restore();
         }
@@ -205,6 +214,7 @@ describe('threaded journal read', () => {
         const inline = inlineRead(0, TOTAL);
         expect(inline.error, name).toBeInstanceOf(JournalCorruptError);
         expectSameOutcome(await threadedRead(0, TOTAL), inline);
+        expectSameOutcome(await threadedRead(0, TOTAL, 0, { napMs: 50 }), inline);
       } finally {
         restore();
       }

@@ -6,12 +6,15 @@
  *
  *   this thread: JournalReader.groups ──▶ runs ──▶ MatchingEngine.apply      (while the thread starts)
  *                        │ at a group boundary, once the reader thread is ready: start it there
- *   journal-read-worker: JournalReader.groupsBorrowed (verify) ──▶ command queue (SharedArrayBuffer, 4 × 1 MiB)
+ *   journal-read-worker: JournalReader.groupsBorrowed (verify, ahead) ──▶ command queue (SharedArrayBuffer, 4 × 1 MiB)
  *                                                                          │ runs, in sequence order
  *   this thread: runs() ◀───────────────────────────────────────────────────┘ ──▶ MatchingEngine.apply
  *
  * Starting a thread costs 30-150 ms here (its modules, LMDB's); reading inline meanwhile makes
- * that time useful instead of a wait. The verification is JournalReader's on both sides, and the
+ * that time useful instead of a wait. Once ready, the thread verifies from the range's start while
+ * it waits for the handover, and whenever the queue is full: it gets ahead while this thread
+ * builds its engine (hundreds of ms for a large configuration) or is held up, so that the
+ * applying waits for it less afterwards (journal-read-worker.ts). The verification is JournalReader's on both sides, and the
  * handover is checked like any other link of the chain (journal-read-worker.ts). What reaches the
  * caller is the same as an inline read: the verified commands in order, then either the end or
  * the reader's error (JournalCorruptError with its kind and sequence), after every command that
@@ -48,6 +51,8 @@ export interface ThreadedReadOptions {
   /** Read nothing on this thread: wait for the reader thread and let it read the whole range (tests). */
   readonly waitForThread?: boolean;
   readonly stallMs?: number;
+  /** The reader thread verifies ahead of what it hands over (default true; journal-read-worker.ts). */
+  readonly verifyAhead?: boolean;
 }
 
 export class ThreadedJournalReader {
@@ -82,6 +87,7 @@ export class ThreadedJournalReader {
       toSeqExclusive: options.toSeqExclusive,
       queue: buffer,
       port: port2,
+      verifyAhead: options.verifyAhead ?? true,
     };
     this.worker = spawnWorker(siblingModuleUrl(import.meta.url, './journal-read-worker'), { workerData, transferList: [port2] });
     // Its errors are reported through the queue and the port; one that escapes them (the module

@@ -21,7 +21,7 @@
 import type { Worker } from 'node:worker_threads';
 import { siblingModuleUrl, spawnWorker } from '../engine/worker-spawn.js';
 import { makeTempDir, removeDir } from '../journal/command-fixtures.js';
-import { defaultOrder, type LoadOptions, type LoadResult, runLoad } from '../gateway/load-generator.js';
+import { defaultOrder, type LoadOptions, type LoadResult, type RoundTripSplit, runLoad } from '../gateway/load-generator.js';
 import { currentThreadId, processCpuMs, threadCpuMs } from '../gateway/thread-cpu.js';
 import type { FrameFormat } from '../gateway/wire-codec.js';
 import { stringParam, wholeParam, type Benchmark } from './lib/benchmark.js';
@@ -112,7 +112,7 @@ async function runWsEndToEnd(params: BenchParams): Promise<BenchResult> {
   const LATENCY_PACING: Partial<LoadOptions> = { wait: 'ticker' };
   type Pacing = Partial<LoadOptions>;
   const cpu = new CpuShares();
-  const load = (server: ServerThread, ratePerSecond: number, durationMs: number, size: number, pacing: Pacing, histogram?: LatencyHistogram): Promise<LoadResult> =>
+  const load = (server: ServerThread, ratePerSecond: number, durationMs: number, size: number, pacing: Pacing, histogram?: LatencyHistogram, split?: RoundTripSplit): Promise<LoadResult> =>
     runLoad({
       ...pacing,
       url: server.url,
@@ -125,11 +125,15 @@ async function runWsEndToEnd(params: BenchParams): Promise<BenchResult> {
       credentials: (c) => ({ account: c + 1, apiKey: benchApiKey(c + 1) }),
       drainTimeoutMs: 60_000,
       ...(histogram === undefined ? {} : { histogram }),
+      ...(split === undefined ? {} : { split }),
     });
   const batched: LoadResult[] = [];
   const single: LoadResult[] = [];
   const latencyRuns: LatencyRun[] = [];
   const noneLatencyRuns: LatencyRun[] = [];
+  // Where the latency runs' round trips go, split at the gateway's stamp (load-generator.ts).
+  const split = { toGateway: new LatencyHistogram(), fromGateway: new LatencyHistogram() };
+  const noneSplit = { toGateway: new LatencyHistogram(), fromGateway: new LatencyHistogram() };
   let stopReport: WsServerWorkerMessage | null = null;
   const server = await ServerThread.start(accounts, 'fsync');
   try {
@@ -140,7 +144,7 @@ async function runWsEndToEnd(params: BenchParams): Promise<BenchResult> {
       batched.push(await cpu.measure('batched', server, () => load(server, batchedRate, throughputMs, batchSize, THROUGHPUT_PACING)));
       single.push(await cpu.measure('single', server, () => load(server, singleRate, throughputMs, 1, THROUGHPUT_PACING)));
       const histogram = new LatencyHistogram();
-      const r = await cpu.measure('latency', server, () => load(server, latencyRate, latencyMs, 1, LATENCY_PACING, histogram));
+      const r = await cpu.measure('latency', server, () => load(server, latencyRate, latencyMs, 1, LATENCY_PACING, histogram, split));
       latencyRuns.push({ histogram, achievedRatePerSecond: r.achievedRatePerSecond });
     }
   } finally {
@@ -153,7 +157,7 @@ async function runWsEndToEnd(params: BenchParams): Promise<BenchResult> {
     await load(noneServer, latencyRate, 1_000, 1, LATENCY_PACING);
     for (let run = 0; run < runs; run++) {
       const histogram = new LatencyHistogram();
-      const r = await cpu.measure('latency none', noneServer, () => load(noneServer, latencyRate, latencyMs, 1, LATENCY_PACING, histogram));
+      const r = await cpu.measure('latency none', noneServer, () => load(noneServer, latencyRate, latencyMs, 1, LATENCY_PACING, histogram, noneSplit));
       noneLatencyRuns.push({ histogram, achievedRatePerSecond: r.achievedRatePerSecond });
     }
   } finally {
@@ -187,11 +191,18 @@ async function runWsEndToEnd(params: BenchParams): Promise<BenchResult> {
       `Offered: batched ${batchedRate}/s in frames of ${batchSize}, single ${singleRate}/s; latency at ${latencyRate}/s, from each order's intended send time to its ack.`,
       `Server and client share the machine: client main thread on ${connections} sockets (+ its send ticker thread in latency runs) + gateway worker + journal worker + core worker + snapshot follower threads.`,
       `durabilityNoneLatency*: the latency measurement at ${latencyRate}/s again, on a second server whose journal commits without fdatasync (durability 'none', NOT durable, comparison only): the gap to the table's durable figures is what the disk's commit (LMDB: data flush + meta flush) adds to a round trip.`,
+      `Round trip at ${latencyRate}/s split at the gateway's stamp (the execution report's command timestamp, taken as the gateway publishes the order): intended send → gateway ${splitText(split.toGateway)}; gateway → ack received ${splitText(split.fromGateway)} (durability 'none': ${splitText(noneSplit.toGateway)}; ${splitText(noneSplit.fromGateway)}). The first part is the client's pacing, its socket write, the server's wake and intake; the second the ring, the journal's commit, the core, the output ring, the reply and the client's read.`,
       `CPU, % of one core (median over runs): ${cpu.summary()}. "others" are the core, journal and snapshot-follower workers, the latency runs' send ticker and the runtime's helper threads (GC, libuv); 200% is the whole 2-core machine.`,
       `Refusals over all throughput runs: ${rejects.size === 0 ? 'none' : [...rejects].map(([k, v]) => `${k}=${v}`).join(' ')}; failed without a reply: ${failed}. Last sequence ${stopReport?.type === 'stopped' ? stopReport.lastSeq : '?'}.`,
     ],
     durationMs: Date.now() - startedMs,
   };
+}
+
+function splitText(h: LatencyHistogram): string {
+  const p = h.percentiles();
+  const ms = (ns: number): string => (ns / 1e6).toFixed(2);
+  return `p50 ${ms(p.p50)} ms, p99 ${ms(p.p99)} ms`;
 }
 
 /**

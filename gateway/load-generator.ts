@@ -57,7 +57,24 @@ export interface LoadOptions {
   batchSize: number;
   /** Where latencies are recorded (a benchmark merges runs); a fresh one by default. */
   histogram?: LatencyHistogram;
+  /**
+   * Splits the round trip of each accepted order (single-order frames) at the gateway: its
+   * execution report 'new' carries the command's timestamp, stamped by the gateway as it
+   * published the order. `toGateway` gets intended send → stamp (pacing, socket, ws, intake,
+   * risk), `fromGateway` stamp → ack received (ring, journal commit, core, output ring, reply,
+   * socket, client parse). The stamp is wall-clock µs (performance.timeOrigin + now), so both
+   * sides must share a machine clock: one process or one host.
+   */
+  split?: RoundTripSplit;
 }
+
+export interface RoundTripSplit {
+  readonly toGateway: LatencyHistogram;
+  readonly fromGateway: LatencyHistogram;
+}
+
+/** Acks waiting for their execution report 'new' (which follows in the same bundle): a bound. */
+const SPLIT_PENDING_MAX = 65_536;
 
 export const LOAD_CONNECTIONS_MAX = 1_024;
 export const LOAD_BATCH_SIZE_MAX = 1_024;
@@ -137,6 +154,8 @@ export async function runLoad(partial: Partial<LoadOptions> & Pick<LoadOptions, 
       }
       settled();
     };
+    const splitter = options.split === undefined || batchSize !== 1 ? null : new SplitRecorder(schedule, options.split);
+    if (splitter !== null) for (const c of clients) c.executions.on((r) => r.exec === 'new' && splitter.reported(r.orderId, r.timestampUs));
     // Orders gathered per connection for its next batch frame (at most batchSize each).
     const gathered: Array<{ orders: BatchRequest[]; indices: number[] }> = clients.map(() => ({ orders: [], indices: [] }));
     const sendBatch = (connection: number): void => {
@@ -152,7 +171,10 @@ export async function runLoad(partial: Partial<LoadOptions> & Pick<LoadOptions, 
       const connection = index % connections;
       if (batchSize === 1) {
         outstanding++;
-        return (clients[connection] as OrdoClient).placeWith(options.order(index), (error) => onReply(index, error));
+        return (clients[connection] as OrdoClient).placeWith(options.order(index), (error, ack) => {
+          if (splitter !== null && ack !== null) splitter.acked(ack.orderId, index);
+          onReply(index, error);
+        });
       }
       const g = gathered[connection] as { orders: BatchRequest[]; indices: number[] };
       g.orders.push({ type: 'place', ...options.order(index) });
@@ -186,6 +208,36 @@ export async function runLoad(partial: Partial<LoadOptions> & Pick<LoadOptions, 
     };
   } finally {
     await Promise.all(clients.map((c) => c.close()));
+  }
+}
+
+/** Wall-clock µs now, as the gateway stamps commands (server.ts wallClockUs, unrounded). */
+function wallNowUs(): number {
+  return (performance.timeOrigin + performance.now()) * 1_000;
+}
+
+/** RoundTripSplit's recorder: an ack notes its order, the report 'new' after it splits the trip. */
+class SplitRecorder {
+  private readonly acks = new Map<number, { index: number; ackedWallUs: number }>();
+
+  constructor(
+    private readonly schedule: OpenLoopSchedule,
+    private readonly split: RoundTripSplit,
+  ) {}
+
+  acked(orderId: number, index: number): void {
+    if (this.acks.size < SPLIT_PENDING_MAX) this.acks.set(orderId, { index, ackedWallUs: wallNowUs() });
+  }
+
+  reported(orderId: number, stampUs: number): void {
+    const ack = this.acks.get(orderId);
+    if (ack === undefined) return;
+    this.acks.delete(orderId);
+    // The intended time on the wall clock: now, less how long ago it was on the schedule's clock.
+    const intendedWallUs = wallNowUs() - (this.schedule.elapsedNs() - this.schedule.intendedNs(ack.index)) / 1_000;
+    // Two clocks read µs apart may disagree by a µs or so: a negative share counts as 0.
+    this.split.toGateway.record(Math.max(0, Math.round((stampUs - intendedWallUs) * 1_000)));
+    this.split.fromGateway.record(Math.max(0, Math.round((ack.ackedWallUs - stampUs) * 1_000)));
   }
 }
 

@@ -59,10 +59,12 @@ const DATA_OFFSET = HEADERS_OFFSET + QUEUE_SLOTS_MAX * HEADER_BYTES;
 export const SLOT_COMMANDS = 8192;
 export const SLOT_BYTES = SLOT_COMMANDS * COMMAND_SIZE;
 /**
- * Four slots: the reader can run up to three slots (~25k commands) ahead of the applier, enough
- * to absorb a futex wake or a scheduling hiccup on a loaded 2-core machine, for 4 MiB.
+ * Eight slots (8 MiB): the reader can run up to seven slots (~57k commands, 8-16 ms of applying)
+ * ahead of the applier. On a loaded 2-core machine a parked thread's wake-up can take several
+ * milliseconds; with four slots a 10M replay there still waited 0.2-1.1 s in 60-300 empty-queue
+ * stalls, with eight 0.01-0.5 s in 3-130 (the same runs, alternating).
  */
-export const QUEUE_SLOTS_DEFAULT = 4;
+export const QUEUE_SLOTS_DEFAULT = 8;
 
 export const QUEUE_RUNNING = 0;
 export const QUEUE_DONE = 1;

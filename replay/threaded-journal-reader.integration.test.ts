@@ -25,7 +25,8 @@ import { ThreadedJournalReader } from './threaded-journal-reader.js';
 const SEED = process.env.FC_SEED !== undefined ? Number(process.env.FC_SEED) : Math.floor(Math.random() * 2 ** 31);
 
 // Group sizes around the queue's slot (8192 commands): runs split and merge across slots, and
-// the ~31k commands pass through the 4-slot queue twice (it wraps, the reader waits for room).
+// the ~37k commands pass through a 2-slot queue more than twice (it wraps, the reader waits for room).
+const QUEUE_SLOTS = 2;
 const GROUP_SIZES = [3, SLOT_COMMANDS, 5000, 1, SLOT_COMMANDS, 7000, 100, SLOT_COMMANDS - 1];
 const TOTAL = GROUP_SIZES.reduce((a, b) => a + b, 0);
 
@@ -84,7 +85,7 @@ function inlineRead(fromSeq: number, toSeqExclusive: number): ReadOutcome {
  * thread is ready before the handover, so that it verifies ahead (a small journal: all of it).
  */
 async function threadedRead(fromSeq: number, toSeqExclusive: number, handoverAfterRuns: number | 'thread' = 'thread', options: { verifyAhead?: boolean; napMs?: number } = {}): Promise<ReadOutcome> {
-  const reader = new ThreadedJournalReader({ env, fromSeq, toSeqExclusive, waitForThread: handoverAfterRuns === 'thread', verifyAhead: options.verifyAhead ?? true });
+  const reader = new ThreadedJournalReader({ env, fromSeq, toSeqExclusive, waitForThread: handoverAfterRuns === 'thread', verifyAhead: options.verifyAhead ?? true, queueSlots: QUEUE_SLOTS });
   const parts: Buffer[] = [];
   let error: unknown = null;
   const waitUntilReady = (): void => {
@@ -222,7 +223,7 @@ describe('threaded journal read', () => {
   });
 
   it('stops the reader thread when the consumer stops early', async () => {
-    const reader = new ThreadedJournalReader({ env, fromSeq: 0, toSeqExclusive: TOTAL });
+    const reader = new ThreadedJournalReader({ env, fromSeq: 0, toSeqExclusive: TOTAL, queueSlots: QUEUE_SLOTS });
     let runs = 0;
     for (const run of reader.runs()) {
       expect(run.count).toBeGreaterThan(0);

@@ -6,7 +6,7 @@
  *
  *   this thread: JournalReader.groups ──▶ runs ──▶ MatchingEngine.apply      (while the thread starts)
  *                        │ at a group boundary, once the reader thread is ready: start it there
- *   journal-read-worker: JournalReader.groupsBorrowed (verify, ahead) ──▶ command queue (SharedArrayBuffer, 4 × 1 MiB)
+ *   journal-read-worker: JournalReader.groupsBorrowed (verify, ahead) ──▶ command queue (SharedArrayBuffer, 8 × 1 MiB)
  *                                                                          │ runs, in sequence order
  *   this thread: runs() ◀───────────────────────────────────────────────────┘ ──▶ MatchingEngine.apply
  *
@@ -53,6 +53,8 @@ export interface ThreadedReadOptions {
   readonly stallMs?: number;
   /** The reader thread verifies ahead of what it hands over (default true; journal-read-worker.ts). */
   readonly verifyAhead?: boolean;
+  /** Slots of the command queue (default QUEUE_SLOTS_DEFAULT); tests take fewer, so that a small journal wraps the queue. */
+  readonly queueSlots?: number;
 }
 
 export class ThreadedJournalReader {
@@ -76,7 +78,7 @@ export class ThreadedJournalReader {
     this.fromSeq = options.fromSeq;
     this.toSeqExclusive = options.toSeqExclusive;
     this.waitForThread = options.waitForThread ?? false;
-    const buffer = createCommandQueue();
+    const buffer = createCommandQueue(options.queueSlots);
     const { port1, port2 } = new MessageChannel();
     const workerData: JournalReadWorkerData = {
       kind: 'ordo-journal-read',

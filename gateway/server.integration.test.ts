@@ -269,6 +269,18 @@ describe('gateway server: throttles and back-pressure', () => {
     expect(codes).toEqual(['OK', 'OK', 'BUSY', 'BUSY', 'BUSY', 'BUSY']);
     expect(await codeOf(client.place(BUY))).toBe('OK');
   });
+
+  it('at the bound answers BUSY before the risk checks and without taking a throttle token', async () => {
+    const f = await start({ config: { pendingMax: 2, orderRate: { perSession: { ratePerSecond: 1, burst: 3 }, perAccount: { ratePerSecond: 1, burst: 100 }, accountsMax: 100 } } });
+    const client = await f.connect(1);
+    const far = { type: 'place' as const, ...BUY, price: '40000.00', qty: '0.0001' };
+    // The third is malformed (a quantity off the lot size), but the bound is reached first.
+    const codes = await Promise.all(client.batch([far, far, { ...far, qty: '0.00001' }, far]).map(codeOf));
+    expect(codes).toEqual(['OK', 'OK', 'BUSY', 'BUSY']);
+    // Two tokens of three were taken: one order still passes the session throttle, then none.
+    expect(await codeOf(client.place(BUY))).toBe('OK');
+    expect(await codeOf(client.place(BUY))).toBe('SESSION_RATE_LIMITED');
+  });
 });
 
 describe('gateway server: cancel-on-disconnect and kill switch', () => {

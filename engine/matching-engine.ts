@@ -277,7 +277,11 @@ export class MatchingEngine {
     const price = readI64(v, o + CMD_PRICE);
     const stopPrice = readI64(v, o + CMD_STOP_PRICE);
     const qty = readI64(v, o + CMD_QTY);
-    const code = this.validatePlace(v, o, accountId, symbolId, side, type, tif, price, stopPrice, qty);
+    // Built once here for both the duplicate check and the admitted order; a length over the
+    // bound builds none, validation rejects it.
+    const clLen = v.getUint8(o + CMD_CL_ORD_ID_LEN);
+    const key = clLen === 0 || clLen > CL_ORD_ID_MAX_LENGTH ? '' : this.clOrdIdKey(v, o, accountId);
+    const code = this.validatePlace(v, o, accountId, symbolId, side, type, tif, price, stopPrice, qty, key);
     if (code !== ResultCode.OK) return this.reject(code, accountId, symbolId, seq, side, price, qty);
     const book = this.books[symbolId] as OrderBook;
     const isMarket = type === OrderType.MARKET || type === OrderType.STOP_MARKET;
@@ -286,7 +290,7 @@ export class MatchingEngine {
     if (required > 0 && required > this.available(accountId, book, side)) {
       return this.reject(ResultCode.INSUFFICIENT_FUNDS, accountId, symbolId, seq, side, price, qty);
     }
-    const h = this.admit(v, o, seq, accountId, book, side, type, tif, effectivePrice, stopPrice, qty, required);
+    const h = this.admit(v, o, seq, accountId, book, side, type, tif, effectivePrice, stopPrice, qty, required, key);
     this.sink.accepted(accountId, symbolId, seq, side, price, qty, stopPrice, v, o);
     const isStop = type === OrderType.STOP_LIMIT || type === OrderType.STOP_MARKET;
     if (isStop && !book.triggers(side, stopPrice)) {
@@ -310,6 +314,7 @@ export class MatchingEngine {
     price: number,
     stopPrice: number,
     qty: number,
+    key: string,
   ): ResultCode {
     const book = this.books[symbolId];
     if (book === undefined) return ResultCode.UNKNOWN_SYMBOL;
@@ -337,7 +342,6 @@ export class MatchingEngine {
     if (this.accounts.blocked[accountId] === 1) return ResultCode.ACCOUNT_BLOCKED;
     if (book.halted) return ResultCode.SYMBOL_HALTED;
     if (tif === TimeInForce.GTD && expireAtUs <= this.nowUs) return ResultCode.EXPIRED_ON_ARRIVAL;
-    const key = this.clOrdIdKey(v, o, accountId);
     if (key !== '' && this.clOrdIds.taken(key)) return ResultCode.DUPLICATE_CLIENT_ORDER_ID;
     if ((this.accounts.openOrders[accountId] as number) >= this.config.maxOpenOrdersPerAccount) return ResultCode.MAX_OPEN_ORDERS;
     if (this.orders.full) return ResultCode.ORDER_CAPACITY;
@@ -422,6 +426,7 @@ export class MatchingEngine {
     stopPrice: number,
     qty: number,
     required: number,
+    key: string,
   ): number {
     const orders = this.orders;
     const h = orders.alloc();
@@ -447,7 +452,6 @@ export class MatchingEngine {
     this.index.put(seq, h);
     this.accounts.linkOrder(accountId, h);
     if (required > 0) this.accounts.reserve(accountId, this.fundingAsset(book, side), required);
-    const key = this.clOrdIdKey(v, o, accountId);
     if (key !== '') {
       this.clOrdIds.accept(key);
       this.clOrdIdKeyByHandle.set(h, key);

@@ -143,10 +143,7 @@ const P_I_STRIDE = I_STRIDE;
 const P_B_STRIDE = B_STRIDE;
 const P_F_ID = F_ID;
 const P_I_NEXT = I_NEXT;
-const P_I_PREV = I_PREV;
 const P_I_LEVEL = I_LEVEL;
-const P_I_ACCT_NEXT = I_ACCT_NEXT;
-const P_I_ACCT_PREV = I_ACCT_PREV;
 const P_I_HEAP_POS = I_HEAP_POS;
 const P_B_STATE = B_STATE;
 
@@ -168,9 +165,20 @@ export class OrderPool {
     this.F = new Float64Array(buffer);
     this.I = new Int32Array(buffer);
     this.B = new Uint8Array(buffer);
-    // The free list threads through `next`; handles are handed out lowest first.
+    // The free list threads through `next`; handles are handed out lowest first. Every other
+    // link starts NIL, and every path that frees a record has set them NIL again (unlinked from
+    // its level, its account list and the expiry heap; free asserts the level and heap links),
+    // so alloc clears only `next`.
     const I = this.I;
-    for (let h = 0; h < capacity; h++) I[h * I_STRIDE + I_NEXT] = h + 1 < capacity ? h + 1 : NIL;
+    for (let h = 0; h < capacity; h++) {
+      const i = h * I_STRIDE;
+      I[i + I_NEXT] = h + 1 < capacity ? h + 1 : NIL;
+      I[i + I_PREV] = NIL;
+      I[i + I_LEVEL] = NIL;
+      I[i + I_ACCT_NEXT] = NIL;
+      I[i + I_ACCT_PREV] = NIL;
+      I[i + I_HEAP_POS] = NIL;
+    }
     this.freeHead = 0;
   }
 
@@ -190,12 +198,8 @@ export class OrderPool {
     const I = this.I;
     const i = h * P_I_STRIDE;
     this.freeHead = I[i + P_I_NEXT] as number;
+    // The other links are NIL already (constructor, and every path to free).
     I[i + P_I_NEXT] = P_NIL;
-    I[i + P_I_PREV] = P_NIL;
-    I[i + P_I_LEVEL] = P_NIL;
-    I[i + P_I_ACCT_NEXT] = P_NIL;
-    I[i + P_I_ACCT_PREV] = P_NIL;
-    I[i + P_I_HEAP_POS] = P_NIL;
     this.liveCount++;
     return h;
   }
@@ -205,6 +209,9 @@ export class OrderPool {
     const i = h * P_I_STRIDE;
     const b = h * P_B_STRIDE;
     if (!(this.B[b + P_B_STATE] !== P_FREE)) fail(`double free of order handle ${h}`);
+    // alloc relies on every link but `next` being NIL here: unlinking from a level clears
+    // prev/level, from the account list acctNext/acctPrev, from the heap heapPos. Checking two
+    // of them keeps the check cheap.
     if (!(I[i + P_I_LEVEL] === P_NIL && I[i + P_I_HEAP_POS] === P_NIL)) fail(`order handle ${h} freed while still linked`);
     this.B[b + P_B_STATE] = P_FREE;
     this.F[h * P_F_STRIDE + P_F_ID] = 0;

@@ -5,6 +5,8 @@ import * as orderPool from './order-pool.js';
 
 // A module-level const, not the imported binding, on the hot path (why: order-pool.ts).
 const { NIL } = orderPool;
+/** Entries a side moves with a loop rather than copyWithin when a level comes or goes. */
+const SHORT_MOVE = 16;
 
 /**
  * Price levels: a preallocated pool of level records (total quantity, order count, head and
@@ -165,10 +167,21 @@ export class BookSide {
     const key = this.key(price);
     const i = this.lowerBound(key);
     if (!(i === this.n || this.keys[i] !== key)) fail(`price ${price} already has a level`);
-    this.keys.copyWithin(i + 1, i, this.n);
-    this.levels.copyWithin(i + 1, i, this.n);
-    this.keys[i] = key;
-    this.levels[i] = level;
+    const keys = this.keys;
+    const levels = this.levels;
+    // Near the touch the move is a few entries: a loop there, since copyWithin is a call into
+    // the runtime that costs more than a short loop.
+    if (this.n - i <= SHORT_MOVE) {
+      for (let j = this.n; j > i; j--) {
+        keys[j] = keys[j - 1] as number;
+        levels[j] = levels[j - 1] as number;
+      }
+    } else {
+      keys.copyWithin(i + 1, i, this.n);
+      levels.copyWithin(i + 1, i, this.n);
+    }
+    keys[i] = key;
+    levels[i] = level;
     this.n++;
   }
 
@@ -177,9 +190,19 @@ export class BookSide {
     // The best level is the common case: check the end before searching.
     const i = this.n > 0 && this.keys[this.n - 1] === key ? this.n - 1 : this.lowerBound(key);
     if (!(i < this.n && this.keys[i] === key)) fail(`price ${price} has no level to remove`);
-    this.keys.copyWithin(i, i + 1, this.n);
-    this.levels.copyWithin(i, i + 1, this.n);
-    this.n--;
+    const keys = this.keys;
+    const levels = this.levels;
+    const n = this.n;
+    if (n - i <= SHORT_MOVE) {
+      for (let j = i + 1; j < n; j++) {
+        keys[j - 1] = keys[j] as number;
+        levels[j - 1] = levels[j] as number;
+      }
+    } else {
+      keys.copyWithin(i, i + 1, n);
+      levels.copyWithin(i, i + 1, n);
+    }
+    this.n = n - 1;
   }
 
   private grow(): void {

@@ -5,7 +5,9 @@
 //   batched       orders in `batch` frames of `batchSize`, offered at `batchedRate`/s: acked/s
 //   single        one order per frame, offered at `singleRate`/s: acked/s
 //   latency       one order per frame at `latencyRate`/s (10 000): RTT percentiles from the
-//                 intended send time (open loop), p50, p99, p99.9 and max
+//                 intended send time (open loop), p50, p99, p99.9 and max; sends go out on the
+//                 ticks of a ticker thread (gateway/send-ticker.ts), and each round trip is
+//                 split at the gateway's stamp (to the gateway, back to the client)
 //   latency, none the same on a second server whose journal does not fdatasync (durability
 //                 'none', a labelled comparison: what the disk's commit adds to a round trip)
 //
@@ -36,7 +38,7 @@ const COMMON = { connections: 4, batchSize: 64, batchedRate: 150_000, singleRate
 
 export const wsEndToEnd: Benchmark = {
   name: 'ws-end-to-end',
-  description: 'Orders over WebSocket through the gateway server and the threaded pipeline, client on the same machine: acked orders/s with batched and single-order frames, RTT percentiles at 10K orders/s offered.',
+  description: 'Orders over WebSocket through the gateway server and the threaded pipeline, client on the same machine: acked orders/s with batched and single-order frames, RTT percentiles at 10K orders/s offered (from each intended send time; since 2026-11-21 the latency runs send on the ticks of a ticker thread instead of yielding between sends, which kept a core busy), each round trip also split at the gateway, and per-thread CPU.',
   defaults: {
     quick: { ...COMMON, runs: 1, throughputMs: 2_000, latencyMs: 3_000 },
     full: { ...COMMON, runs: 3, throughputMs: 8_000, latencyMs: 15_000 },

@@ -28,7 +28,11 @@ export interface ReplayOptions {
   toSeq?: number;
   /** Ignore snapshots (except to check them on the way): prove that they agree. */
   fromScratch?: boolean;
-  /** Where the replayed events go (audit); default: discarded. */
+  /**
+   * Where the replayed events go (audit); default: discarded. It and onCommand run between the
+   * reads of the journal on this thread, which borrow lmdb-js's buffers (groupsBorrowed): they
+   * must not read `env` themselves.
+   */
   sink?: EventSink;
   /** Called before each command is applied (audit). */
   onCommand?: (seq: number, view: DataView, offset: number) => void;
@@ -148,9 +152,12 @@ function openCommandSource(env: JournalEnv, fromSeq: number, toSeqExclusive: num
   return { runs: inlineRuns(env, fromSeq, toSeqExclusive), close: () => {} };
 }
 
-/** The journal read on this thread: each verified group's commands as one run. */
+/**
+ * The journal read on this thread: each verified group's commands as one run, borrowed from
+ * lmdb-js (no copy, no allocation per group): applyRuns applies a run whole before it takes the next.
+ */
 function* inlineRuns(env: JournalEnv, fromSeq: number, toSeqExclusive: number): Generator<CommandRun, void, undefined> {
-  for (const group of new JournalReader(env).groups(fromSeq, toSeqExclusive)) {
+  for (const group of new JournalReader(env).groupsBorrowed(fromSeq, toSeqExclusive)) {
     const view = new DataView(group.commands.buffer, group.commands.byteOffset, group.commands.byteLength);
     yield { firstSeq: group.firstSeq, count: group.count, view, offset: 0 };
   }

@@ -100,7 +100,10 @@ export class ThreadedJournalReader {
     this.port = port1;
   }
 
-  /** The verified commands, run by run, in order; each run is valid until the next is taken. */
+  /**
+   * The verified commands, run by run, in order; each run is valid until the next is taken, and
+   * the caller reads nothing else from `env` meanwhile (runs read here borrow lmdb-js's buffers).
+   */
   *runs(): Generator<CommandRun, void, undefined> {
     assert(!this.closed, 'runs() of a closed threaded reader');
     try {
@@ -130,7 +133,8 @@ export class ThreadedJournalReader {
    * sequence to hand over at (a group boundary), or null when this thread read the whole range.
    */
   private *inlineUntilThreadReady(): Generator<CommandRun, number | null, undefined> {
-    const groups = new JournalReader(this.env).groups(this.fromSeq, this.toSeqExclusive);
+    // Borrowed: the caller uses each run before it takes the next (runs() says so).
+    const groups = new JournalReader(this.env).groupsBorrowed(this.fromSeq, this.toSeqExclusive);
     let seqNext = this.fromSeq;
     try {
       // Bounded by the range: every step yields a group or ends.

@@ -32,6 +32,7 @@ import { COMMAND_SIZE } from '../engine/command-layout.js';
 import type { Durability } from '../journal/journal-env.js';
 import { openJournalEnv, type JournalEnv } from '../journal/journal-env.js';
 import { JournalReader, type JournalGroup } from '../journal/journal-reader.js';
+import { GROUP_COMMANDS_MAX } from '../journal/record-layout.js';
 import { CommandQueueWriter } from './command-queue.js';
 import { serializeReadError } from './read-error.js';
 
@@ -65,21 +66,21 @@ class Verification {
     this.verifiedEnd = readFromSeq;
   }
 
-  /** Verifies one more group; false once the pass has ended (nothing more to verify). */
-  step(): boolean {
-    if (this.ended !== null) return false;
+  /** Verifies one more group and returns it (borrowed: valid until the next read), or null once the pass has ended. */
+  step(): JournalGroup | null {
+    if (this.ended !== null) return null;
     try {
       const next = this.groups.next();
       if (next.done === true) {
         this.ended = 'done';
-        return false;
+        return null;
       }
       this.firstKey ??= next.value.groupFirstSeq;
       this.verifiedEnd = next.value.firstSeq + next.value.count;
-      return true;
+      return next.value;
     } catch (error) {
       this.ended = { error };
-      return false;
+      return null;
     }
   }
 
@@ -101,41 +102,52 @@ function verifyUntilStarted(queue: CommandQueueWriter, verification: Verificatio
     if (queue.cancelled) return null;
     const startSeq = queue.startSeq();
     if (startSeq !== null) return startSeq;
-    if (!ahead || !verification.step()) return queue.awaitStart();
+    if (!ahead || verification.step() === null) return queue.awaitStart();
   }
 }
 
 /**
  * Hands [startSeq, toSeqExclusive) over, verified: copies verified groups into the queue, and
- * verifies further whenever the queue has no room or nothing verified is left to copy. Ends with
- * the queue's end, or throws the verification's problem after every command before it.
+ * verifies further whenever the queue has no room or nothing verified is left to copy (a group
+ * verified when the copy has caught up goes into the queue from that same read). Ends with the
+ * queue's end, or throws the verification's problem after every command before it.
  */
 function handOver(queue: CommandQueueWriter, reader: JournalReader, verification: Verification, startSeq: number, toSeqExclusive: number, ahead: boolean): void {
   let copySeq = startSeq;
+  /** The key of the group holding copySeq, once a group is verified. */
   let copyKey: number | null = null;
   // Bounded: every turn verifies one group of the range or copies one; each happens once per group.
   for (;;) {
     if (queue.cancelled) return;
+    let group: JournalGroup | null;
     if (copySeq >= verification.verifiedEnd) {
-      if (verification.step()) continue;
-      break;
+      group = verification.step();
+      if (group === null) break;
+      copyKey ??= group.groupFirstSeq;
+      if (!queue.canPush(group.count)) continue; // it waits, verified, for room
+    } else {
+      // No room for a group: verify ahead instead of waiting (while there is anything left to verify).
+      if (ahead && !queue.canPush(GROUP_COMMANDS_MAX) && verification.step() !== null) continue;
+      copyKey ??= verification.firstKey as number;
+      group = reader.rereadBorrowed(copyKey);
     }
-    copyKey ??= verification.firstKey as number;
-    const group = reader.rereadBorrowed(copyKey);
-    const skip = Math.max(0, copySeq - group.firstSeq);
-    const end = Math.min(group.firstSeq + group.count, toSeqExclusive);
-    const count = end - group.firstSeq - skip;
-    if (count > 0) {
-      if (ahead && !queue.canPush(count) && verification.step()) continue; // no room: verify ahead instead of waiting
-      const rest = skip === 0 && count === group.count ? group.commands : group.commands.subarray(skip * COMMAND_SIZE, (skip + count) * COMMAND_SIZE);
-      if (!queue.push(rest, group.firstSeq + skip, count)) return;
-      copySeq = end;
-    }
+    const copied = pushFrom(queue, group, copySeq, toSeqExclusive);
+    if (copied === null) return;
+    copySeq = copied;
     copyKey = group.firstSeq + group.count;
   }
   verification.finish();
   assert(copySeq === verification.verifiedEnd, `handed over up to ${copySeq}, verified up to ${verification.verifiedEnd}`);
   queue.end();
+}
+
+/** Pushes the commands of `group` from copySeq to toSeqExclusive; returns where the copy stands, or null when the consumer cancelled. */
+function pushFrom(queue: CommandQueueWriter, group: JournalGroup, copySeq: number, toSeqExclusive: number): number | null {
+  const from = Math.max(copySeq, group.firstSeq);
+  const end = Math.min(group.firstSeq + group.count, toSeqExclusive);
+  if (end <= from) return copySeq;
+  const commands = group.commands.subarray((from - group.firstSeq) * COMMAND_SIZE, (end - group.firstSeq) * COMMAND_SIZE);
+  return queue.push(commands, from, end - from) ? end : null;
 }
 
 async function main(data: JournalReadWorkerData): Promise<void> {

@@ -161,7 +161,7 @@ async function runReplay(params: BenchParams): Promise<BenchResult> {
             `on a reader thread (from ${THREADED_READ_COMMANDS_MIN} commands on; its start is inside the timing), handed over through a bounded queue, ` +
             'and MatchingEngine.apply of every command on the main thread, events discarded, state hash at the end; every run equals the direct apply\'s hash ' +
             `${reference.hash}. replayInline: the same on the main thread alone.`,
-          'verifyOnly: verifyJournal, the same reads and checks without applying. applyFromMemory: the compiled commands applied to a fresh core, no journal.',
+          'verifyOnly: verifyJournal, the same reads (borrowed from lmdb-js, no copy per group, as the replay\'s) and checks without applying. applyFromMemory: the compiled commands applied to a fresh core, no journal.',
           `Setup (not timed in the figures): generate + compile ${compileSeconds.toFixed(1)} s, journal write ${writeSeconds.toFixed(1)} s.`,
         ],
         durationMs: Date.now() - startedMs,

@@ -6,7 +6,7 @@
 import { JournalCorruptError } from './journal-error.js';
 import type { JournalEnv } from './journal-env.js';
 import { JournalReader } from './journal-reader.js';
-import { SEQ_FIRST, SEQ_NONE } from './record-layout.js';
+import { HASH_BYTES, SEQ_FIRST, SEQ_NONE } from './record-layout.js';
 import { SnapshotStore } from './snapshot-store.js';
 
 export interface JournalVerified {
@@ -30,12 +30,15 @@ export function verifyJournal(env: JournalEnv): JournalVerified | JournalProblem
   let commands = 0;
   let lastSeq = SEQ_NONE;
   let chainHead: Uint8Array = env.genesisHash;
+  // Borrowed reads (no copy of each group out of lmdb-js); the last hash is kept in a buffer of its own.
+  const lastHash = new Uint8Array(HASH_BYTES);
   try {
-    for (const group of new JournalReader(env).groups(SEQ_FIRST)) {
+    for (const group of new JournalReader(env).groupsBorrowed(SEQ_FIRST)) {
       groups += 1;
       commands += group.count;
       lastSeq = group.firstSeq + group.count - 1;
-      chainHead = group.groupHash;
+      lastHash.set(group.groupHash);
+      chainHead = lastHash;
     }
     const snapshots = new SnapshotStore(env).list().length;
     const chainHeadHex = Buffer.from(chainHead.buffer, chainHead.byteOffset, chainHead.byteLength).toString('hex');

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AssertionError } from './assert.js';
-import { isIntIn, mulDivFloor, readI64, UNSAFE_I64, writeI64 } from './int64.js';
+import { i64In, isIntIn, mulDivFloor, readI64, UNSAFE_I64, writeI64 } from './int64.js';
 import { FC_SEED, fcParameters } from './testing/unit-fixtures.js';
 
 function bytesOf(value: number): number[] {
@@ -57,6 +57,19 @@ describe('i64 fields', () => {
 describe('integer helpers', () => {
   it('isIntIn takes safe integers within bounds only', () => {
     expect([isIntIn(1, 1, 5), isIntIn(5, 1, 5), isIntIn(0, 1, 5), isIntIn(6, 1, 5), isIntIn(1.5, 1, 5), isIntIn(Number.NaN, 1, 5)]).toEqual([true, true, false, false, false, false]);
+  });
+
+  it(`i64In agrees with isIntIn on every value readI64 returns, any 64 bits (seed ${FC_SEED})`, () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), fc.nat(), fc.maxSafeNat(), (bits, min, max) => {
+        const view = new DataView(new ArrayBuffer(8));
+        view.setBigInt64(0, bits, true);
+        const v = readI64(view, 0);
+        expect(i64In(v, min, max)).toBe(isIntIn(v, min, max));
+        expect(i64In(v, 0, Number.MAX_SAFE_INTEGER)).toBe(isIntIn(v, 0, Number.MAX_SAFE_INTEGER));
+      }),
+      fcParameters(1_000),
+    );
   });
 
   it('mulDivFloor rounds down: floor(999 × 20 / 10 000) = 1, floor(999 × 10 / 10 000) = 0', () => {

@@ -20,6 +20,8 @@ const UNSAFE = UNSAFE_I64;
 export function readI64(view: DataView, offset: number): number {
   const lo = view.getUint32(offset, true);
   const hi = view.getInt32(offset + 4, true);
+  // Nearly every field fits in 32 bits: skip the arithmetic then.
+  if (hi === 0) return lo;
   // |hi| < 2^21 keeps hi * 2^32 + lo within 2^53; anything else is not a safe integer.
   if (hi >= 0x200000 || hi < -0x200000) return UNSAFE;
   const value = hi * TWO_POW_32 + lo;
@@ -36,6 +38,15 @@ export function writeI64(view: DataView, offset: number, value: number): void {
 /** True if `value` is a safe integer in [min, max]. */
 export function isIntIn(value: number, min: number, max: number): boolean {
   return Number.isSafeInteger(value) && value >= min && value <= max;
+}
+
+/**
+ * isIntIn for a value that readI64 returned, with `min` >= 0: such a value is always an
+ * integer, safe or UNSAFE_I64 (below every such min), so two comparisons decide it without
+ * the safe-integer test.
+ */
+export function i64In(value: number, min: number, max: number): boolean {
+  return value >= min && value <= max;
 }
 
 /** floor(a * b / d) for non-negative safe integers without an intermediate above 2^53. */

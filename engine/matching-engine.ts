@@ -58,7 +58,7 @@ type CommandType = commandLayout.CommandType;
 type StpMode = commandLayout.StpMode;
 const { CancelReason } = eventLayout;
 type CancelReason = eventLayout.CancelReason;
-const { isIntIn, mulDivFloor, readI64 } = int64;
+const { i64In, mulDivFloor, readI64 } = int64;
 const {
   NIL,
   OrderState,
@@ -329,15 +329,15 @@ export class MatchingEngine {
     if ((flags & FLAG_POST_ONLY) !== 0 && (type !== OrderType.LIMIT || tif === TimeInForce.IOC || tif === TimeInForce.FOK)) return ResultCode.INVALID_FLAGS;
     if (v.getUint8(o + CMD_STP) > STP_MODE_MAX) return ResultCode.INVALID_STP_MODE;
     const cfg = book.config;
-    if (!isIntIn(qty, 1, Number.MAX_SAFE_INTEGER)) return ResultCode.INVALID_QUANTITY;
+    if (!i64In(qty, 1, Number.MAX_SAFE_INTEGER)) return ResultCode.INVALID_QUANTITY;
     if (qty < cfg.minQty) return ResultCode.QUANTITY_BELOW_MIN;
     if (qty > cfg.maxQty) return ResultCode.QUANTITY_ABOVE_MAX;
     const isMarket = type === OrderType.MARKET || type === OrderType.STOP_MARKET;
-    if (!(isMarket && price === 0) && !isIntIn(price, 1, cfg.maxPrice)) return ResultCode.INVALID_PRICE;
+    if (!(isMarket && price === 0) && !i64In(price, 1, cfg.maxPrice)) return ResultCode.INVALID_PRICE;
     const isStop = type === OrderType.STOP_LIMIT || type === OrderType.STOP_MARKET;
-    if (isStop ? !isIntIn(stopPrice, 1, cfg.maxPrice) : stopPrice !== 0) return ResultCode.INVALID_STOP_PRICE;
+    if (isStop ? !i64In(stopPrice, 1, cfg.maxPrice) : stopPrice !== 0) return ResultCode.INVALID_STOP_PRICE;
     const expireAtUs = readI64(v, o + CMD_EXPIRE_AT_US);
-    if (tif === TimeInForce.GTD ? !isIntIn(expireAtUs, 1, Number.MAX_SAFE_INTEGER) : expireAtUs !== 0) return ResultCode.INVALID_EXPIRY;
+    if (tif === TimeInForce.GTD ? !i64In(expireAtUs, 1, Number.MAX_SAFE_INTEGER) : expireAtUs !== 0) return ResultCode.INVALID_EXPIRY;
     if (!this.validClOrdId(v, o)) return ResultCode.INVALID_CLIENT_ORDER_ID;
     if (this.accounts.blocked[accountId] === 1) return ResultCode.ACCOUNT_BLOCKED;
     if (book.halted) return ResultCode.SYMBOL_HALTED;
@@ -882,7 +882,7 @@ export class MatchingEngine {
 
   /** The handle of a live order owned by `accountId`, or NIL (another account's order is unknown). */
   private ownedOrder(accountId: number, orderId: number): number {
-    if (!isIntIn(orderId, 0, Number.MAX_SAFE_INTEGER)) return NIL;
+    if (!i64In(orderId, 0, Number.MAX_SAFE_INTEGER)) return NIL;
     const h = this.index.get(orderId);
     return h !== NIL && this.orders.I[h * I_STRIDE + I_ACCOUNT] === accountId ? h : NIL;
   }
@@ -918,11 +918,11 @@ export class MatchingEngine {
     const pending = B[b + B_STATE] === OrderState.STOP_PENDING;
     if (this.accounts.blocked[accountId] === 1) return rejectWith(ResultCode.ACCOUNT_BLOCKED);
     if (book.halted) return rejectWith(ResultCode.SYMBOL_HALTED);
-    if (newPriceIn !== 0 && !isIntIn(newPriceIn, 1, cfg.maxPrice)) return rejectWith(ResultCode.INVALID_PRICE);
-    if (newQtyIn !== 0 && !isIntIn(newQtyIn, 1, Number.MAX_SAFE_INTEGER)) return rejectWith(ResultCode.INVALID_QUANTITY);
+    if (newPriceIn !== 0 && !i64In(newPriceIn, 1, cfg.maxPrice)) return rejectWith(ResultCode.INVALID_PRICE);
+    if (newQtyIn !== 0 && !i64In(newQtyIn, 1, Number.MAX_SAFE_INTEGER)) return rejectWith(ResultCode.INVALID_QUANTITY);
     if (newQtyIn !== 0 && newQtyIn < cfg.minQty) return rejectWith(ResultCode.QUANTITY_BELOW_MIN);
     if (newQtyIn > cfg.maxQty) return rejectWith(ResultCode.QUANTITY_ABOVE_MAX);
-    if (newStopIn !== 0 && (!pending || !isIntIn(newStopIn, 1, cfg.maxPrice))) return rejectWith(ResultCode.INVALID_STOP_PRICE);
+    if (newStopIn !== 0 && (!pending || !i64In(newStopIn, 1, cfg.maxPrice))) return rejectWith(ResultCode.INVALID_STOP_PRICE);
     const filled = F[f + F_FILLED] as number;
     const leaves = F[f + F_LEAVES] as number;
     const oldPrice = F[f + F_PRICE] as number;
@@ -1046,8 +1046,8 @@ export class MatchingEngine {
     const rejectWith = (code: ResultCode): void => this.reject(code, accountId, assetId, transferId, 0, 0, amount);
     if (!this.accounts.has(accountId)) return rejectWith(ResultCode.UNKNOWN_ACCOUNT);
     if (assetId < 1 || assetId > this.config.assets.length) return rejectWith(ResultCode.UNKNOWN_ASSET);
-    if (!isIntIn(amount, 1, Number.MAX_SAFE_INTEGER)) return rejectWith(ResultCode.INVALID_AMOUNT);
-    if (!isIntIn(transferId, 1, Number.MAX_SAFE_INTEGER)) return rejectWith(ResultCode.INVALID_TRANSFER_ID);
+    if (!i64In(amount, 1, Number.MAX_SAFE_INTEGER)) return rejectWith(ResultCode.INVALID_AMOUNT);
+    if (!i64In(transferId, 1, Number.MAX_SAFE_INTEGER)) return rejectWith(ResultCode.INVALID_TRANSFER_ID);
     if (this.transfers.applied(transferId)) return rejectWith(ResultCode.TRANSFER_ALREADY_APPLIED);
     if (this.transfers.tooOld(transferId)) return rejectWith(ResultCode.TRANSFER_ID_TOO_OLD);
     const supply = this.accounts.supply[assetId] as number;

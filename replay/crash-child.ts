@@ -11,7 +11,7 @@
  * stdout, one line each (pipes are written synchronously on Linux, so a line written before the
  * kill reaches the parent):
  *   READY <lastSeq> <stateHash> <snapshotSeq|-> <commandsReplayed> <recoveryMs> <startMs>
- *   PUB <seq>                  the last sequence published so far (not an acknowledgement)
+ *   PUB <seq>                  a bound on the sequences published so far, written before they are (not an acknowledgement)
  *   ACK <seq> <key> <code>     durable: the command's ACCEPTED (code 0) or REJECTED event arrived
  *
  * Usage: node --import tsx replay/crash-child.ts --data <dir> --run <n> [--retry run:counter,...]
@@ -95,9 +95,13 @@ async function main(): Promise<void> {
     const nowMs = performance.now();
     tokens = Math.min(CRASH_INFLIGHT_MAX, tokens + ((nowMs - lastPumpMs) * ratePerS) / 1000);
     lastPumpMs = nowMs;
-    const before = published;
     // Bounded by acks written, not just handled: an ack still in `lines` dies with the process.
-    while (tokens >= 1 && published - ackedWritten < CRASH_INFLIGHT_MAX) {
+    const publishMax = Math.min(Math.floor(tokens), CRASH_INFLIGHT_MAX - (published - ackedWritten));
+    // Announced before publishing: the journal thread may commit what is published before a line
+    // written after the loop (a kill in between left the journal past the last PUB under load).
+    if (publishMax > 0) process.stdout.write(`PUB ${seqBase + published + publishMax - 1}\n`);
+    const publishEnd = published + publishMax;
+    while (published < publishEnd) {
       const item = plan.at(published);
       const timestampUs = Date.now() * 1000;
       const seq = host.tryPublish(timestampUs, (view, offset) => encodeCommand({ ...item.command, timestampUs }, view, offset));
@@ -107,7 +111,6 @@ async function main(): Promise<void> {
       published++;
       tokens--;
     }
-    if (published > before) process.stdout.write(`PUB ${seqBase + published - 1}\n`);
     setTimeout(pump, PUMP_INTERVAL_MS);
   };
   pump();

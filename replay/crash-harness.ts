@@ -56,9 +56,9 @@ export interface CrashSummary {
   kills: number;
   restarts: number;
   killsBeforeReady: number;
-  /** Kills after which the journal ended before the last published sequence: commands in flight, never committed. */
+  /** Kills after which the journal ended before the last sequence announced (PUB): commands in flight, never committed. */
   killsWithUncommitted: number;
-  /** Commands published but never committed, over all kills (each was retried if idempotent). */
+  /** Commands announced but never committed, over all kills (each was retried if idempotent); a pump cut short by a full ring announced a few it did not publish. */
   commandsUncommitted: number;
   acks: number;
   journalLastSeq: number;
@@ -105,6 +105,7 @@ class CrashChild {
   readonly process: ChildProcess;
   ready: ReadyLine | null = null;
   readonly acks: AckLine[] = [];
+  /** The highest PUB line: a bound on the sequences published (the child writes it before publishing them). */
   seqPublishedMax = -1;
   stderr = '';
   killedByUs = false;

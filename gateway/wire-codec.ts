@@ -1,5 +1,6 @@
 import { Decoder, Encoder } from '@msgpack/msgpack';
 import { type GatewayError, GatewayCode, gatewayError } from './gateway-codes.js';
+import { serverMessageJson } from './reply-json.js';
 import type { ServerMessage } from './wire-schema.js';
 
 /**
@@ -81,7 +82,7 @@ export function decodeFrame(data: RawFrame, isBinary: boolean, limits: CodecLimi
 export function encodeFrame(message: ServerMessage, format: FrameFormat): string | Uint8Array {
   switch (format) {
     case 'json':
-      return JSON.stringify(message);
+      return serverMessageJson(message);
     case 'msgpack':
       return encoder.encode(message);
     default: {

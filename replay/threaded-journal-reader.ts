@@ -14,8 +14,9 @@
  * that time useful instead of a wait. Once ready, the thread verifies from the range's start while
  * it waits for the handover, and whenever the queue is full: it gets ahead while this thread
  * builds its engine (hundreds of ms for a large configuration) or is held up, so that the
- * applying waits for it less afterwards (journal-read-worker.ts). The verification is JournalReader's on both sides, and the
- * handover is checked like any other link of the chain (journal-read-worker.ts). What reaches the
+ * applying waits for it less afterwards (journal-read-worker.ts). The verification is
+ * JournalReader's on both sides, and the handover is checked like any other link of the chain
+ * (journal-read-worker.ts). What reaches the
  * caller is the same as an inline read: the verified commands in order, then either the end or
  * the reader's error (JournalCorruptError with its kind and sequence), after every command that
  * preceded the problem. A torn or missing tail is the reader's verdict too (checkTail).

@@ -38,7 +38,7 @@ const COMMON = { connections: 4, batchSize: 64, batchedRate: 150_000, singleRate
 
 export const wsEndToEnd: Benchmark = {
   name: 'ws-end-to-end',
-  description: 'Orders over WebSocket through the gateway server and the threaded pipeline, client on the same machine: acked orders/s with batched and single-order frames, RTT percentiles at 10K orders/s offered (from each intended send time; since 2026-11-21 the latency runs send on the ticks of a ticker thread instead of yielding between sends, which kept a core busy), each round trip also split at the gateway, and per-thread CPU.',
+  description: 'Orders over WebSocket through the gateway server and the threaded pipeline, client on the same machine: acked orders/s with batched and single-order frames, RTT percentiles at 10K orders/s offered (from each intended send time; since 2026-11-21 the latency runs send on the ticks of a ticker thread instead of yielding between sends, which kept a core busy), each round trip also split at the gateway, and per-thread CPU. Since 2026-11-21 (later) the client library splits a JSON bundle without parsing the execution reports and balances nobody listens to (throughput runs: all of them); it still parses every ack and reject and matches each to its request by id, so the same replies are counted.',
   defaults: {
     quick: { ...COMMON, runs: 1, throughputMs: 2_000, latencyMs: 3_000 },
     full: { ...COMMON, runs: 3, throughputMs: 8_000, latencyMs: 15_000 },

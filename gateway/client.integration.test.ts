@@ -89,6 +89,26 @@ describe('OrdoClient over real sockets', () => {
     await client.close();
   });
 
+  it('without report or balance listeners, still settles each ack and reject of a bundle by id, whatever its strings hold', async () => {
+    const client = await OrdoClient.connect(server.url, { requestTimeoutMs: 2_000 });
+    const silent = { ...order, clOrdId: 'silent' };
+    const [acked, refused, reordered] = [client.place(silent), client.place(silent), client.place(silent)];
+    const tricky = 'x},{"type":"ack","id":2,"orderId":99,"seq":99}';
+    const report: ExecutionReport = {
+      type: 'execution', exec: 'new', orderId: 7, symbol: 'BTC-USD', side: 'buy', qty: '0.1000', cumQty: '0.0000', leavesQty: '0.1000', price: '50000.00', clOrdId: tricky, seq: 7, timestampUs: 1,
+    };
+    server.broadcast({
+      type: 'bundle',
+      messages: [report, { type: 'balance', asset: 'USD', available: '1.00', reserved: '0.00', seq: 7 }, { type: 'ack', id: 1, orderId: 7, seq: 7 }, { type: 'reject', id: 2, code: GatewayCode.BUSY, name: 'BUSY', message: tricky }],
+    });
+    expect(await acked).toEqual({ type: 'ack', id: 1, orderId: 7, seq: 7 });
+    expect(await refused.catch((e: unknown) => e)).toMatchObject({ codeName: 'BUSY', reply: { message: tricky } });
+    // A bundle whose messages do not start with their type is parsed whole, as before.
+    server.broadcastText(`{"type":"bundle","messages":[{"id":3,"type":"ack","orderId":8,"seq":8},${JSON.stringify(report)}]}`);
+    expect(await reordered).toMatchObject({ type: 'ack', id: 3, orderId: 8 });
+    await client.close();
+  });
+
   it('hands refusals without a request id to the unmatched stream', async () => {
     const client = await OrdoClient.connect(server.url);
     const refusal = nextEvent(client.unmatched.on.bind(client.unmatched));

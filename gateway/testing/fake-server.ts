@@ -52,6 +52,11 @@ export class FakeServer {
     for (const ws of this.sockets) ws.send(frame, { binary: typeof frame !== 'string' });
   }
 
+  /** Sends a text frame exactly as given (a server's bytes that encodeFrame would not write). */
+  broadcastText(text: string): void {
+    for (const ws of this.sockets) ws.send(text);
+  }
+
   /** Closes every connection from the server side. */
   dropConnections(): void {
     for (const ws of this.sockets) ws.terminate();

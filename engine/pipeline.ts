@@ -195,6 +195,30 @@ export class Pipeline {
     return seq;
   }
 
+  /**
+   * tryPublish for `count` commands at once: claims `count` consecutive slots (all or none), lets
+   * `write(k, view, offset)` fill the k-th and return its timestamp, stamps each sequence and
+   * timestamp, and publishes them with one wake of the consumers. A producer with several
+   * commands in hand (a gateway's batch frame) pays the claim and the wake once. Returns the
+   * first command's sequence (the k-th has it + k), or CLAIM_FULL / CLAIM_CLOSED, nothing written.
+   * A run longer than the ring never fits: CLAIM_FULL (publish it in shorter runs).
+   */
+  tryPublishRun(count: number, write: (k: number, view: DataView, offset: number) => number): number {
+    if (count > this.input.slotCount) return CLAIM_FULL;
+    const positionHi = this.producer.tryNext(count);
+    if (positionHi === CLAIM_FULL || positionHi === CLAIM_CLOSED) return positionHi;
+    const positionLo = positionHi - count + 1;
+    const view = this.input.view;
+    for (let k = 0; k < count; k++) {
+      const offset = this.input.slotOffset(positionLo + k);
+      const timestampUs = write(k, view, offset);
+      writeI64(view, offset + CMD_SEQ, this.seqBase + positionLo + k);
+      writeI64(view, offset + CMD_TIMESTAMP_US, timestampUs);
+    }
+    this.producer.publish(positionLo, positionHi);
+    return this.seqBase + positionLo;
+  }
+
   /** tryPublish of a command given as fields (its seq is assigned here; its timestamp is kept). */
   tryPublishCommand(c: Command): number {
     return this.tryPublish(c.timestampUs, (view, offset) => encodeCommand({ ...c, seq: 0 }, view, offset));

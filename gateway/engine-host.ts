@@ -67,6 +67,11 @@ export interface EngineHost {
   readonly durability: Durability;
   start(): Promise<EngineHostStart>;
   tryPublish(timestampUs: number, write: (view: DataView, offset: number) => void): number;
+  /**
+   * Several commands in consecutive sequences, all or none (Pipeline.tryPublishRun): `write`
+   * fills the k-th and returns its timestamp. The first sequence, or CLAIM_FULL / CLAIM_CLOSED.
+   */
+  tryPublishRun(count: number, write: (k: number, view: DataView, offset: number) => number): number;
   consumeEvents(handler: SlotHandler): Promise<number>;
   stats(): EngineHostStats;
   stop(): Promise<EngineHostStop>;
@@ -81,6 +86,19 @@ export { CLAIM_CLOSED, CLAIM_FULL };
  */
 export function publishCommand(host: EngineHost, c: Command): number {
   return host.tryPublish(c.timestampUs, (view, offset) => encodeCommand(c, view, offset));
+}
+
+/**
+ * publishCommand for several commands at once, all or none: sequences first .. first + n - 1 in
+ * the given order, claimed and published in one step. The first sequence, or CLAIM_FULL /
+ * CLAIM_CLOSED with nothing published.
+ */
+export function publishCommands(host: EngineHost, commands: readonly Command[]): number {
+  return host.tryPublishRun(commands.length, (k, view, offset) => {
+    const c = commands[k] as Command;
+    encodeCommand(c, view, offset);
+    return c.timestampUs;
+  });
 }
 
 export interface PipelineHostOptions {

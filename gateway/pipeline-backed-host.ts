@@ -35,6 +35,18 @@ export abstract class PipelineBackedHost implements EngineHost {
     return seq;
   }
 
+  tryPublishRun(count: number, write: (k: number, view: DataView, offset: number) => number): number {
+    const pipeline = this.running();
+    const seqFirst = pipeline.tryPublishRun(count, write);
+    if (seqFirst >= 0 && this.onCommand !== undefined) {
+      for (let k = 0; k < count; k++) {
+        const offset = pipeline.input.slotOffset(seqFirst + k - pipeline.seqBase);
+        this.onCommand(seqFirst + k, pipeline.input.bytes.slice(offset, offset + COMMAND_SIZE));
+      }
+    }
+    return seqFirst;
+  }
+
   consumeEvents(handler: SlotHandler): Promise<number> {
     return this.running().consumeEvents(handler);
   }

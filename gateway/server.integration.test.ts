@@ -270,6 +270,22 @@ describe('gateway server: throttles and back-pressure', () => {
     expect(await codeOf(client.place(BUY))).toBe('OK');
   });
 
+  it('publishes a batch in consecutive sequences; one that does not fit the input ring goes order by order, the rest BUSY', async () => {
+    const f = await start({ pipeline: { inputSlots: 16 } });
+    const client = await f.connect(1);
+    const far = { type: 'place' as const, ...BUY, price: '40000.00', qty: '0.0001', tif: 'ioc' as const };
+    const before = f.commands.length;
+    const acks = await Promise.all(client.batch(Array.from({ length: 8 }, () => far)));
+    expect(acks.map((a) => a.orderId - (acks[0]?.orderId ?? 0))).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(f.commands.length - before).toBe(8);
+    // 40 orders against 16 slots: never claimable at once, so each is published as far as it fits.
+    const codes = await Promise.all(client.batch(Array.from({ length: 40 }, () => far)).map(codeOf));
+    expect(codes.every((c) => c === 'OK' || c === 'BUSY')).toBe(true);
+    expect(codes.filter((c) => c === 'OK').length).toBeGreaterThanOrEqual(1);
+    const { hash } = f.replay();
+    expect((await f.stop()).stateHash).toBe(hash);
+  });
+
   it('at the bound answers BUSY before the risk checks and without taking a throttle token', async () => {
     const f = await start({ config: { pendingMax: 2, orderRate: { perSession: { ratePerSecond: 1, burst: 3 }, perAccount: { ratePerSecond: 1, burst: 100 }, accountsMax: 100 } } });
     const client = await f.connect(1);

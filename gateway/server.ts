@@ -7,8 +7,8 @@ import { type DecodedEvent, decodeEvent } from '../engine/event-codec.js';
 import { CancelReason, EventType } from '../engine/event-layout.js';
 import { WebSocket, WebSocketServer } from 'ws';
 import { ApiKeyStore } from './api-keys.js';
-import { type EngineHost, type EngineHostStart, type EngineHostStop, createEngineHost, publishCommand } from './engine-host.js';
-import { intakeFrame } from './frame-intake.js';
+import { CLAIM_FULL, type EngineHost, type EngineHostStart, type EngineHostStop, createEngineHost, publishCommand, publishCommands } from './engine-host.js';
+import { type BatchItem, intakeFrame } from './frame-intake.js';
 import { GatewayCode, type GatewayError, gatewayError } from './gateway-codes.js';
 import { Logger } from './log.js';
 import { type ChannelMessage, MarketData } from './market-data.js';
@@ -128,6 +128,9 @@ export class GatewayServer {
   private timer: NodeJS.Timeout | null = null;
   private readonly accountOut: AccountMessage[] = [];
   private readonly mdOut: ChannelMessage[] = [];
+  /** onBatch's orders that passed their checks and their commands, published together. */
+  private readonly runMessages: OrderMessage[] = [];
+  private readonly runCommands: Command[] = [];
   private nextSessionId = 1;
   private loggedIn = 0;
   private tradingDisabled = false;
@@ -493,11 +496,7 @@ export class GatewayServer {
         case 'batch': {
           const denied = conn.session.authorize('batch');
           if (denied !== null) return this.refuse(conn, intake.id, intake.format, denied);
-          for (const item of intake.items) {
-            if (item.ok) this.onOrder(conn, item.message, intake.format, receivedMs);
-            else this.send(conn, item.reply, intake.format);
-          }
-          return;
+          return this.onBatch(conn, intake.items, intake.format, receivedMs);
         }
         case 'message':
           return this.onMessage(conn, intake.message, intake.format, receivedMs);
@@ -592,16 +591,59 @@ export class GatewayServer {
 
   /** Bound, risk, throttle, translate, publish: in that order, so a refusal costs the ring nothing. */
   private onOrder(conn: Connection, m: OrderMessage | MassCancelMessage, format: FrameFormat, receivedMs: number): void {
+    const c = this.orderCommand(conn, m, format, 0);
+    if (c !== null) this.publishOrder(conn, m, format, receivedMs, c);
+  }
+
+  /**
+   * The orders of a batch frame, each checked as if it came alone, and those that pass published
+   * together in consecutive sequences: one ring claim and one wake for the frame instead of one
+   * per order. When the ring has no room for all of them, each is published on its own as far
+   * as it fits, and the rest answered BUSY, as before.
+   */
+  private onBatch(conn: Connection, items: readonly BatchItem[], format: FrameFormat, receivedMs: number): void {
+    const messages = this.runMessages;
+    const commands = this.runCommands;
+    messages.length = 0;
+    commands.length = 0;
+    for (const item of items) {
+      if (!item.ok) {
+        this.send(conn, item.reply, format);
+        continue;
+      }
+      const c = this.orderCommand(conn, item.message, format, commands.length);
+      if (c === null) continue;
+      messages.push(item.message);
+      commands.push(c);
+    }
+    if (commands.length === 0) return;
+    // A lone order takes the single path; a run that does not fit goes order by order.
+    const seqFirst = commands.length > 1 ? publishCommands(this.host, commands) : CLAIM_FULL;
+    for (let k = 0; k < commands.length; k++) {
+      const m = messages[k] as OrderMessage;
+      if (seqFirst >= 0) this.addPending(seqFirst + k, conn, m.id, format, receivedMs);
+      else this.publishOrder(conn, m, format, receivedMs, commands[k] as Command);
+    }
+    messages.length = 0;
+    commands.length = 0;
+  }
+
+  /**
+   * An order's command, or null when it is refused (answered here). `gathered`: commands of the
+   * same frame checked but not yet published, which count against the pending bound.
+   */
+  private orderCommand(conn: Connection, m: OrderMessage | MassCancelMessage, format: FrameFormat, gathered: number): Command | null {
     this.metrics.orderIn(m.type as OrderKind);
-    const refuse = (error: GatewayError): void => {
+    const refuse = (error: GatewayError): null => {
       this.metrics.orderOut(error.code).inc();
       this.refuse(conn, m.id, format, error);
+      return null;
     };
     if (this.phaseNow !== 'ready') return refuse(gatewayError(GatewayCode.BUSY, `server is ${this.phaseNow}`));
     // At the bound first: under overload most orders are refused here, and refusing before the
     // risk checks and the translation spares the server's thread their cost (and the order its
     // throttle token) when the answer is BUSY anyway.
-    if (this.pending.size >= this.config.pendingMax) return refuse(this.busy('results pending at the bound'));
+    if (this.pending.size + gathered >= this.config.pendingMax) return refuse(this.busy('results pending at the bound'));
     const account = conn.session.accountId;
     const timestampUs = this.clockUs();
     let c: Command;
@@ -636,10 +678,23 @@ export class GatewayServer {
     }
     const throttled = this.throttle.admit(conn.session.orderBucket, account);
     if (throttled !== null) return refuse(throttled);
+    return c;
+  }
+
+  /** Publishes one checked order, or answers BUSY when the ring is full. */
+  private publishOrder(conn: Connection, m: OrderMessage | MassCancelMessage, format: FrameFormat, receivedMs: number, c: Command): void {
     const seq = publishCommand(this.host, c);
-    if (seq < 0) return refuse(this.busy('input ring full'));
+    if (seq < 0) {
+      const error = this.busy('input ring full');
+      this.metrics.orderOut(error.code).inc();
+      return this.refuse(conn, m.id, format, error);
+    }
+    this.addPending(seq, conn, m.id, format, receivedMs);
+  }
+
+  private addPending(seq: number, conn: Connection, requestId: number, format: FrameFormat, receivedMs: number): void {
     if (this.pending.has(seq)) throw new Error(`sequence ${seq} published twice`);
-    this.pending.set(seq, { kind: 'client', conn, requestId: m.id, format, receivedMs });
+    this.pending.set(seq, { kind: 'client', conn, requestId, format, receivedMs });
   }
 
   private busy(why: string): GatewayError {

@@ -4,7 +4,7 @@ import { InProcessEngine } from '../../engine/in-process-engine.js';
 import { OrderState } from '../../engine/order-pool.js';
 import { hashApiKey } from '../api-keys.js';
 import { type ClientOptions, OrdoClient } from '../client.js';
-import { type EngineHost, PipelineHost } from '../engine-host.js';
+import { type EngineHost, PipelineHost, type PipelineHostOptions } from '../engine-host.js';
 import { Logger } from '../log.js';
 import { defaultServerConfig, type ServerConfig } from '../server-config.js';
 import { GatewayServer } from '../server.js';
@@ -44,6 +44,8 @@ export interface ServerFixtureOptions {
   /** A fixed clock makes the state hash of two runs with the same commands equal. */
   clockUs?: () => number;
   logger?: Logger;
+  /** The pipeline's options (ring sizes, ...); the defaults otherwise. */
+  pipeline?: PipelineHostOptions['pipeline'];
 }
 
 export class ServerFixture {
@@ -61,7 +63,7 @@ export class ServerFixture {
   static async start(options: ServerFixtureOptions = {}): Promise<ServerFixture> {
     const config = testServerConfig(options.config);
     const commands: Uint8Array[] = [];
-    const host: EngineHost = new PipelineHost({ config: config.engine, onCommand: (_seq, bytes) => commands.push(bytes) });
+    const host: EngineHost = new PipelineHost({ config: config.engine, onCommand: (_seq, bytes) => commands.push(bytes), ...(options.pipeline === undefined ? {} : { pipeline: options.pipeline }) });
     const server = await GatewayServer.start({
       config,
       host,

@@ -128,8 +128,13 @@ type Reply = AckReply | LoggedInReply | PongReply | SubscribedReply | Unsubscrib
 /** How a request's outcome is delivered: the reply, or the error (ReplyError for a refusal). */
 export type ReplyCallback<T> = (error: Error | null, reply: T | null) => void;
 
+/** A pending request's callback: `k` is the request's place in its batch (0 outside one). */
+type PendingCallback = (error: Error | null, reply: Reply | null, k: number) => void;
+
 interface Pending {
-  readonly done: ReplyCallback<Reply>;
+  readonly done: PendingCallback;
+  /** Handed back to `done`: one callback serves every order of a batch. */
+  readonly k: number;
   readonly deadlineMs: number;
   readonly expects: Reply['type'];
 }
@@ -241,9 +246,10 @@ export class OrdoClient {
 
   /** batch, with a callback: `done(k, ...)` once for the k-th order, never synchronously. */
   batchWith(orders: readonly BatchRequest[], done: (k: number, error: Error | null, ack: AckReply | null) => void): void {
+    const settled: PendingCallback = (error, reply, k) => done(k, error, reply as AckReply | null);
     const items = orders.map((order, k) => {
       const id = this.nextId++;
-      this.expectWith(id, 'ack', (error, reply) => done(k, error, reply as AckReply | null));
+      this.expectWith(id, 'ack', settled, k);
       return { ...order, id };
     });
     this.sendFrame({ type: 'batch', id: this.nextId++, orders: items });
@@ -299,16 +305,16 @@ export class OrdoClient {
   }
 
   /** Registers request `id`; a request that cannot be in flight fails at once (asynchronously). */
-  private expectWith(id: number, expects: Reply['type'], done: ReplyCallback<Reply>): void {
+  private expectWith(id: number, expects: Reply['type'], done: PendingCallback, k = 0): void {
     let refused: string | null = null;
     if (this.socket.readyState !== WebSocket.OPEN) refused = 'connection is not open';
     else if (this.pending.size >= this.options.inFlightMax) refused = `more than ${this.options.inFlightMax} requests in flight`;
     if (refused !== null) {
       const error = new Error(refused);
-      queueMicrotask(() => done(error, null));
+      queueMicrotask(() => done(error, null, k));
       return;
     }
-    this.pending.set(id, { done, deadlineMs: Date.now() + this.options.requestTimeoutMs, expects });
+    this.pending.set(id, { done, k, deadlineMs: Date.now() + this.options.requestTimeoutMs, expects });
   }
 
   private sendFrame(message: object): void {
@@ -442,9 +448,9 @@ export class OrdoClient {
     const p = this.pending.get(id);
     if (p === undefined) return;
     this.pending.delete(id);
-    if (reply.type === 'reject') p.done(new ReplyError(reply), null);
-    else if (reply.type !== p.expects) p.done(new Error(`request ${id} expected ${p.expects}, got ${reply.type}`), null);
-    else p.done(null, reply);
+    if (reply.type === 'reject') p.done(new ReplyError(reply), null, p.k);
+    else if (reply.type !== p.expects) p.done(new Error(`request ${id} expected ${p.expects}, got ${reply.type}`), null, p.k);
+    else p.done(null, reply, p.k);
   }
 
   private resubscribeBook(symbol: string): void {
@@ -460,14 +466,14 @@ export class OrdoClient {
     for (const [id, p] of this.pending) {
       if (p.deadlineMs > nowMs) break;
       this.pending.delete(id);
-      p.done(new Error(`request ${id} timed out after ${this.options.requestTimeoutMs} ms`), null);
+      p.done(new Error(`request ${id} timed out after ${this.options.requestTimeoutMs} ms`), null, p.k);
     }
   }
 
   private onClose(code: number, reason: string): void {
     clearInterval(this.sweep);
     const error = new Error(`connection closed (${code}${reason === '' ? '' : `: ${reason}`})`);
-    for (const p of this.pending.values()) p.done(error, null);
+    for (const p of this.pending.values()) p.done(error, null, p.k);
     this.pending.clear();
     this.closed.emit({ code, reason });
   }

@@ -780,7 +780,13 @@ export class MatchingEngine {
     const levels = this.levels;
     const i = h * I_STRIDE;
     const level = I[i + I_LEVEL] as number;
-    this.changeLevelTotal(book, h, -(F[h * F_STRIDE + F_LEAVES] as number));
+    const side = B[h * B_STRIDE + B_SIDE] as number;
+    // changeLevelTotal's work, reading the level and side once for both uses here.
+    if (!(level !== NIL)) fail(`order ${F[h * F_STRIDE + F_ID]} is not on a level`);
+    const total = (levels.total[level] as number) - (F[h * F_STRIDE + F_LEAVES] as number);
+    if (!(total >= 0)) fail(`level total below zero at ${levels.price[level]}`);
+    levels.total[level] = total;
+    this.markDirty(book, side, level);
     const prev = I[i + I_PREV] as number;
     const next = I[i + I_NEXT] as number;
     if (prev === NIL) levels.head[level] = next;
@@ -793,8 +799,8 @@ export class MatchingEngine {
     const count = (levels.count[level] as number) - 1;
     levels.count[level] = count;
     if (count === 0) {
-      book.side(B[h * B_STRIDE + B_SIDE] as number).remove(levels.price[level] as number);
-      // changeLevelTotal listed the level above; its entry now reports the price as gone.
+      book.side(side).remove(levels.price[level] as number);
+      // markDirty listed the level above; its entry now reports the price as gone.
       const listed = levels.changedAt[level] as number;
       if (!(listed !== NIL && this.dirtyLevel[listed] === level)) fail(`emptied level ${level} is not on the changed list`);
       this.dirtyLevel[listed] = NIL;
@@ -817,10 +823,10 @@ export class MatchingEngine {
     const { F, I, B } = orders;
     const f = h * F_STRIDE;
     const i = h * I_STRIDE;
-    const book = this.books[I[i + I_SYMBOL] as number] as OrderBook;
     const state = B[h * B_STRIDE + B_STATE] as OrderState;
-    if (state === OrderState.RESTING) this.unlinkFromLevel(book, h);
-    else if (state === OrderState.STOP_PENDING) book.removeStop(orders, h);
+    // An ACTIVE order (a taker) is in no book structure: the book is looked up only when needed.
+    if (state === OrderState.RESTING) this.unlinkFromLevel(this.books[I[i + I_SYMBOL] as number] as OrderBook, h);
+    else if (state === OrderState.STOP_PENDING) (this.books[I[i + I_SYMBOL] as number] as OrderBook).removeStop(orders, h);
     F[f + F_LEAVES] = 0;
     this.rebalance(h);
     if (!(F[f + F_RESERVED] === 0)) fail(`order ${F[f + F_ID]} retired holding ${F[f + F_RESERVED]}`);

@@ -57,6 +57,9 @@ const BUNDLE_HEAD = '{"type":"bundle","messages":[';
 const BUNDLE_TAIL = '}]}';
 const MESSAGE_HEAD = '{"type":"';
 const MESSAGE_SEPARATOR = '},{"type":"';
+/** The types skipped unparsed, with the quote that closes them. */
+const TYPE_EXECUTION = 'execution"';
+const TYPE_BALANCE = 'balance"';
 /** More messages than a bundle holds (server.ts BUNDLE_MESSAGES_MAX is 128): the split's bound. */
 const BUNDLE_MESSAGES_SCANNED_MAX = 4_096;
 
@@ -379,12 +382,11 @@ export class OrdoClient {
     let start = BUNDLE_HEAD.length;
     for (let n = 0; n < BUNDLE_MESSAGES_SCANNED_MAX; n++) {
       if (!text.startsWith(MESSAGE_HEAD, start)) return false;
-      const typeEnd = text.indexOf('"', start + MESSAGE_HEAD.length);
+      const typeStart = start + MESSAGE_HEAD.length;
       const next = text.indexOf(MESSAGE_SEPARATOR, start);
       const end = next < 0 ? last : next + 1;
-      if (typeEnd < 0 || typeEnd >= end) return false;
-      const type = text.slice(start + MESSAGE_HEAD.length, typeEnd);
-      if (type !== 'execution' && type !== 'balance') {
+      // Compared in place: no string is cut out for the type of each message.
+      if (!text.startsWith(TYPE_EXECUTION, typeStart) && !text.startsWith(TYPE_BALANCE, typeStart)) {
         const m = parsedOrNull(text.slice(start, end));
         if (m === null) return false;
         heard.push(m);

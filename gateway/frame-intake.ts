@@ -43,7 +43,8 @@ export function intakeFrame(data: RawFrame, isBinary: boolean, limits: IntakeLim
   // validateClientMessage bounded the batch at schema.batchOrdersMax elements.
   const items = message.orders.map((order): BatchItem => {
     const item = validateBatchOrder(order);
-    return item.ok ? { ok: true, message: item.message } : { ok: false, reply: refusalReply(item.error, item.id) };
+    // A valid order's result is already a BatchItem's shape: no second object for it.
+    return item.ok ? item : { ok: false, reply: refusalReply(item.error, item.id) };
   });
   return { kind: 'batch', format: decoded.format, id: message.id, items };
 }

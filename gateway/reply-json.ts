@@ -53,8 +53,9 @@ function balanceJson(m: BalanceReport): string {
 }
 
 function executionJson(m: ExecutionReport): string {
-  let text = `{"type":"execution","exec":${str(m.exec)},"orderId":${num(m.orderId)},"symbol":${str(m.symbol)},"side":${str(m.side)},"qty":${str(m.qty)},"cumQty":${str(m.cumQty)},"leavesQty":${str(m.leavesQty)},"seq":${num(m.seq)},"timestampUs":${num(m.timestampUs)}`;
-  if (m.reason !== undefined) text += `,"reason":${str(m.reason)}`;
+  // exec, side, reason and liquidity are the schema's enum words (wire-schema.ts): no escapes.
+  let text = `{"type":"execution","exec":"${m.exec}","orderId":${num(m.orderId)},"symbol":${str(m.symbol)},"side":"${m.side}","qty":${str(m.qty)},"cumQty":${str(m.cumQty)},"leavesQty":${str(m.leavesQty)},"seq":${num(m.seq)},"timestampUs":${num(m.timestampUs)}`;
+  if (m.reason !== undefined) text += `,"reason":"${m.reason}"`;
   if (m.cancelledQty !== undefined) text += `,"cancelledQty":${str(m.cancelledQty)}`;
   if (m.price !== undefined) text += `,"price":${str(m.price)}`;
   if (m.stopPrice !== undefined) text += `,"stopPrice":${str(m.stopPrice)}`;
@@ -63,7 +64,7 @@ function executionJson(m: ExecutionReport): string {
   if (m.lastQty !== undefined) text += `,"lastQty":${str(m.lastQty)}`;
   if (m.fee !== undefined) text += `,"fee":${str(m.fee)}`;
   if (m.feeAsset !== undefined) text += `,"feeAsset":${str(m.feeAsset)}`;
-  if (m.liquidity !== undefined) text += `,"liquidity":${str(m.liquidity)}`;
+  if (m.liquidity !== undefined) text += `,"liquidity":"${m.liquidity}"`;
   if (m.priorityKept !== undefined) text += `,"priorityKept":${m.priorityKept ? 'true' : 'false'}`;
   return `${text}}`;
 }

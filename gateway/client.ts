@@ -347,14 +347,12 @@ export class OrdoClient {
 
   private receive(data: Buffer | Buffer[], isBinary: boolean): void {
     const bytes = Array.isArray(data) ? Buffer.concat(data) : data;
+    const text = isBinary ? null : bytes.toString('utf8');
+    // Outside the try below, like route: a throw of a reply's callback is not a decoding failure.
+    if (text !== null && !this.executions.listened && !this.balances.listened && this.routeUnheardBundle(text)) return;
     let message: ServerMessage;
     try {
-      if (isBinary) message = decode(bytes) as ServerMessage;
-      else {
-        const text = bytes.toString('utf8');
-        if (!this.executions.listened && !this.balances.listened && this.routeUnheardBundle(text)) return;
-        message = JSON.parse(text) as ServerMessage;
-      }
+      message = (text === null ? decode(bytes) : JSON.parse(text)) as ServerMessage;
     } catch {
       // The server speaks the protocol or is not a server to keep talking to.
       this.socket.close(1002, 'undecodable server frame');
@@ -372,7 +370,7 @@ export class OrdoClient {
    * message's start `{"type":"` (and `},{"type":"` between two) cannot occur inside a string,
    * whose quotes are escaped. Returns false, having routed nothing, when the frame is not a
    * bundle of messages that each begin with their type, as the server writes them (the caller
-   * then parses it whole).
+   * then parses it whole). Throws only what a routed message's callback throws.
    */
   private routeUnheardBundle(text: string): boolean {
     if (!text.startsWith(BUNDLE_HEAD) || !text.endsWith(BUNDLE_TAIL)) return false;

@@ -15,6 +15,17 @@ describe('order index', () => {
     expect([index.get(7), index.get(2 ** 40 + 7), index.size]).toEqual([NIL, 1, 1]);
   });
 
+  it('holds id 0 and answers NIL for ids on slots never used', () => {
+    const index = new OrderIndex(4);
+    expect([index.get(0), index.get(1), index.get(3)]).toEqual([NIL, NIL, NIL]);
+    index.put(0, 2);
+    expect([index.get(0), index.get(4), index.get(8)]).toEqual([2, NIL, NIL]);
+    index.put(8, 3);
+    expect([index.get(0), index.get(8), index.size]).toEqual([2, 3, 2]);
+    index.remove(0);
+    expect([index.get(0), index.get(8), index.size]).toEqual([NIL, 3, 1]);
+  });
+
   it('refuses an id twice, a put beyond capacity and the removal of an absent id', () => {
     const index = new OrderIndex(2);
     index.put(1, 0);

@@ -38,7 +38,9 @@ export class OrderIndex {
     let slots = 1;
     while (slots < capacity) slots *= 2;
     this.directMask = slots - 1;
-    this.directKeys = new Float64Array(slots).fill(EMPTY);
+    // A direct slot holds id + 1, so an empty slot is 0: the zeroed allocation needs no fill and
+    // its pages stay untouched until ids land in them.
+    this.directKeys = new Float64Array(slots);
     this.directValues = new Int32Array(slots);
     this.overflow = new OverflowTable(capacity);
   }
@@ -50,7 +52,7 @@ export class OrderIndex {
   /** The handle of `id` (a safe integer >= 0), or NIL (-1). */
   get(id: number): number {
     const slot = id & this.directMask;
-    if (this.directKeys[slot] === id) return this.directValues[slot] as number;
+    if (this.directKeys[slot] === id + 1) return this.directValues[slot] as number;
     return this.overflow.size === 0 ? EMPTY : this.overflow.get(id);
   }
 
@@ -58,18 +60,18 @@ export class OrderIndex {
     if (!(id >= 0 && Number.isSafeInteger(id))) fail(`order id ${id}`);
     if (!(this.count < this.capacity)) fail('order index full');
     const slot = id & this.directMask;
-    const taken = this.directKeys[slot] as number;
+    const taken = (this.directKeys[slot] as number) - 1;
     if (!(taken !== id && (this.overflow.size === 0 || this.overflow.get(id) === EMPTY))) fail(`order id ${id} indexed twice`);
     // The id in the slot moves over: the newer id is the one more likely to be looked up soon.
     if (taken !== EMPTY) this.overflow.put(taken, this.directValues[slot] as number);
-    this.directKeys[slot] = id;
+    this.directKeys[slot] = id + 1;
     this.directValues[slot] = handle;
     this.count++;
   }
 
   remove(id: number): void {
     const slot = id & this.directMask;
-    if (this.directKeys[slot] === id) this.directKeys[slot] = EMPTY;
+    if (this.directKeys[slot] === id + 1) this.directKeys[slot] = 0;
     else this.overflow.remove(id);
     this.count--;
   }

@@ -144,6 +144,9 @@ const P_B_STRIDE = B_STRIDE;
 const P_F_ID = F_ID;
 const P_I_NEXT = I_NEXT;
 const P_I_LEVEL = I_LEVEL;
+const P_I_PREV = I_PREV;
+const P_I_ACCT_NEXT = I_ACCT_NEXT;
+const P_I_ACCT_PREV = I_ACCT_PREV;
 const P_I_HEAP_POS = I_HEAP_POS;
 const P_B_STATE = B_STATE;
 
@@ -156,6 +159,8 @@ export class OrderPool {
   /** The u8 fields (B_*) of every record. */
   readonly B: Uint8Array;
   private freeHead: number;
+  /** Handles below it have been used; those from it up are fresh (all zero bytes). */
+  private highWater: number;
   private liveCount = 0;
 
   constructor(capacity: number) {
@@ -165,21 +170,16 @@ export class OrderPool {
     this.F = new Float64Array(buffer);
     this.I = new Int32Array(buffer);
     this.B = new Uint8Array(buffer);
-    // The free list threads through `next`; handles are handed out lowest first. Every other
-    // link starts NIL, and every path that frees a record has set them NIL again (unlinked from
-    // its level, its account list and the expiry heap; free asserts the level and heap links),
-    // so alloc clears only `next`.
-    const I = this.I;
-    for (let h = 0; h < capacity; h++) {
-      const i = h * I_STRIDE;
-      I[i + I_NEXT] = h + 1 < capacity ? h + 1 : NIL;
-      I[i + I_PREV] = NIL;
-      I[i + I_LEVEL] = NIL;
-      I[i + I_ACCT_NEXT] = NIL;
-      I[i + I_ACCT_PREV] = NIL;
-      I[i + I_HEAP_POS] = NIL;
-    }
-    this.freeHead = 0;
+    // Handles never used yet come from a high-water mark, so construction touches no record:
+    // the buffer's pages stay untouched until orders use them (a replay's core sized for
+    // millions of orders starts in milliseconds). A freed handle goes on an intrusive free list
+    // through `next`, taken before the high-water mark: handles are handed out in the same order
+    // as from one list threading every record lowest first. alloc sets a fresh record's links
+    // NIL; a reused record's links other than `next` are NIL already, since every path that
+    // frees a record has unlinked it (from its level, account list and expiry heap; free asserts
+    // the level and heap links), so alloc clears only `next` there.
+    this.freeHead = NIL;
+    this.highWater = 0;
   }
 
   get live(): number {
@@ -187,19 +187,31 @@ export class OrderPool {
   }
 
   get full(): boolean {
-    return this.freeHead === P_NIL;
+    return this.freeHead === P_NIL && this.highWater === this.capacity;
   }
 
   /** A handle with its links cleared (next, prev, level, account list, heap position: NIL). */
   alloc(): number {
-    const h = this.freeHead;
-    if (!(h !== P_NIL)) fail('order pool exhausted: callers check `full` first');
-    if (!(this.B[h * P_B_STRIDE + P_B_STATE] === P_FREE)) fail(`order handle ${h} on the free list is in use`);
     const I = this.I;
-    const i = h * P_I_STRIDE;
-    this.freeHead = I[i + P_I_NEXT] as number;
-    // The other links are NIL already (constructor, and every path to free).
-    I[i + P_I_NEXT] = P_NIL;
+    let h = this.freeHead;
+    if (h !== P_NIL) {
+      if (!(this.B[h * P_B_STRIDE + P_B_STATE] === P_FREE)) fail(`order handle ${h} on the free list is in use`);
+      const i = h * P_I_STRIDE;
+      this.freeHead = I[i + P_I_NEXT] as number;
+      // The other links are NIL already (every path to free unlinks them).
+      I[i + P_I_NEXT] = P_NIL;
+    } else {
+      h = this.highWater;
+      if (!(h < this.capacity)) fail('order pool exhausted: callers check `full` first');
+      this.highWater = h + 1;
+      const i = h * P_I_STRIDE;
+      I[i + P_I_NEXT] = P_NIL;
+      I[i + P_I_PREV] = P_NIL;
+      I[i + P_I_LEVEL] = P_NIL;
+      I[i + P_I_ACCT_NEXT] = P_NIL;
+      I[i + P_I_ACCT_PREV] = P_NIL;
+      I[i + P_I_HEAP_POS] = P_NIL;
+    }
     this.liveCount++;
     return h;
   }
@@ -222,7 +234,7 @@ export class OrderPool {
 
   /** Whether any record is in `state` (snapshot restore checks; O(capacity)). */
   anyInState(state: OrderState): boolean {
-    for (let h = 0; h < this.capacity; h++) if (this.B[h * B_STRIDE + B_STATE] === state) return true;
+    for (let h = 0; h < this.highWater; h++) if (this.B[h * B_STRIDE + B_STATE] === state) return true;
     return false;
   }
 }

@@ -22,7 +22,6 @@ describe('Pipeline.tryPublishRun', () => {
     const pipeline = await Pipeline.start({ config, inputSlots: 32, outputSlots: 64 });
     const events = collectEvents(pipeline);
     const total = commands.byteLength / COMMAND_SIZE;
-    let full = 0;
     for (let next = 0, run = 1; next < total; run = (run % 13) + 1) {
       const count = Math.min(run, total - next);
       const seqFirst = pipeline.tryPublishRun(count, (k, view, offset) => {
@@ -32,7 +31,6 @@ describe('Pipeline.tryPublishRun', () => {
       });
       expect(seqFirst).not.toBe(CLAIM_CLOSED);
       if (seqFirst === CLAIM_FULL) {
-        full++;
         await new Promise((r) => setImmediate(r));
         continue;
       }
@@ -45,7 +43,8 @@ describe('Pipeline.tryPublishRun', () => {
     expect(report.lastSeq).toBe(total - 1);
     expect(Buffer.compare(Buffer.from(events.bytes()), Buffer.from(expected.events))).toBe(0);
     expect(report.stateHash).toBe(expected.hash);
-    expect(full).toBeGreaterThan(0);
+    // Refused runs are usual here but not certain (a quick core keeps a 32-slot ring
+    // from filling), so they are not asserted; the next test refuses a run that can never fit.
   });
 
   it('refuses a run it cannot claim whole, or longer than the ring, without calling write', async () => {

@@ -177,7 +177,8 @@ export async function runLoad(partial: Partial<LoadOptions> & Pick<LoadOptions, 
         });
       }
       const g = gathered[connection] as { orders: BatchRequest[]; indices: number[] };
-      g.orders.push({ type: 'place', ...options.order(index) });
+      // Object.assign, not a spread: the same object, several times cheaper (see OrdoClient.batchWith).
+      g.orders.push(Object.assign({ type: 'place' as const }, options.order(index)));
       g.indices.push(index);
       if (g.orders.length >= batchSize) sendBatch(connection);
     };

@@ -58,8 +58,11 @@ function checkAccount(accountId: number): void {
 export function placeCommand(msg: PlaceMessage, checked: CheckedPlace, accountId: number, timestampUs: number): Command {
   checkAccount(accountId);
   if (checked.symbol.name !== msg.symbol) throw new Error(`risk result for ${checked.symbol.name}, message for ${msg.symbol}`);
-  return command({
+  // Every field written out rather than through command(): its defaults-then-spread literal
+  // copies the given fields one by one, a measurable cost once per order.
+  return {
     type: CommandType.PLACE_ORDER,
+    seq: 0,
     timestampUs,
     accountId,
     symbolId: checked.symbol.id,
@@ -68,12 +71,14 @@ export function placeCommand(msg: PlaceMessage, checked: CheckedPlace, accountId
     tif: TIMES_IN_FORCE[msg.tif ?? defaultTif(msg.orderType)],
     flags: msg.postOnly === true ? FLAG_POST_ONLY : 0,
     stp: STP_MODES[msg.stp ?? 'none'],
+    reason: 0,
     price: checked.priceTicks,
     stopPrice: checked.stopPriceTicks,
     qty: checked.qtyLots,
+    targetId: 0,
     expireAtUs: msg.expireAtUs ?? 0,
     clOrdId: msg.clOrdId ?? '',
-  });
+  };
 }
 
 export function cancelCommand(msg: CancelMessage, accountId: number, timestampUs: number): Command {

@@ -103,6 +103,15 @@ describe('OrdoClient over real sockets', () => {
     });
     expect(await acked).toEqual({ type: 'ack', id: 1, orderId: 7, seq: 7 });
     expect(await refused.catch((e: unknown) => e)).toMatchObject({ codeName: 'BUSY', reply: { message: tricky } });
+    // Integers read in place up to 15 digits; longer ones, and acks with other fields, parsed as JSON.
+    const [wide, wider, extra] = [client.place(silent), client.place(silent), client.place(silent)];
+    server.broadcastText(
+      `{"type":"bundle","messages":[{"type":"ack","id":4,"orderId":999999999999999,"seq":999999999999998},${JSON.stringify(report)},` +
+        `{"type":"ack","id":5,"orderId":4503599627370497,"seq":9},{"type":"ack","id":6,"orderId":8,"seq":8,"note":"x"}]}`,
+    );
+    expect(await wide).toEqual({ type: 'ack', id: 4, orderId: 999_999_999_999_999, seq: 999_999_999_999_998 });
+    expect(await wider).toEqual({ type: 'ack', id: 5, orderId: 4_503_599_627_370_497, seq: 9 });
+    expect(await extra).toEqual({ type: 'ack', id: 6, orderId: 8, seq: 8, note: 'x' });
     // A bundle whose messages do not start with their type is parsed whole, as before.
     server.broadcastText(`{"type":"bundle","messages":[{"id":3,"type":"ack","orderId":8,"seq":8},${JSON.stringify(report)}]}`);
     expect(await reordered).toMatchObject({ type: 'ack', id: 3, orderId: 8 });

@@ -73,6 +73,44 @@ function parsedOrNull(text: string): ServerMessage | null {
   }
 }
 
+const ACK_HEAD = '{"type":"ack","id":';
+const ACK_ORDER_ID = ',"orderId":';
+const ACK_SEQ = ',"seq":';
+/** What follows each of the ack's integers (id, orderId, seq). */
+const ACK_SEPARATORS = [ACK_ORDER_ID, ACK_SEQ, '}'] as const;
+/** ackAt's integers as read (one thread, one read at a time). */
+const ackFields = [0, 0, 0];
+/** Digits of the longest integer read in place: below 2^53, so the sum is exact. */
+const ACK_DIGITS_MAX = 15;
+
+/**
+ * The ack in text[start, end) when it is written exactly as the server writes one
+ * (reply-json.ts: type, id, orderId, seq, integers); null for anything else, which the caller
+ * parses as JSON. Reads the three integers in place, without cutting the message out.
+ */
+function ackAt(text: string, start: number, end: number): AckReply | null {
+  if (!text.startsWith(ACK_HEAD, start) || text.charCodeAt(end - 1) !== 0x7d) return null;
+  let at = start + ACK_HEAD.length;
+  const fields = ackFields;
+  for (let f = 0; f < ACK_SEPARATORS.length; f++) {
+    let value = 0;
+    let digits = 0;
+    for (; digits <= ACK_DIGITS_MAX; digits++, at++) {
+      const c = text.charCodeAt(at);
+      if (c < 0x30 || c > 0x39) break;
+      value = value * 10 + (c - 0x30);
+    }
+    // No digits, too many, or a leading zero of a longer number: not the server's ack.
+    if (digits === 0 || digits > ACK_DIGITS_MAX || (digits > 1 && text.charCodeAt(at - digits) === 0x30)) return null;
+    const separator = ACK_SEPARATORS[f] as string;
+    if (!text.startsWith(separator, at)) return null;
+    at += separator.length;
+    fields[f] = value;
+  }
+  if (at !== end) return null;
+  return { type: 'ack', id: fields[0] as number, orderId: fields[1] as number, seq: fields[2] as number };
+}
+
 /** How often pending requests are checked for their deadline. */
 const TIMEOUT_SWEEP_MS = 100;
 const LISTENERS_MAX = 64;
@@ -388,7 +426,7 @@ export class OrdoClient {
       const end = next < 0 ? last : next + 1;
       // Compared in place: no string is cut out for the type of each message.
       if (!text.startsWith(TYPE_EXECUTION, typeStart) && !text.startsWith(TYPE_BALANCE, typeStart)) {
-        const m = parsedOrNull(text.slice(start, end));
+        const m = ackAt(text, start, end) ?? parsedOrNull(text.slice(start, end));
         if (m === null) return false;
         heard.push(m);
       }

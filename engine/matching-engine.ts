@@ -70,6 +70,8 @@ type OrderState = orderPool.OrderState;
 const { ResultCode } = resultCode;
 type ResultCode = resultCode.ResultCode;
 const { BPS_DENOMINATOR, FEE_ACCOUNT_ID, validateEngineConfig } = symbolConfig;
+// validatePlace reads flags, STP mode and client order id length as one little-endian word.
+assert(CMD_STP === CMD_FLAGS + 1 && CMD_CL_ORD_ID_LEN === CMD_FLAGS + 2, 'command layout: flags, stp, clOrdIdLen adjacent');
 
 /**
  * The matching core: single-threaded, deterministic, integer-only (DESIGN §4). It applies one
@@ -327,10 +329,15 @@ export class MatchingEngine {
     if (type < OrderType.LIMIT || type > OrderType.STOP_MARKET) return ResultCode.INVALID_ORDER_TYPE;
     if (tif < TimeInForce.GTC || tif > TimeInForce.GTD) return ResultCode.INVALID_TIME_IN_FORCE;
     if (type === OrderType.MARKET && (tif === TimeInForce.GTC || tif === TimeInForce.GTD)) return ResultCode.INVALID_TIME_IN_FORCE;
-    const flags = v.getUint8(o + CMD_FLAGS);
-    if ((flags & ~FLAGS_KNOWN) !== 0) return ResultCode.INVALID_FLAGS;
-    if ((flags & FLAG_POST_ONLY) !== 0 && (type !== OrderType.LIMIT || tif === TimeInForce.IOC || tif === TimeInForce.FOK)) return ResultCode.INVALID_FLAGS;
-    if (v.getUint8(o + CMD_STP) > STP_MODE_MAX) return ResultCode.INVALID_STP_MODE;
+    // Flags, STP mode and client order id length are bytes 4-6 of the record: one read, and a
+    // plain order (all three zero) skips their checks.
+    const options = v.getUint32(o + CMD_FLAGS, true);
+    const flags = options & 0xff;
+    if (flags !== 0) {
+      if ((flags & ~FLAGS_KNOWN) !== 0) return ResultCode.INVALID_FLAGS;
+      if ((flags & FLAG_POST_ONLY) !== 0 && (type !== OrderType.LIMIT || tif === TimeInForce.IOC || tif === TimeInForce.FOK)) return ResultCode.INVALID_FLAGS;
+    }
+    if (((options >>> 8) & 0xff) > STP_MODE_MAX) return ResultCode.INVALID_STP_MODE;
     const cfg = book.config;
     if (!i64In(qty, 1, Number.MAX_SAFE_INTEGER)) return ResultCode.INVALID_QUANTITY;
     if (qty < cfg.minQty) return ResultCode.QUANTITY_BELOW_MIN;
@@ -341,7 +348,7 @@ export class MatchingEngine {
     if (isStop ? !i64In(stopPrice, 1, cfg.maxPrice) : stopPrice !== 0) return ResultCode.INVALID_STOP_PRICE;
     const expireAtUs = readI64(v, o + CMD_EXPIRE_AT_US);
     if (tif === TimeInForce.GTD ? !i64In(expireAtUs, 1, Number.MAX_SAFE_INTEGER) : expireAtUs !== 0) return ResultCode.INVALID_EXPIRY;
-    if (!this.validClOrdId(v, o)) return ResultCode.INVALID_CLIENT_ORDER_ID;
+    if ((options & 0xff0000) !== 0 && !this.validClOrdId(v, o)) return ResultCode.INVALID_CLIENT_ORDER_ID;
     if (this.accounts.blocked[accountId] === 1) return ResultCode.ACCOUNT_BLOCKED;
     if (book.halted) return ResultCode.SYMBOL_HALTED;
     if (tif === TimeInForce.GTD && expireAtUs <= this.nowUs) return ResultCode.EXPIRED_ON_ARRIVAL;

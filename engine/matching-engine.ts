@@ -63,15 +63,17 @@ const {
   NIL,
   OrderState,
   F_STRIDE, F_ID, F_PRICE, F_STOP_PRICE, F_LEAVES, F_FILLED, F_RESERVED, F_EXPIRE_AT_US,
-  I_STRIDE, I_NEXT, I_PREV, I_LEVEL, I_ACCOUNT, I_ACCT_NEXT, I_HEAP_POS, I_SYMBOL,
+  I_STRIDE, I_NEXT, I_PREV, I_LEVEL, I_ACCOUNT, I_ACCT_NEXT, I_HEAP_POS, I_SYMBOL, I_SIDE_TO_FLAGS,
   B_STRIDE, B_SIDE, B_TYPE, B_TIF, B_FLAGS, B_STP, B_STATE,
 } = orderPool;
 type OrderState = orderPool.OrderState;
 const { ResultCode } = resultCode;
 type ResultCode = resultCode.ResultCode;
 const { BPS_DENOMINATOR, FEE_ACCOUNT_ID, validateEngineConfig } = symbolConfig;
-// validatePlace reads flags, STP mode and client order id length as one little-endian word.
+// validatePlace reads flags, STP mode and client order id length as one little-endian word;
+// admit copies side, type, tif and flags as one word into the order record (I_SIDE_TO_FLAGS).
 assert(CMD_STP === CMD_FLAGS + 1 && CMD_CL_ORD_ID_LEN === CMD_FLAGS + 2, 'command layout: flags, stp, clOrdIdLen adjacent');
+assert(CMD_ORDER_TYPE === CMD_SIDE + 1 && CMD_TIF === CMD_SIDE + 2 && CMD_FLAGS === CMD_SIDE + 3, 'command layout: side, type, tif, flags adjacent');
 
 /**
  * The matching core: single-threaded, deterministic, integer-only (DESIGN §4). It applies one
@@ -439,8 +441,8 @@ export class MatchingEngine {
     required: number,
     key: string,
   ): number {
-    const side = v.getUint8(o + CMD_SIDE);
-    const tif = v.getUint8(o + CMD_TIF);
+    // Side, type, tif and flags, in the record's order (bytes 1-4 of the command).
+    const sideToFlags = v.getInt32(o + CMD_SIDE, true);
     const orders = this.orders;
     const h = orders.alloc();
     const { F, I, B } = orders;
@@ -456,20 +458,17 @@ export class MatchingEngine {
     F[f + F_EXPIRE_AT_US] = readI64(v, o + CMD_EXPIRE_AT_US);
     I[i + I_ACCOUNT] = accountId;
     I[i + I_SYMBOL] = book.config.id;
-    B[b + B_SIDE] = side;
-    B[b + B_TYPE] = v.getUint8(o + CMD_ORDER_TYPE);
-    B[b + B_TIF] = tif;
-    B[b + B_FLAGS] = v.getUint8(o + CMD_FLAGS);
+    I[i + I_SIDE_TO_FLAGS] = sideToFlags;
     B[b + B_STP] = v.getUint8(o + CMD_STP);
     B[b + B_STATE] = OrderState.ACTIVE;
     this.index.put(seq, h);
     this.accounts.linkOrder(accountId, h);
-    if (required > 0) this.accounts.reserve(accountId, this.fundingAsset(book, side), required);
+    if (required > 0) this.accounts.reserve(accountId, this.fundingAsset(book, sideToFlags & 0xff), required);
     if (key !== '') {
       this.clOrdIds.accept(key);
       this.clOrdIdKeyByHandle.set(h, key);
     }
-    if (tif === TimeInForce.GTD) this.expiries.push(h);
+    if (((sideToFlags >>> 16) & 0xff) === TimeInForce.GTD) this.expiries.push(h);
     return h;
   }
 

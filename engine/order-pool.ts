@@ -85,6 +85,12 @@ export const B_TIF = 90;
 export const B_FLAGS = 91;
 export const B_STP = 92;
 export const B_STATE = 93;
+/**
+ * Int32Array index of side, type, tif and flags as one word (bytes 88-91), for copying them
+ * from a command record, where they are bytes 1-4 in the same order (the record and the
+ * command are both little-endian; checkLayout asserts the platform's typed arrays are).
+ */
+export const I_SIDE_TO_FLAGS = B_SIDE / 4;
 
 /**
  * The largest pool whose element indices stay below 2^31 in every view (the byte view's are the
@@ -128,6 +134,8 @@ function checkLayout(): void {
     end = offset + size;
   }
   assert(end <= ORDER_RECORD_BYTES, `order fields end at byte ${end}, past the ${ORDER_RECORD_BYTES}-byte record`);
+  assert(B_SIDE % 4 === 0 && B_TYPE === B_SIDE + 1 && B_TIF === B_SIDE + 2 && B_FLAGS === B_SIDE + 3, 'side, type, tif, flags form the word I_SIDE_TO_FLAGS');
+  assert(new Uint8Array(new Uint32Array([1]).buffer)[0] === 1, 'order records are little-endian: typed arrays must be');
   // More than a word of slack means the stride could shrink.
   assert(ORDER_RECORD_BYTES - end < 8, `order record has ${ORDER_RECORD_BYTES - end} unused bytes`);
 }

@@ -455,7 +455,9 @@ export class MatchingEngine {
     F[f + F_LEAVES] = qty;
     F[f + F_FILLED] = 0;
     F[f + F_RESERVED] = required;
-    F[f + F_EXPIRE_AT_US] = readI64(v, o + CMD_EXPIRE_AT_US);
+    const gtd = ((sideToFlags >>> 16) & 0xff) === TimeInForce.GTD;
+    // validatePlace let only a GTD order carry an expiry; the others' field is 0.
+    F[f + F_EXPIRE_AT_US] = gtd ? readI64(v, o + CMD_EXPIRE_AT_US) : 0;
     I[i + I_ACCOUNT] = accountId;
     I[i + I_SYMBOL] = book.config.id;
     I[i + I_SIDE_TO_FLAGS] = sideToFlags;
@@ -468,7 +470,7 @@ export class MatchingEngine {
       this.clOrdIds.accept(key);
       this.clOrdIdKeyByHandle.set(h, key);
     }
-    if (((sideToFlags >>> 16) & 0xff) === TimeInForce.GTD) this.expiries.push(h);
+    if (gtd) this.expiries.push(h);
     return h;
   }
 

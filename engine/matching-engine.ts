@@ -70,7 +70,7 @@ type OrderState = orderPool.OrderState;
 const { ResultCode } = resultCode;
 type ResultCode = resultCode.ResultCode;
 const { BPS_DENOMINATOR, FEE_ACCOUNT_ID, validateEngineConfig } = symbolConfig;
-// validatePlace reads flags, STP mode and client order id length as one little-endian word;
+// place reads flags, STP mode and client order id length as one little-endian word;
 // admit copies side, type, tif and flags as one word into the order record (I_SIDE_TO_FLAGS).
 assert(CMD_STP === CMD_FLAGS + 1 && CMD_CL_ORD_ID_LEN === CMD_FLAGS + 2, 'command layout: flags, stp, clOrdIdLen adjacent');
 assert(CMD_ORDER_TYPE === CMD_SIDE + 1 && CMD_TIF === CMD_SIDE + 2 && CMD_FLAGS === CMD_SIDE + 3, 'command layout: side, type, tif, flags adjacent');
@@ -288,10 +288,49 @@ export class MatchingEngine {
     // bound builds none, validation rejects it.
     const clLen = v.getUint8(o + CMD_CL_ORD_ID_LEN);
     const key = clLen === 0 || clLen > CL_ORD_ID_MAX_LENGTH ? '' : this.clOrdIdKey(v, o, accountId);
-    const code = this.validatePlace(v, o, accountId, symbolId, side, type, tif, price, stopPrice, qty, key);
-    if (code !== ResultCode.OK) return this.reject(code, accountId, symbolId, seq, side, price, qty);
-    const book = this.books[symbolId] as OrderBook;
     const isMarket = type === OrderType.MARKET || type === OrderType.STOP_MARKET;
+    const isStop = type === OrderType.STOP_LIMIT || type === OrderType.STOP_MARKET;
+    // Validation: the first failing check gives the result code. It is written out here rather
+    // than in a method of its own: the call and its eleven arguments cost about 85 instructions
+    // per order, some 4% of a command on the standard flow.
+    let code: ResultCode = ResultCode.OK;
+    const found = this.books[symbolId];
+    validation: {
+      if (found === undefined) { code = ResultCode.UNKNOWN_SYMBOL; break validation; }
+      if (!this.accounts.has(accountId)) { code = ResultCode.UNKNOWN_ACCOUNT; break validation; }
+      if (accountId === FEE_ACCOUNT_ID) { code = ResultCode.ACCOUNT_NOT_TRADING; break validation; }
+      if (side !== Side.BUY && side !== Side.SELL) { code = ResultCode.INVALID_SIDE; break validation; }
+      if (type < OrderType.LIMIT || type > OrderType.STOP_MARKET) { code = ResultCode.INVALID_ORDER_TYPE; break validation; }
+      if (tif < TimeInForce.GTC || tif > TimeInForce.GTD) { code = ResultCode.INVALID_TIME_IN_FORCE; break validation; }
+      if (type === OrderType.MARKET && (tif === TimeInForce.GTC || tif === TimeInForce.GTD)) { code = ResultCode.INVALID_TIME_IN_FORCE; break validation; }
+      // Flags, STP mode and client order id length are bytes 4-6 of the record: one read, and a
+      // plain order (all three zero) skips their checks.
+      const options = v.getUint32(o + CMD_FLAGS, true);
+      const flags = options & 0xff;
+      if (flags !== 0) {
+        if ((flags & ~FLAGS_KNOWN) !== 0) { code = ResultCode.INVALID_FLAGS; break validation; }
+        if ((flags & FLAG_POST_ONLY) !== 0 && (type !== OrderType.LIMIT || tif === TimeInForce.IOC || tif === TimeInForce.FOK)) { code = ResultCode.INVALID_FLAGS; break validation; }
+      }
+      if (((options >>> 8) & 0xff) > STP_MODE_MAX) { code = ResultCode.INVALID_STP_MODE; break validation; }
+      const cfg = found.config;
+      if (!i64In(qty, 1, Number.MAX_SAFE_INTEGER)) { code = ResultCode.INVALID_QUANTITY; break validation; }
+      if (qty < cfg.minQty) { code = ResultCode.QUANTITY_BELOW_MIN; break validation; }
+      if (qty > cfg.maxQty) { code = ResultCode.QUANTITY_ABOVE_MAX; break validation; }
+      if (!(isMarket && price === 0) && !i64In(price, 1, cfg.maxPrice)) { code = ResultCode.INVALID_PRICE; break validation; }
+      if (isStop ? !i64In(stopPrice, 1, cfg.maxPrice) : stopPrice !== 0) { code = ResultCode.INVALID_STOP_PRICE; break validation; }
+      const expireAtUs = readI64(v, o + CMD_EXPIRE_AT_US);
+      if (tif === TimeInForce.GTD ? !i64In(expireAtUs, 1, Number.MAX_SAFE_INTEGER) : expireAtUs !== 0) { code = ResultCode.INVALID_EXPIRY; break validation; }
+      if ((options & 0xff0000) !== 0 && !this.validClOrdId(v, o)) { code = ResultCode.INVALID_CLIENT_ORDER_ID; break validation; }
+      if (this.accounts.blocked[accountId] === 1) { code = ResultCode.ACCOUNT_BLOCKED; break validation; }
+      if (found.halted) { code = ResultCode.SYMBOL_HALTED; break validation; }
+      if (tif === TimeInForce.GTD && expireAtUs <= this.nowUs) { code = ResultCode.EXPIRED_ON_ARRIVAL; break validation; }
+      if (key !== '' && this.clOrdIds.taken(key)) { code = ResultCode.DUPLICATE_CLIENT_ORDER_ID; break validation; }
+      if ((this.accounts.openOrders[accountId] as number) >= this.config.maxOpenOrdersPerAccount) { code = ResultCode.MAX_OPEN_ORDERS; break validation; }
+      if (this.orders.full) { code = ResultCode.ORDER_CAPACITY; break validation; }
+      if ((flags & FLAG_POST_ONLY) !== 0 && this.crosses(found, side, price)) { code = ResultCode.POST_ONLY_WOULD_CROSS; break validation; }
+    }
+    if (code !== ResultCode.OK) return this.reject(code, accountId, symbolId, seq, side, price, qty);
+    const book = found as OrderBook;
     const effectivePrice = isMarket ? this.protectionPrice(book, side, type, price, stopPrice) : price;
     const required = this.riskEnabled ? this.requiredFunds(book, side, effectivePrice, qty) : 0;
     if (required > 0 && required > this.available(accountId, book, side)) {
@@ -299,7 +338,6 @@ export class MatchingEngine {
     }
     const h = this.admit(v, o, seq, accountId, book, effectivePrice, stopPrice, qty, required, key);
     this.sink.accepted(accountId, symbolId, seq, side, price, qty, stopPrice, v, o);
-    const isStop = type === OrderType.STOP_LIMIT || type === OrderType.STOP_MARKET;
     if (isStop && !book.triggers(side, stopPrice)) {
       this.orders.B[h * B_STRIDE + B_STATE] = OrderState.STOP_PENDING;
       book.addStop(this.orders, h);
@@ -307,58 +345,9 @@ export class MatchingEngine {
     }
     if (isStop) this.sink.stopTriggered(accountId, symbolId, seq, side, book.lastPrice, qty);
     this.activate(book, h);
-    this.runStops(book);
-  }
-
-  private validatePlace(
-    v: DataView,
-    o: number,
-    accountId: number,
-    symbolId: number,
-    side: number,
-    type: number,
-    tif: number,
-    price: number,
-    stopPrice: number,
-    qty: number,
-    key: string,
-  ): ResultCode {
-    const book = this.books[symbolId];
-    if (book === undefined) return ResultCode.UNKNOWN_SYMBOL;
-    if (!this.accounts.has(accountId)) return ResultCode.UNKNOWN_ACCOUNT;
-    if (accountId === FEE_ACCOUNT_ID) return ResultCode.ACCOUNT_NOT_TRADING;
-    if (side !== Side.BUY && side !== Side.SELL) return ResultCode.INVALID_SIDE;
-    if (type < OrderType.LIMIT || type > OrderType.STOP_MARKET) return ResultCode.INVALID_ORDER_TYPE;
-    if (tif < TimeInForce.GTC || tif > TimeInForce.GTD) return ResultCode.INVALID_TIME_IN_FORCE;
-    if (type === OrderType.MARKET && (tif === TimeInForce.GTC || tif === TimeInForce.GTD)) return ResultCode.INVALID_TIME_IN_FORCE;
-    // Flags, STP mode and client order id length are bytes 4-6 of the record: one read, and a
-    // plain order (all three zero) skips their checks.
-    const options = v.getUint32(o + CMD_FLAGS, true);
-    const flags = options & 0xff;
-    if (flags !== 0) {
-      if ((flags & ~FLAGS_KNOWN) !== 0) return ResultCode.INVALID_FLAGS;
-      if ((flags & FLAG_POST_ONLY) !== 0 && (type !== OrderType.LIMIT || tif === TimeInForce.IOC || tif === TimeInForce.FOK)) return ResultCode.INVALID_FLAGS;
-    }
-    if (((options >>> 8) & 0xff) > STP_MODE_MAX) return ResultCode.INVALID_STP_MODE;
-    const cfg = book.config;
-    if (!i64In(qty, 1, Number.MAX_SAFE_INTEGER)) return ResultCode.INVALID_QUANTITY;
-    if (qty < cfg.minQty) return ResultCode.QUANTITY_BELOW_MIN;
-    if (qty > cfg.maxQty) return ResultCode.QUANTITY_ABOVE_MAX;
-    const isMarket = type === OrderType.MARKET || type === OrderType.STOP_MARKET;
-    if (!(isMarket && price === 0) && !i64In(price, 1, cfg.maxPrice)) return ResultCode.INVALID_PRICE;
-    const isStop = type === OrderType.STOP_LIMIT || type === OrderType.STOP_MARKET;
-    if (isStop ? !i64In(stopPrice, 1, cfg.maxPrice) : stopPrice !== 0) return ResultCode.INVALID_STOP_PRICE;
-    const expireAtUs = readI64(v, o + CMD_EXPIRE_AT_US);
-    if (tif === TimeInForce.GTD ? !i64In(expireAtUs, 1, Number.MAX_SAFE_INTEGER) : expireAtUs !== 0) return ResultCode.INVALID_EXPIRY;
-    if ((options & 0xff0000) !== 0 && !this.validClOrdId(v, o)) return ResultCode.INVALID_CLIENT_ORDER_ID;
-    if (this.accounts.blocked[accountId] === 1) return ResultCode.ACCOUNT_BLOCKED;
-    if (book.halted) return ResultCode.SYMBOL_HALTED;
-    if (tif === TimeInForce.GTD && expireAtUs <= this.nowUs) return ResultCode.EXPIRED_ON_ARRIVAL;
-    if (key !== '' && this.clOrdIds.taken(key)) return ResultCode.DUPLICATE_CLIENT_ORDER_ID;
-    if ((this.accounts.openOrders[accountId] as number) >= this.config.maxOpenOrdersPerAccount) return ResultCode.MAX_OPEN_ORDERS;
-    if (this.orders.full) return ResultCode.ORDER_CAPACITY;
-    if ((flags & FLAG_POST_ONLY) !== 0 && this.crosses(book, side, price)) return ResultCode.POST_ONLY_WOULD_CROSS;
-    return ResultCode.OK;
+    // Checked here so that a flow without stops never calls runStops: the JIT then spends its
+    // inlining budget for place on the field reads instead.
+    if (book.buyStops.length !== 0 || book.sellStops.length !== 0) this.runStops(book);
   }
 
   private validClOrdId(v: DataView, o: number): boolean {
@@ -456,7 +445,7 @@ export class MatchingEngine {
     F[f + F_FILLED] = 0;
     F[f + F_RESERVED] = required;
     const gtd = ((sideToFlags >>> 16) & 0xff) === TimeInForce.GTD;
-    // validatePlace let only a GTD order carry an expiry; the others' field is 0.
+    // Validation let only a GTD order carry an expiry; the others' field is 0.
     F[f + F_EXPIRE_AT_US] = gtd ? readI64(v, o + CMD_EXPIRE_AT_US) : 0;
     I[i + I_ACCOUNT] = accountId;
     I[i + I_SYMBOL] = book.config.id;

@@ -479,11 +479,22 @@ export class MatchingEngine {
     const isMarket = type === OrderType.MARKET || type === OrderType.STOP_MARKET;
     if (isMarket && F[f + F_PRICE] === 0) return this.cancel(h, CancelReason.UNFILLED);
     if (tif === TimeInForce.FOK && !this.canFillCompletely(book, h)) return this.cancel(h, CancelReason.UNFILLED);
-    this.match(book, h);
+    // Most limit orders do not reach the opposite touch: match is not called for them.
+    if (this.reachesTouch(book, h)) this.match(book, h);
     if (B[b + B_STATE] !== OrderState.ACTIVE) return; // self-trade prevention cancelled it
     if (F[f + F_LEAVES] === 0) return this.retire(h);
     if (isMarket || tif === TimeInForce.IOC || tif === TimeInForce.FOK) return this.cancel(h, CancelReason.UNFILLED);
     this.rest(book, h);
+  }
+
+  /** Whether an order's limit reaches the best opposite price (a market order's is its protection price). */
+  private reachesTouch(book: OrderBook, h: number): boolean {
+    const side = this.orders.B[h * B_STRIDE + B_SIDE] as number;
+    const touch = book.opposite(side).best();
+    if (touch === NIL) return false;
+    const touchPrice = this.levels.price[touch] as number;
+    const limit = this.orders.F[h * F_STRIDE + F_PRICE] as number;
+    return side === Side.BUY ? touchPrice <= limit : touchPrice >= limit;
   }
 
   private match(book: OrderBook, h: number): void {
@@ -494,11 +505,6 @@ export class MatchingEngine {
     const side = B[h * B_STRIDE + B_SIDE] as number;
     const limit = F[f + F_PRICE] as number;
     const opposite = book.opposite(side);
-    // Most limit orders do not reach the opposite touch: they leave before the loop's setup.
-    const touch = opposite.best();
-    if (touch === NIL) return;
-    const touchPrice = levels.price[touch] as number;
-    if (side === Side.BUY ? touchPrice > limit : touchPrice < limit) return;
     const stp = B[h * B_STRIDE + B_STP] as number;
     const account = I[h * I_STRIDE + I_ACCOUNT] as number;
     // Each pass of the inner loop fills, cancels or reduces one maker, so the live order count

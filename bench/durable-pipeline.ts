@@ -41,7 +41,7 @@ import { TXN_COMMANDS_MAX } from '../journal/journal-writer.js';
 import { runRawFdatasync } from './journal-write.js';
 import { stringParam, wholeListParam, wholeParam, type Benchmark } from './lib/benchmark.js';
 import { LATENCY_PERCENTILE_NAMES, LatencyHistogram } from './lib/histogram.js';
-import { figure, latencyAtRate, type BenchParams, type BenchResult, type Figure, type LatencyAtRate, type LatencyRun } from './lib/results.js';
+import { figure, latencyAtRate, percentileLabel, type BenchParams, type BenchResult, type Figure, type LatencyAtRate, type LatencyRun } from './lib/results.js';
 import { runIfMain } from './lib/run-main.js';
 import { describeWaits, PIPELINE_PARAMS_COMMON, PipelineBench, pipelineParams, sharedOrderFlow, type PipelineBenchOptions } from './pipeline-bench-harness.js';
 import { assertDiskRoom } from './replay-journal.js';
@@ -343,7 +343,7 @@ async function measureLatency(plan: Plan, fsync: Variant, bare: Variant): Promis
       perRun.push({ ...histogram.percentiles() });
     }
     for (const name of LATENCY_PERCENTILE_NAMES) {
-      result.figures[`noJournal${name[0]?.toUpperCase()}${name.slice(1)}NsAt${rate}`] = figure(perRun.map((p) => p[name] as number), 'ns', 'lower');
+      result.figures[`noJournal${percentileLabel(name)}NsAt${rate}`] = figure(perRun.map((p) => p[name] as number), 'ns', 'lower');
     }
   }
   return result;

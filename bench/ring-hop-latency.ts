@@ -23,7 +23,7 @@ import { createSequencer } from '../engine/ring/sequencer.js';
 import type { WaitStrategy } from '../engine/ring/wait-strategy.js';
 import { stringParam, wholeParam, type Benchmark } from './lib/benchmark.js';
 import type { LatencyPercentilesNs } from './lib/histogram.js';
-import { figure, type BenchParams, type BenchResult, type Figure } from './lib/results.js';
+import { figure, percentileLabel, type BenchParams, type BenchResult, type Figure } from './lib/results.js';
 import { runIfMain } from './lib/run-main.js';
 import { repeat } from './lib/stats.js';
 import { newControl, standaloneMain, startAll, startWorker, waitStrategyParam, type StartedWorker } from './ring-bench-harness.js';
@@ -57,9 +57,8 @@ async function runRingHopLatency(params: BenchParams): Promise<BenchResult> {
   for (const mode of modes) {
     const count = SLOW_MODES.has(mode) ? slowRoundTrips : roundTrips;
     const perRun = await repeat(runs, () => runMode(mode, count, spinIterations));
-    const keys: Array<[string, keyof LatencyPercentilesNs]> = [['P50', 'p50'], ['P99', 'p99'], ['P999', 'p999'], ['Max', 'max']];
-    for (const [suffix, key] of keys) {
-      figures[`${mode}OneWay${suffix}Ns`] = figure(perRun.map((p) => p[key]), 'ns', 'lower');
+    for (const name of ['p50', 'p99', 'p999', 'max'] as const) {
+      figures[`${mode}OneWay${percentileLabel(name)}Ns`] = figure(perRun.map((p) => p[name]), 'ns', 'lower');
     }
     p50ByMode.set(mode, figures[`${mode}OneWayP50Ns`]!.median);
   }

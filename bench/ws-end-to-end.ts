@@ -32,7 +32,7 @@ import type { FrameFormat } from '../gateway/wire-codec.js';
 import { stringParam, wholeParam, type Benchmark } from './lib/benchmark.js';
 import { LatencyHistogram } from './lib/histogram.js';
 import { median } from './lib/stats.js';
-import { figure, latencyAtRate, type BenchParams, type BenchResult, type Figure, type LatencyRun } from './lib/results.js';
+import { figure, latencyAtRate, percentileLabel, type BenchParams, type BenchResult, type Figure, type LatencyRun } from './lib/results.js';
 import { runIfMain } from './lib/run-main.js';
 import { standaloneMain } from './ring-bench-harness.js';
 import { benchApiKey, type WsServerWorkerData, type WsServerWorkerMessage } from './ws-server-worker.js';
@@ -189,8 +189,7 @@ async function runWsEndToEnd(params: BenchParams): Promise<BenchResult> {
   };
   const noneLatency = noneLatencyRuns.map((r) => r.histogram.percentiles());
   for (const name of ['p50', 'p99', 'p999', 'max'] as const) {
-    const label = name === 'p999' ? 'P999' : name === 'max' ? 'Max' : name.toUpperCase();
-    figures[`durabilityNoneLatency${label}Ns`] = figure(noneLatency.map((p) => p[name]), 'ns', 'lower');
+    figures[`durabilityNoneLatency${percentileLabel(name)}Ns`] = figure(noneLatency.map((p) => p[name]), 'ns', 'lower');
   }
   return {
     name: wsEndToEnd.name,

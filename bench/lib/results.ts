@@ -68,6 +68,11 @@ export interface SuiteResult {
 }
 
 /** A figure from per-run values. */
+/** A percentile's name inside a figure's name: 'p999' → 'P999', 'max' → 'Max'. */
+export function percentileLabel(name: LatencyPercentileName): string {
+  return name.charAt(0).toUpperCase() + name.slice(1);
+}
+
 export function figure(values: readonly number[], unit: string, better: Better): Figure {
   return { ...summarize(values), unit, better };
 }

@@ -5,14 +5,13 @@ import { readI64 } from './int64.js';
 import { CLAIM_CLOSED, CLAIM_FULL, Pipeline } from './pipeline.js';
 import { applyInProcess, collectEvents, randomCommands } from './testing/pipeline-fixtures.js';
 import { propertyTestConfig } from './testing/random-commands.js';
+import { FC_SEED as SEED } from './testing/unit-fixtures.js';
 
 /**
  * Pipeline.tryPublishRun: commands published in runs (one claim and one wake per run, all or
  * none) give the same sequences, events and state hash as the same commands published one by
  * one in-process; a run that does not fit the ring is refused whole, nothing written.
  */
-const SEED = process.env.FC_SEED !== undefined ? Number(process.env.FC_SEED) : Math.floor(Math.random() * 2 ** 31);
-
 describe('Pipeline.tryPublishRun', () => {
   it(`runs of 1..13 commands through a 32-slot ring give the in-process events and hash (seed ${SEED})`, async () => {
     const config = propertyTestConfig();

@@ -99,24 +99,32 @@ export interface CommandRun {
   readonly offset: number;
 }
 
-/** The reader's end: copies verified commands into slots, in sequence order, and publishes them. */
-export class CommandQueueWriter {
-  private readonly control: Int32Array;
+/** What both ends see of the buffer: its slot count and the views over its control and header regions. */
+abstract class CommandQueueEnd {
+  protected readonly control: Int32Array;
   /** The same control region as f64 (startSeq); plain reads and writes, ordered by `started`. */
-  private readonly controlF64: Float64Array;
-  private readonly headers: Float64Array;
-  private readonly data: Uint8Array;
-  private readonly slotCount: number;
-  private published = 0;
-  /** Commands already in the slot being filled, and the sequence of its first. */
-  private filled = 0;
-  private firstSeq = 0;
+  protected readonly controlF64: Float64Array;
+  protected readonly headers: Float64Array;
+  protected readonly slotCount: number;
 
   constructor(buffer: SharedArrayBuffer) {
     this.slotCount = slotCountOf(buffer);
     this.control = new Int32Array(buffer, 0, DATA_OFFSET / 4);
     this.controlF64 = new Float64Array(buffer, 0, DATA_OFFSET / 8);
     this.headers = new Float64Array(buffer, HEADERS_OFFSET, QUEUE_SLOTS_MAX * 2);
+  }
+}
+
+/** The reader's end: copies verified commands into slots, in sequence order, and publishes them. */
+export class CommandQueueWriter extends CommandQueueEnd {
+  private readonly data: Uint8Array;
+  private published = 0;
+  /** Commands already in the slot being filled, and the sequence of its first. */
+  private filled = 0;
+  private firstSeq = 0;
+
+  constructor(buffer: SharedArrayBuffer) {
+    super(buffer);
     this.data = new Uint8Array(buffer, DATA_OFFSET);
     assert(Atomics.load(this.control, PUBLISHED) === 0 && Atomics.load(this.control, STATE) === QUEUE_RUNNING, 'command queue: one writer, from the start');
   }
@@ -234,21 +242,13 @@ export class CommandQueueWriter {
 export type QueueNext = CommandRun | typeof QUEUE_DONE | typeof QUEUE_FAILED;
 
 /** The applier's end: takes runs in order; each run stays valid until the next call to next(). */
-export class CommandQueueReader {
-  private readonly control: Int32Array;
-  /** The same control region as f64 (startSeq); plain reads and writes, ordered by `started`. */
-  private readonly controlF64: Float64Array;
-  private readonly headers: Float64Array;
+export class CommandQueueReader extends CommandQueueEnd {
   private readonly view: DataView;
-  private readonly slotCount: number;
   private consumed = 0;
   private holding = false;
 
   constructor(buffer: SharedArrayBuffer) {
-    this.slotCount = slotCountOf(buffer);
-    this.control = new Int32Array(buffer, 0, DATA_OFFSET / 4);
-    this.controlF64 = new Float64Array(buffer, 0, DATA_OFFSET / 8);
-    this.headers = new Float64Array(buffer, HEADERS_OFFSET, QUEUE_SLOTS_MAX * 2);
+    super(buffer);
     this.view = new DataView(buffer, DATA_OFFSET);
   }
 
@@ -305,14 +305,17 @@ export class CommandQueueReader {
     assert(Number.isSafeInteger(startSeq), `command queue: start at ${startSeq}`);
     this.controlF64[START_SEQ_F64] = startSeq;
     Atomics.store(this.control, STARTED, 1);
-    Atomics.add(this.control, CONSUMER_SIGNAL, 1);
-    Atomics.notify(this.control, CONSUMER_SIGNAL);
+    this.signal();
   }
 
   /** Stops the producer (idempotent): it sees the flag at its next slot or wait. */
   cancel(): void {
     this.release();
     Atomics.store(this.control, CANCELLED, 1);
+    this.signal();
+  }
+
+  private signal(): void {
     Atomics.add(this.control, CONSUMER_SIGNAL, 1);
     Atomics.notify(this.control, CONSUMER_SIGNAL);
   }
@@ -331,7 +334,6 @@ export class CommandQueueReader {
     this.holding = false;
     this.consumed += 1;
     Atomics.store(this.control, CONSUMED, this.consumed);
-    Atomics.add(this.control, CONSUMER_SIGNAL, 1);
-    Atomics.notify(this.control, CONSUMER_SIGNAL);
+    this.signal();
   }
 }

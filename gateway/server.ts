@@ -634,11 +634,7 @@ export class GatewayServer {
    */
   private orderCommand(conn: Connection, m: OrderMessage | MassCancelMessage, format: FrameFormat, gathered: number): Command | null {
     this.metrics.orderIn(m.type as OrderKind);
-    const refuse = (error: GatewayError): null => {
-      this.metrics.orderOut(error.code).inc();
-      this.refuse(conn, m.id, format, error);
-      return null;
-    };
+    const refuse = (error: GatewayError): null => this.refuseOrder(conn, m.id, format, error);
     if (this.phaseNow !== 'ready') return refuse(gatewayError(GatewayCode.BUSY, `server is ${this.phaseNow}`));
     // At the bound first: under overload most orders are refused here, and refusing before the
     // risk checks and the translation spares the server's thread their cost (and the order its
@@ -685,11 +681,17 @@ export class GatewayServer {
   private publishOrder(conn: Connection, m: OrderMessage | MassCancelMessage, format: FrameFormat, receivedMs: number, c: Command): void {
     const seq = publishCommand(this.host, c);
     if (seq < 0) {
-      const error = this.busy('input ring full');
-      this.metrics.orderOut(error.code).inc();
-      return this.refuse(conn, m.id, format, error);
+      this.refuseOrder(conn, m.id, format, this.busy('input ring full'));
+      return;
     }
     this.addPending(seq, conn, m.id, format, receivedMs);
+  }
+
+  /** Answers an order's refusal and counts it by code: every refused order goes through here. */
+  private refuseOrder(conn: Connection, requestId: number, format: FrameFormat, error: GatewayError): null {
+    this.metrics.orderOut(error.code).inc();
+    this.refuse(conn, requestId, format, error);
+    return null;
   }
 
   private addPending(seq: number, conn: Connection, requestId: number, format: FrameFormat, receivedMs: number): void {

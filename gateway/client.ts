@@ -263,14 +263,9 @@ export class OrdoClient {
 
   /** Several orders in one frame; each settles on its own reply. */
   batch(orders: readonly BatchRequest[]): Array<Promise<AckReply>> {
-    const ids: number[] = [];
-    const items = orders.map((order) => {
-      const id = this.nextId++;
-      ids.push(id);
-      return { ...order, id };
-    });
-    const promises = ids.map((id) => this.expect<AckReply>(id, 'ack'));
-    this.sendFrame({ type: 'batch', id: this.nextId++, orders: items });
+    const settlers: Array<ReplyCallback<AckReply>> = [];
+    const promises = orders.map(() => new Promise<AckReply>((resolve, reject) => settlers.push((error, ack) => (error === null ? resolve(ack as AckReply) : reject(error)))));
+    this.batchWith(orders, (k, error, ack) => (settlers[k] as ReplyCallback<AckReply>)(error, ack));
     return promises;
   }
 

@@ -27,11 +27,7 @@ export abstract class PipelineBackedHost implements EngineHost {
   tryPublish(timestampUs: number, write: (view: DataView, offset: number) => void): number {
     const pipeline = this.running();
     const seq = pipeline.tryPublish(timestampUs, write);
-    if (seq >= 0 && this.onCommand !== undefined) {
-      // Only this thread produces, so the slot cannot be claimed again before this copy.
-      const offset = pipeline.input.slotOffset(seq - pipeline.seqBase);
-      this.onCommand(seq, pipeline.input.bytes.slice(offset, offset + COMMAND_SIZE));
-    }
+    if (seq >= 0 && this.onCommand !== undefined) this.copyCommand(pipeline, this.onCommand, seq);
     return seq;
   }
 
@@ -39,12 +35,16 @@ export abstract class PipelineBackedHost implements EngineHost {
     const pipeline = this.running();
     const seqFirst = pipeline.tryPublishRun(count, write);
     if (seqFirst >= 0 && this.onCommand !== undefined) {
-      for (let k = 0; k < count; k++) {
-        const offset = pipeline.input.slotOffset(seqFirst + k - pipeline.seqBase);
-        this.onCommand(seqFirst + k, pipeline.input.bytes.slice(offset, offset + COMMAND_SIZE));
-      }
+      for (let k = 0; k < count; k++) this.copyCommand(pipeline, this.onCommand, seqFirst + k);
     }
     return seqFirst;
+  }
+
+  /** Hands onCommand a copy of published command `seq`, read back from its input-ring slot. */
+  private copyCommand(pipeline: Pipeline, onCommand: (seq: number, bytes: Uint8Array) => void, seq: number): void {
+    // Only this thread produces, so the slot cannot be claimed again before this copy.
+    const offset = pipeline.input.slotOffset(seq - pipeline.seqBase);
+    onCommand(seq, pipeline.input.bytes.slice(offset, offset + COMMAND_SIZE));
   }
 
   consumeEvents(handler: SlotHandler): Promise<number> {

@@ -10,7 +10,7 @@ import { JournalReader } from '../journal/journal-reader.js';
 import { SEQ_FIRST } from '../journal/record-layout.js';
 import { SnapshotStore, type SnapshotInfo } from '../journal/snapshot-store.js';
 import type { CommandRun } from './command-queue.js';
-import { ThreadedJournalReader } from './threaded-journal-reader.js';
+import { groupRun, ThreadedJournalReader } from './threaded-journal-reader.js';
 
 /**
  * Recovery and replay are one code path (DESIGN §6): the newest snapshot at or below the target,
@@ -157,10 +157,7 @@ function openCommandSource(env: JournalEnv, fromSeq: number, toSeqExclusive: num
  * lmdb-js (no copy, no allocation per group): applyRuns applies a run whole before it takes the next.
  */
 function* inlineRuns(env: JournalEnv, fromSeq: number, toSeqExclusive: number): Generator<CommandRun, void, undefined> {
-  for (const group of new JournalReader(env).groupsBorrowed(fromSeq, toSeqExclusive)) {
-    const view = new DataView(group.commands.buffer, group.commands.byteOffset, group.commands.byteLength);
-    yield { firstSeq: group.firstSeq, count: group.count, view, offset: 0 };
-  }
+  for (const group of new JournalReader(env).groupsBorrowed(fromSeq, toSeqExclusive)) yield groupRun(group);
 }
 
 export interface OpenOptions {

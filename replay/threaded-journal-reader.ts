@@ -31,7 +31,7 @@ import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } f
 import { assert } from '../engine/assert.js';
 import { siblingModuleUrl, spawnWorker } from '../engine/worker-spawn.js';
 import type { JournalEnv } from '../journal/journal-env.js';
-import { JournalReader } from '../journal/journal-reader.js';
+import { JournalReader, type JournalGroup } from '../journal/journal-reader.js';
 import { CommandQueueReader, createCommandQueue, QUEUE_DONE, type CommandRun } from './command-queue.js';
 import type { JournalReadWorkerData } from './journal-read-worker.js';
 import { deserializeReadError, type ReadErrorMessage } from './read-error.js';
@@ -56,6 +56,11 @@ export interface ThreadedReadOptions {
   readonly verifyAhead?: boolean;
   /** Slots of the command queue (default QUEUE_SLOTS_DEFAULT); tests take fewer, so that a small journal wraps the queue. */
   readonly queueSlots?: number;
+}
+
+/** A group's commands as one run, over the group's own bytes (borrowed ones stay borrowed). */
+export function groupRun(group: JournalGroup): CommandRun {
+  return { firstSeq: group.firstSeq, count: group.count, view: new DataView(group.commands.buffer, group.commands.byteOffset, group.commands.byteLength), offset: 0 };
 }
 
 export class ThreadedJournalReader {
@@ -144,7 +149,7 @@ export class ThreadedJournalReader {
         const step = groups.next();
         if (step.done === true) return null;
         const group = step.value;
-        yield { firstSeq: group.firstSeq, count: group.count, view: new DataView(group.commands.buffer, group.commands.byteOffset, group.commands.byteLength), offset: 0 };
+        yield groupRun(group);
         seqNext = group.firstSeq + group.count;
       }
     } finally {

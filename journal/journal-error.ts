@@ -19,10 +19,13 @@ export class JournalCorruptError extends Error {
   override readonly name = 'JournalCorruptError';
   readonly seq: number;
   readonly kind: JournalCorruptKind;
+  /** What the message says after the kind and sequence (kept so that the error can be rebuilt, replay/read-error.ts). */
+  readonly detail: string;
   constructor(kind: JournalCorruptKind, seq: number, detail: string) {
     super(`journal corrupt (${kind}) at sequence ${seq}: ${detail}`);
     this.kind = kind;
     this.seq = seq;
+    this.detail = detail;
   }
 }
 

@@ -11,14 +11,8 @@ export type ReadErrorMessage =
   | { readonly type: 'assertion'; readonly message: string }
   | { readonly type: 'other'; readonly name: string; readonly message: string; readonly stack: string };
 
-/** The detail a JournalCorruptError was built with (its message is a fixed prefix and the detail). */
-function corruptDetail(error: JournalCorruptError): string {
-  const prefix = new JournalCorruptError(error.kind, error.seq, '').message;
-  return error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
-}
-
 export function serializeReadError(error: unknown): ReadErrorMessage {
-  if (error instanceof JournalCorruptError) return { type: 'corrupt', kind: error.kind, seq: error.seq, detail: corruptDetail(error) };
+  if (error instanceof JournalCorruptError) return { type: 'corrupt', kind: error.kind, seq: error.seq, detail: error.detail };
   if (error instanceof JournalMetaMismatchError) {
     return { type: 'meta', message: error.message, field: error.field, stored: error.stored, expected: error.expected };
   }

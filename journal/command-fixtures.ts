@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { writeI64 } from '../engine/int64.js';
+import type { JournalEnv } from './journal-env.js';
 import { COMMAND_SEQ_OFFSET, COMMAND_SIZE_BYTES } from './record-layout.js';
 
 /** Writes `count` command slots for sequences firstSeq.. into `target` (count × slot size bytes). */
@@ -33,4 +34,17 @@ export function makeTempDir(prefix: string): string {
 
 export function removeDir(dir: string): void {
   fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/** Copies of the stored groups under `keys`, for restoreGroups after a test tampers with them through LMDB. */
+export function copyGroups(env: JournalEnv, keys: readonly number[]): Map<number, Buffer> {
+  return new Map(keys.map((key) => [key, Buffer.from(env.journal.getBinary(key) ?? [])]));
+}
+
+/** Puts the journal's groups back to exactly `originals` (one transaction: every key removed, each original put). */
+export function restoreGroups(env: JournalEnv, originals: ReadonlyMap<number, Buffer>): void {
+  env.root.transactionSync(() => {
+    for (const key of [...env.journal.getKeys({})]) env.journal.removeSync(key);
+    for (const [key, value] of originals) env.journal.putSync(key, value);
+  });
 }

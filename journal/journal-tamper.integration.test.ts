@@ -1,7 +1,7 @@
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeCommands, makeTempDir, removeDir } from './command-fixtures.js';
+import { copyGroups, makeCommands, makeTempDir, removeDir, restoreGroups } from './command-fixtures.js';
 import { groupChecksum, groupHashOf } from './group-codec.js';
 import { openJournalEnv, type JournalEnv } from './journal-env.js';
 import { JournalCorruptError, type JournalCorruptKind } from './journal-error.js';
@@ -30,7 +30,7 @@ beforeAll(() => {
     writer.append(makeCommands(firstSeq, size), firstSeq, size);
   }
   expect(writer.seqCommitted()).toBe(SEQ_LAST);
-  originals = new Map(GROUP_KEYS.map((key) => [key, Buffer.from(env.journal.getBinary(key) ?? [])]));
+  originals = copyGroups(env, GROUP_KEYS);
 });
 
 afterAll(async () => {
@@ -43,10 +43,7 @@ function putRaw(key: number, value: Uint8Array): void {
 }
 
 function restore(): void {
-  env.root.transactionSync(() => {
-    for (const key of [...env.journal.getKeys({})]) env.journal.removeSync(key);
-    for (const [key, value] of originals) env.journal.putSync(key, value);
-  });
+  restoreGroups(env, originals);
   expect(verifyJournal(env)).toMatchObject({ ok: true, commands: SEQ_LAST + 1 });
 }
 

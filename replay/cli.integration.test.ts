@@ -7,6 +7,7 @@ import { restoreSnapshot, takeSnapshot } from '../engine/engine-state.js';
 import { Pipeline } from '../engine/pipeline.js';
 import { collectEvents, publishAll } from '../engine/testing/pipeline-fixtures.js';
 import { propertyTestConfig } from '../engine/testing/random-commands.js';
+import { copyGroups, restoreGroups } from '../journal/command-fixtures.js';
 import { configFingerprint } from '../journal/config-fingerprint.js';
 import type { JournalEnv } from '../journal/journal-env.js';
 import { SnapshotStore } from '../journal/snapshot-store.js';
@@ -112,7 +113,7 @@ describe('tampering is detected and names the sequence', () => {
     journal = await writeJournal(config, commands, [Math.floor(total / 4), 17, Math.floor(total / 3), 1]);
     expect(journal.groupKeys.length).toBe(5);
     env = openJournal({ path: journal.dataDir, config, durability: 'none' });
-    originals = new Map(journal.groupKeys.map((key) => [key, Buffer.from(env.journal.getBinary(key) ?? [])]));
+    originals = copyGroups(env, journal.groupKeys);
   });
 
   afterAll(async () => {
@@ -120,10 +121,7 @@ describe('tampering is detected and names the sequence', () => {
   });
 
   function restore(): void {
-    env.root.transactionSync(() => {
-      for (const key of [...env.journal.getKeys({})]) env.journal.removeSync(key);
-      for (const [key, value] of originals) env.journal.putSync(key, value);
-    });
+    restoreGroups(env, originals);
   }
 
   function original(index: number): [number, Buffer] {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMAND_SIZE } from '../engine/command-layout.js';
 import { takeSnapshot } from '../engine/engine-state.js';
 import { propertyTestConfig } from '../engine/testing/random-commands.js';
-import { makeCommands, makeTempDir, removeDir } from '../journal/command-fixtures.js';
+import { copyGroups, makeCommands, makeTempDir, removeDir, restoreGroups } from '../journal/command-fixtures.js';
 import { openJournalEnv, type JournalEnv } from '../journal/journal-env.js';
 import { JournalCorruptError } from '../journal/journal-error.js';
 import { JournalReader } from '../journal/journal-reader.js';
@@ -45,7 +45,7 @@ beforeAll(() => {
     keys.push(firstSeq);
     writer.append(makeCommands(firstSeq, size), firstSeq, size);
   }
-  originals = new Map(keys.map((key) => [key, Buffer.from(env.journal.getBinary(key) ?? [])]));
+  originals = copyGroups(env, keys);
 });
 
 afterAll(async () => {
@@ -55,10 +55,7 @@ afterAll(async () => {
 });
 
 function restore(): void {
-  env.root.transactionSync(() => {
-    for (const key of [...env.journal.getKeys({})]) env.journal.removeSync(key);
-    for (const [key, value] of originals) env.journal.putSync(key, value);
-  });
+  restoreGroups(env, originals);
 }
 
 interface ReadOutcome {

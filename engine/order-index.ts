@@ -38,10 +38,16 @@ export class OrderIndex {
     let slots = 1;
     while (slots < capacity) slots *= 2;
     this.directMask = slots - 1;
-    // A direct slot holds id + 1, so an empty slot is 0: the zeroed allocation needs no fill and
-    // its pages stay untouched until ids land in them.
+    // A direct slot holds id + 1, so an empty slot is 0 and the zeroed allocation is already an
+    // empty table. It is written through once all the same: the pages of a fresh allocation are
+    // mapped on first write, and ids walk the direct table from end to end, so otherwise the first
+    // 2^k orders each take a page fault's share (a kernel entry and a page clear per 512 ids):
+    // about 6% of the standard order flow's time on a fresh engine, measured 2026-11-21. Faulting
+    // them in here costs about 6 ms per million slots (12 MB), once, before the first command.
     this.directKeys = new Float64Array(slots);
     this.directValues = new Int32Array(slots);
+    this.directKeys.fill(0);
+    this.directValues.fill(0);
     this.overflow = new OverflowTable(capacity);
   }
 

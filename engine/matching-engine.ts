@@ -696,7 +696,7 @@ export class MatchingEngine {
     const needed = this.requiredFunds(book, side, F[f + F_PRICE] as number, F[f + F_LEAVES] as number);
     const reserved = F[f + F_RESERVED] as number;
     const excess = reserved - needed;
-    if (!(excess >= 0)) fail(`order ${F[f + F_ID]} reservation ${reserved} below the ${needed} its leaves need`);
+    if (!(excess >= 0)) this.failReservation(h, needed);
     if (excess === 0) return;
     F[f + F_RESERVED] = needed;
     this.accounts.release(I[h * I_STRIDE + I_ACCOUNT] as number, this.fundingAsset(book, side), excess);
@@ -738,9 +738,9 @@ export class MatchingEngine {
   private changeLevelTotal(book: OrderBook, h: number, delta: number): void {
     const orders = this.orders;
     const level = orders.I[h * I_STRIDE + I_LEVEL] as number;
-    if (!(level !== NIL)) fail(`order ${orders.F[h * F_STRIDE + F_ID]} is not on a level`);
+    if (!(level !== NIL)) this.failNotOnLevel(h);
     const total = (this.levels.total[level] as number) + delta;
-    if (!(total >= 0)) fail(`level total below zero at ${this.levels.price[level]}`);
+    if (!(total >= 0)) this.failLevelTotal(level);
     this.levels.total[level] = total;
     this.markDirty(book, orders.B[h * B_STRIDE + B_SIDE] as number, level);
   }
@@ -785,9 +785,9 @@ export class MatchingEngine {
     const level = I[i + I_LEVEL] as number;
     const side = B[h * B_STRIDE + B_SIDE] as number;
     // changeLevelTotal's work, reading the level and side once for both uses here.
-    if (!(level !== NIL)) fail(`order ${F[h * F_STRIDE + F_ID]} is not on a level`);
+    if (!(level !== NIL)) this.failNotOnLevel(h);
     const total = (levels.total[level] as number) - (F[h * F_STRIDE + F_LEAVES] as number);
-    if (!(total >= 0)) fail(`level total below zero at ${levels.price[level]}`);
+    if (!(total >= 0)) this.failLevelTotal(level);
     levels.total[level] = total;
     this.markDirty(book, side, level);
     const prev = I[i + I_PREV] as number;
@@ -801,15 +801,38 @@ export class MatchingEngine {
     I[i + I_LEVEL] = NIL;
     const count = (levels.count[level] as number) - 1;
     levels.count[level] = count;
-    if (count === 0) {
-      book.side(side).remove(levels.price[level] as number);
-      // markDirty listed the level above; its entry now reports the price as gone.
-      const listed = levels.changedAt[level] as number;
-      if (!(listed !== NIL && this.dirtyLevel[listed] === level)) fail(`emptied level ${level} is not on the changed list`);
-      this.dirtyLevel[listed] = NIL;
-      levels.free(level);
-      this.levelsEmptied++;
-    }
+    if (count === 0) this.dropEmptiedLevel(book, side, level);
+  }
+
+  /**
+   * Takes an emptied level out of its book side and frees it. A method of its own, off the
+   * common path of unlinkFromLevel: with it and the failure messages out, unlinkFromLevel is
+   * small enough for V8 to inline into its callers (its bytecode was over the 460-byte limit).
+   */
+  private dropEmptiedLevel(book: OrderBook, side: number, level: number): void {
+    const levels = this.levels;
+    book.side(side).remove(levels.price[level] as number);
+    // markDirty listed the level above; its entry now reports the price as gone.
+    const listed = levels.changedAt[level] as number;
+    if (!(listed !== NIL && this.dirtyLevel[listed] === level)) fail(`emptied level ${level} is not on the changed list`);
+    this.dirtyLevel[listed] = NIL;
+    levels.free(level);
+    this.levelsEmptied++;
+  }
+
+  // Failure messages are built in methods of their own, so that the bytecode that builds them
+  // does not count against the inlining budget of the hot method that checks.
+  private failNotOnLevel(h: number): never {
+    return fail(`order ${this.orders.F[h * F_STRIDE + F_ID]} is not on a level`);
+  }
+
+  private failLevelTotal(level: number): never {
+    return fail(`level total below zero at ${this.levels.price[level]}`);
+  }
+
+  private failReservation(h: number, needed: number): never {
+    const F = this.orders.F;
+    return fail(`order ${F[h * F_STRIDE + F_ID]} holds reservation ${F[h * F_STRIDE + F_RESERVED]} where it needs ${needed}`);
   }
 
   private cancel(h: number, reason: CancelReason): void {
@@ -831,8 +854,11 @@ export class MatchingEngine {
     if (state === OrderState.RESTING) this.unlinkFromLevel(this.books[I[i + I_SYMBOL] as number] as OrderBook, h);
     else if (state === OrderState.STOP_PENDING) (this.books[I[i + I_SYMBOL] as number] as OrderBook).removeStop(orders, h);
     F[f + F_LEAVES] = 0;
-    this.rebalance(h);
-    if (!(F[f + F_RESERVED] === 0)) fail(`order ${F[f + F_ID]} retired holding ${F[f + F_RESERVED]}`);
+    // Guarded here as well as inside: a call that never runs leaves V8 no feedback to inline it
+    // by, so with risk off rebalance's bytecode does not use up retire's inlining budget, which
+    // then takes unlinkFromLevel instead.
+    if (this.riskEnabled) this.rebalance(h);
+    if (!(F[f + F_RESERVED] === 0)) this.failReservation(h, 0);
     this.accounts.unlinkOrder(I[i + I_ACCOUNT] as number, h);
     if (this.clOrdIdKeyByHandle.size !== 0) {
       const key = this.clOrdIdKeyByHandle.get(h);

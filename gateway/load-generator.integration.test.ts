@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LatencyHistogram } from '../bench/lib/histogram.js';
 import { defaultOrder, formatLoadResult, runLoad } from './load-generator.js';
 import { FakeServer } from './testing/fake-server.js';
 
@@ -38,6 +39,20 @@ describe('load generator over real sockets', () => {
     const result = await runLoad({ url: server.url, connections: 1, ratePerSecond: 1_000, durationMs: 50, format: 'msgpack', order: (i) => ({ ...defaultOrder(i), qty: i % 2 === 0 ? '0' : '0.0001' }) });
     expect(result.rejected).toBe(25);
     expect(result.rejectsByName).toEqual({ DECIMAL_OUT_OF_RANGE: 25 });
+  });
+
+  it('warms up on the same connections first and measures only the orders after the warm-up', async () => {
+    server.ackDelayMs = 5;
+    const histogram = new LatencyHistogram();
+    const result = await runLoad({ url: server.url, connections: 2, ratePerSecond: 1_000, durationMs: 100, warmupMs: 50, histogram, credentials: (i) => ({ account: i + 1, apiKey: 'k'.repeat(20) }) });
+    expect(result.sent).toBe(100);
+    expect(result.acked).toBe(100);
+    expect(result.failed).toBe(0);
+    expect(histogram.count).toBe(100);
+    // The server saw the warm-up's orders too, over the same two connections (one login each).
+    expect(server.received.filter((m) => m.type === 'place')).toHaveLength(150);
+    expect(server.received.filter((m) => m.type === 'login')).toHaveLength(2);
+    expect(result.latencyNs.p50).toBeGreaterThanOrEqual(4_000_000);
   });
 
   it('sends on a ticker thread at the intended times (latency runs), measured the same way', async () => {

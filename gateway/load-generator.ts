@@ -50,6 +50,15 @@ export interface LoadOptions {
   /** After the last send, how long to wait for the outstanding replies. */
   drainTimeoutMs: number;
   /**
+   * Orders sent first, on the same connections at the same rate and with the same pacing, and not
+   * measured: the schedule runs on from them into the measured `durationMs` without a pause, so
+   * the measurement starts in the steady state instead of on fresh connections (a new socket's
+   * objects make the runtime recompile the send and receive paths on both sides, measured as a
+   * worse first second). 0 (the default): none. Their replies are not counted or measured (only
+   * the driver's send lag max covers them too).
+   */
+  warmupMs?: number;
+  /**
    * Orders per frame: 1 sends each order in a frame of its own; n > 1 gathers n consecutive
    * orders of one connection into a `batch` frame, sent when the n-th is due (each order's
    * latency still counts from its own intended send time, so waiting for the batch is charged).
@@ -128,9 +137,16 @@ export async function runLoad(partial: Partial<LoadOptions> & Pick<LoadOptions, 
         return c.login(account, apiKey);
       }));
     }
-    const schedule = OpenLoopSchedule.forDuration(ratePerSecond, durationMs);
+    const measured = OpenLoopSchedule.forDuration(ratePerSecond, durationMs).count;
+    const warmupMs = options.warmupMs ?? 0;
+    if (!Number.isInteger(warmupMs) || warmupMs < 0) throw new RangeError(`warmupMs ${warmupMs}`);
+    // One schedule for both: orders [0, warm) warm up, [warm, warm + measured) are measured.
+    const warm = warmupMs === 0 ? 0 : OpenLoopSchedule.forDuration(ratePerSecond, warmupMs).count;
+    const schedule = new OpenLoopSchedule({ ratePerSecond, count: warm + measured });
     const histogram = options.histogram ?? new LatencyHistogram();
-    const counts = { acked: 0, rejected: 0, failed: 0, lastReplyNs: 0 };
+    const counts = { acked: 0, rejected: 0, failed: 0, lastReplyNs: 0, warmSettled: 0 };
+    // The measured orders' time starts at the first one's intended send time.
+    const measuredStartNs = schedule.intendedNs(warm);
     const rejectsByName: Record<string, number> = {};
     // Outstanding replies are counted, not kept: a long run holds no array of promises.
     let outstanding = 0;
@@ -142,6 +158,10 @@ export async function runLoad(partial: Partial<LoadOptions> & Pick<LoadOptions, 
     // Replies come through the client's callbacks, not promises: a promise and its handlers per
     // order were a measurable share of the client's CPU, which this machine's server shares.
     const onReply = (index: number, error: Error | null): void => {
+      if (index < warm) {
+        counts.warmSettled++;
+        return settled();
+      }
       if (error === null) counts.acked++;
       else if (error instanceof ReplyError) {
         counts.rejected++;
@@ -150,7 +170,7 @@ export async function runLoad(partial: Partial<LoadOptions> & Pick<LoadOptions, 
       if (error === null || error instanceof ReplyError) {
         const nowNs = schedule.elapsedNs();
         histogram.record(schedule.latencyNs(index, nowNs));
-        counts.lastReplyNs = Math.max(counts.lastReplyNs, nowNs);
+        counts.lastReplyNs = Math.max(counts.lastReplyNs, nowNs - measuredStartNs);
       }
       settled();
     };
@@ -172,7 +192,7 @@ export async function runLoad(partial: Partial<LoadOptions> & Pick<LoadOptions, 
       if (batchSize === 1) {
         outstanding++;
         return (clients[connection] as OrdoClient).placeWith(options.order(index), (error, ack) => {
-          if (splitter !== null && ack !== null) splitter.acked(ack.orderId, index);
+          if (splitter !== null && ack !== null && index >= warm) splitter.acked(ack.orderId, index);
           onReply(index, error);
         });
       }
@@ -193,12 +213,12 @@ export async function runLoad(partial: Partial<LoadOptions> & Pick<LoadOptions, 
     // Every request settles: on its reply, on the request timeout or when its connection closes.
     if (outstanding > 0) await new Promise<void>((resolve) => (onDrained = resolve));
     const completed = counts.acked + counts.rejected;
-    if (completed + counts.failed !== stats.sentCount) throw new Error(`load accounting: ${completed} + ${counts.failed} != ${stats.sentCount}`);
+    if (counts.warmSettled + completed + counts.failed !== stats.sentCount) throw new Error(`load accounting: ${counts.warmSettled} + ${completed} + ${counts.failed} != ${stats.sentCount}`);
     return {
       offeredRatePerSecond: ratePerSecond,
       achievedRatePerSecond: counts.lastReplyNs === 0 ? 0 : Math.round((completed * 1e9) / counts.lastReplyNs),
       ackedRatePerSecond: counts.lastReplyNs === 0 ? 0 : Math.round((counts.acked * 1e9) / counts.lastReplyNs),
-      sent: stats.sentCount,
+      sent: stats.sentCount - warm,
       acked: counts.acked,
       rejected: counts.rejected,
       failed: counts.failed,

@@ -24,6 +24,8 @@ export class FakeServer {
   private orderId = 0;
   /** Delay before answering an order, for latency tests. */
   ackDelayMs = 0;
+  /** Whether `received` keeps each message (off for a long benchmark run: it would only grow). */
+  keepsReceived = true;
 
   private constructor(private readonly wss: WebSocketServer) {
     wss.on('connection', (ws) => {
@@ -83,7 +85,7 @@ export class FakeServer {
         }
         return;
       case 'message':
-        this.received.push(intake.message);
+        if (this.keepsReceived) this.received.push(intake.message);
         return this.onMessage(intake.message, send);
       default: {
         const unknown: never = intake;

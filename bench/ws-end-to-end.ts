@@ -13,6 +13,14 @@
 //                 split at the gateway's stamp (to the gateway, back to the client)
 //   latency, none the same on a second server whose journal does not fdatasync (durability
 //                 'none', a labelled comparison: what the disk's commit adds to a round trip)
+//   floor         what a round trip cannot go under: (a) the same latency measurement against a
+//                 trivial echo server in the same kind of worker thread (bench/ws-echo-worker.ts:
+//                 client library, ws, loopback TCP, two event-loop wake-ups, no pipeline), and
+//                 (b) one small durable commit in the journal's own settings (JournalWriter.append
+//                 of one command, durability 'fsync': LMDB's data flush and meta flush)
+//
+// Each latency run first sends `latencyWarmupMs` of unmeasured orders on the same connections at
+// the same rate, so it measures the steady state and not the recompiling that new sockets cause.
 //
 // Each order is an IOC limit far from any price (load-generator's defaultOrder): it travels the
 // whole pipeline (accepted, unfilled remainder cancelled, balances) and leaves the book empty.
@@ -25,7 +33,9 @@
 
 import type { Worker } from 'node:worker_threads';
 import { siblingModuleUrl, spawnWorker } from '../engine/worker-spawn.js';
-import { makeTempDir, removeDir } from '../journal/command-fixtures.js';
+import { makeCommands, makeTempDir, removeDir } from '../journal/command-fixtures.js';
+import { openJournalEnv } from '../journal/journal-env.js';
+import { JournalWriter } from '../journal/journal-writer.js';
 import { defaultOrder, type LoadOptions, type LoadResult, type RoundTripSplit, runLoad } from '../gateway/load-generator.js';
 import { currentThreadId, processCpuMs, threadCpuMs } from '../gateway/thread-cpu.js';
 import type { FrameFormat } from '../gateway/wire-codec.js';
@@ -35,6 +45,7 @@ import { median } from './lib/stats.js';
 import { figure, latencyAtRate, percentileLabel, type BenchParams, type BenchResult, type Figure, type LatencyRun } from './lib/results.js';
 import { runIfMain } from './lib/run-main.js';
 import { standaloneMain } from './ring-bench-harness.js';
+import type { WsEchoWorkerData, WsEchoWorkerMessage } from './ws-echo-worker.js';
 import { benchApiKey, type WsServerWorkerData, type WsServerWorkerMessage } from './ws-server-worker.js';
 
 const COMMON = { connections: 4, batchSize: 64, batchedRate: 150_000, sustainedRate: 100_000, singleRate: 80_000, latencyRate: 10_000, format: 'json' };
@@ -43,8 +54,8 @@ export const wsEndToEnd: Benchmark = {
   name: 'ws-end-to-end',
   description: 'Orders over WebSocket through the gateway server and the threaded pipeline, client on the same machine: acked orders/s with batched frames (offered beyond capacity, and at the 100K/s target: carried without refusals?) and single-order frames, RTT percentiles at 10K orders/s offered (from each intended send time; since 2026-11-21 the latency runs send on the ticks of a ticker thread instead of yielding between sends, which kept a core busy), each round trip also split at the gateway, and per-thread CPU. Since 2026-11-21 (later) the client library splits a JSON bundle without parsing the execution reports and balances nobody listens to (throughput runs: all of them); it still parses every ack and reject and matches each to its request by id, so the same replies are counted.',
   defaults: {
-    quick: { ...COMMON, runs: 1, throughputMs: 2_000, latencyMs: 3_000 },
-    full: { ...COMMON, runs: 3, throughputMs: 8_000, latencyMs: 15_000 },
+    quick: { ...COMMON, runs: 1, throughputMs: 2_000, latencyMs: 3_000, latencyWarmupMs: 1_000, commits: 1_000 },
+    full: { ...COMMON, runs: 3, throughputMs: 8_000, latencyMs: 15_000, latencyWarmupMs: 2_000, commits: 5_000 },
   },
   run: runWsEndToEnd,
 };
@@ -54,7 +65,8 @@ class ServerThread {
     private readonly worker: Worker,
     readonly port: number,
     readonly durability: string,
-    private readonly dataDir: string,
+    /** The journal's directory, removed by stop; null for the echo server (no journal). */
+    private readonly dataDir: string | null,
     /** The gateway server's thread, for its CPU time (null off Linux). */
     readonly tid: number | null,
   ) {}
@@ -77,19 +89,32 @@ class ServerThread {
     });
   }
 
+  /** The trivial echo server (bench/ws-echo-worker.ts): no pipeline, the floor of a round trip. */
+  static startEcho(): Promise<ServerThread> {
+    const data: WsEchoWorkerData = { kind: 'ordo-ws-bench-echo' };
+    const worker = spawnWorker(siblingModuleUrl(import.meta.url, './ws-echo-worker'), { workerData: data });
+    return new Promise((resolve, reject) => {
+      worker.once('error', reject);
+      worker.once('message', (m: WsEchoWorkerMessage) => {
+        if (m.type !== 'ready') return reject(new Error(`ws bench echo server said ${m.type} first`));
+        resolve(new ServerThread(worker, m.port, 'echo', null, m.tid));
+      });
+    });
+  }
+
   get url(): string {
     return `ws://127.0.0.1:${this.port}/ws`;
   }
 
-  async stop(): Promise<WsServerWorkerMessage> {
-    const stopped = new Promise<WsServerWorkerMessage>((resolve) => this.worker.once('message', resolve));
+  async stop(): Promise<WsServerWorkerMessage | WsEchoWorkerMessage> {
+    const stopped = new Promise<WsServerWorkerMessage | WsEchoWorkerMessage>((resolve) => this.worker.once('message', resolve));
     this.worker.postMessage({ type: 'stop' });
     try {
       const report = await stopped;
       await this.worker.terminate();
       return report;
     } finally {
-      removeDir(this.dataDir);
+      if (this.dataDir !== null) removeDir(this.dataDir);
     }
   }
 }
@@ -105,6 +130,8 @@ async function runWsEndToEnd(params: BenchParams): Promise<BenchResult> {
   const runs = wholeParam(params, 'runs', 1, 20);
   const throughputMs = wholeParam(params, 'throughputMs', 100, 600_000);
   const latencyMs = wholeParam(params, 'latencyMs', 100, 600_000);
+  const latencyWarmupMs = wholeParam(params, 'latencyWarmupMs', 0, 600_000);
+  const commits = wholeParam(params, 'commits', 10, 1_000_000);
   const format = stringParam(params, 'format') as FrameFormat;
   if (format !== 'json' && format !== 'msgpack') throw new Error(`format ${format}: json or msgpack`);
   // One account per connection, so the per-account state (and its throttle) is not shared.
@@ -115,7 +142,7 @@ async function runWsEndToEnd(params: BenchParams): Promise<BenchResult> {
   // on time and each reply is read when it arrives, while the main thread sleeps in its event
   // loop in between (yielding between sends instead kept a core polling: 55-75% of one at 10K/s).
   const THROUGHPUT_PACING: Partial<LoadOptions> = { spinNs: 0, sleepNs: 0 };
-  const LATENCY_PACING: Partial<LoadOptions> = { wait: 'ticker' };
+  const LATENCY_PACING: Partial<LoadOptions> = { wait: 'ticker', warmupMs: latencyWarmupMs };
   type Pacing = Partial<LoadOptions>;
   const cpu = new CpuShares();
   const load = (server: ServerThread, ratePerSecond: number, durationMs: number, size: number, pacing: Pacing, histogram?: LatencyHistogram, split?: RoundTripSplit): Promise<LoadResult> =>
@@ -141,6 +168,7 @@ async function runWsEndToEnd(params: BenchParams): Promise<BenchResult> {
   // Where the latency runs' round trips go, split at the gateway's stamp (load-generator.ts).
   const split = { toGateway: new LatencyHistogram(), fromGateway: new LatencyHistogram() };
   const noneSplit = { toGateway: new LatencyHistogram(), fromGateway: new LatencyHistogram() };
+  const echoLatencyRuns: LatencyRun[] = [];
   let stopReport: WsServerWorkerMessage | null = null;
   const server = await ServerThread.start(accounts, 'fsync');
   try {
@@ -156,7 +184,7 @@ async function runWsEndToEnd(params: BenchParams): Promise<BenchResult> {
       latencyRuns.push({ histogram, achievedRatePerSecond: r.achievedRatePerSecond });
     }
   } finally {
-    stopReport = await server.stop();
+    stopReport = (await server.stop()) as WsServerWorkerMessage;
   }
   // The same latency measurement over a journal without fdatasync: what the disk's commit adds
   // to the round trip. A comparison only, labelled 'none'; the headline stays the durable one.
@@ -171,6 +199,20 @@ async function runWsEndToEnd(params: BenchParams): Promise<BenchResult> {
   } finally {
     await noneServer.stop();
   }
+  // The floor: the same latency measurement against an echo server (no pipeline), then the
+  // commit latency of the journal's own durable path, with no server running.
+  const echoServer = await ServerThread.startEcho();
+  try {
+    await load(echoServer, latencyRate, 1_000, 1, LATENCY_PACING);
+    for (let run = 0; run < runs; run++) {
+      const histogram = new LatencyHistogram();
+      const r = await cpu.measure('echo', echoServer, () => load(echoServer, latencyRate, latencyMs, 1, LATENCY_PACING, histogram));
+      echoLatencyRuns.push({ histogram, achievedRatePerSecond: r.achievedRatePerSecond });
+    }
+  } finally {
+    await echoServer.stop();
+  }
+  const commitNs = await journalCommitLatency(commits);
   const all = [...batched, ...sustained, ...single];
   const failed = all.reduce((n, r) => n + r.failed, 0);
   const refusals = (results: LoadResult[]): string => {
@@ -188,9 +230,14 @@ async function runWsEndToEnd(params: BenchParams): Promise<BenchResult> {
     singleLatencyP99Ns: figure(single.map((r) => r.latencyNs.p99), 'ns', 'lower'),
   };
   const noneLatency = noneLatencyRuns.map((r) => r.histogram.percentiles());
+  const echoLatency = echoLatencyRuns.map((r) => r.histogram.percentiles());
   for (const name of ['p50', 'p99', 'p999', 'max'] as const) {
     figures[`durabilityNoneLatency${percentileLabel(name)}Ns`] = figure(noneLatency.map((p) => p[name]), 'ns', 'lower');
+    figures[`floorEchoLatency${percentileLabel(name)}Ns`] = figure(echoLatency.map((p) => p[name]), 'ns', 'lower');
   }
+  const commitPercentiles = commitNs.percentiles();
+  figures.floorJournalCommitP50Ns = figure([commitPercentiles.p50], 'ns', 'lower');
+  figures.floorJournalCommitP99Ns = figure([commitPercentiles.p99], 'ns', 'lower');
   return {
     name: wsEndToEnd.name,
     description: wsEndToEnd.description,
@@ -205,6 +252,8 @@ async function runWsEndToEnd(params: BenchParams): Promise<BenchResult> {
       `Server and client share the machine: client main thread on ${connections} sockets (+ its send ticker thread in latency runs) + gateway worker + journal worker + core worker + snapshot follower threads.`,
       `durabilityNoneLatency*: the latency measurement at ${latencyRate}/s again, on a second server whose journal commits without fdatasync (durability 'none', NOT durable, comparison only): the gap to the table's durable figures is what the disk's commit (LMDB: data flush + meta flush) adds to a round trip.`,
       `Round trip at ${latencyRate}/s split at the gateway's stamp (the execution report's command timestamp, taken as the gateway publishes the order): intended send → gateway ${splitText(split.toGateway)}; gateway → ack received ${splitText(split.fromGateway)} (durability 'none': ${splitText(noneSplit.toGateway)}; ${splitText(noneSplit.fromGateway)}). The first part is the client's pacing, its socket write, the server's wake and intake; the second the ring, the journal's commit, the core, the output ring, the reply and the client's read.`,
+      `Floor (what the round trip cannot go under, measured in this run): a round trip at ${latencyRate}/s to a trivial echo server in the same kind of worker thread (bench/ws-echo-worker.ts: the same client library, ws and ticker pacing, the gateway's frame intake, an ack at once; no ring, journal or core) p50 ${msText(echoLatency, 'p50')}, p99 ${msText(echoLatency, 'p99')}, p99.9 ${msText(echoLatency, 'p999')}, max ${msText(echoLatency, 'max')}; one durable commit of one command in the journal's own settings (JournalWriter.append, durability 'fsync', ${commits} back to back: LMDB's data flush + meta flush) p50 ${(commitPercentiles.p50 / 1e6).toFixed(3)} ms, p99 ${(commitPercentiles.p99 / 1e6).toFixed(3)} ms. A durable round trip pays at least both.`,
+      `Latency runs send ${latencyWarmupMs} ms of unmeasured orders first, on the same connections and at the same rate (the schedule runs on into the measured part): measured from the steady state, not from new sockets.`,
       `CPU, % of one core (median over runs): ${cpu.summary()}. "others" are the core, journal and snapshot-follower workers, the latency runs' send ticker and the runtime's helper threads (GC, libuv); 200% is the whole 2-core machine.`,
       `Refusals: batched at ${batchedRate}/s ${refusals(batched)}; sustained at ${sustainedRate}/s ${refusals(sustained)}; single at ${singleRate}/s ${refusals(single)}; failed without a reply: ${failed}. ` +
         `An acked rate a little under the offered one with no refusals is the offered load carried whole: acked/s is counted from the first send to the last reply, so the last replies' latency is in the denominator.`,
@@ -212,6 +261,38 @@ async function runWsEndToEnd(params: BenchParams): Promise<BenchResult> {
     ],
     durationMs: Date.now() - startedMs,
   };
+}
+
+/** The median over runs of one percentile, in ms. */
+function msText(runs: ReadonlyArray<Record<'p50' | 'p99' | 'p999' | 'max', number>>, name: 'p50' | 'p99' | 'p999' | 'max'): string {
+  return `${(median(runs.map((p) => p[name])) / 1e6).toFixed(2)} ms`;
+}
+
+/**
+ * The commit latency of one small durable commit in the journal's own settings: `count` appends
+ * of one command each, back to back, through JournalWriter (seal, LMDB transactionSync with its
+ * data flush and meta flush, read back) on a fresh journal in durability 'fsync'.
+ */
+async function journalCommitLatency(count: number): Promise<LatencyHistogram> {
+  const dir = makeTempDir('ordo-bench-ws-commit-');
+  const env = openJournalEnv({ path: dir, durability: 'fsync', fingerprint: 'ws-end-to-end-commit-floor' });
+  try {
+    const writer = JournalWriter.open(env);
+    const histogram = new LatencyHistogram();
+    // Commands made before the clock runs: building them is the ring producer's part.
+    const first = writer.seqStagedEnd();
+    const commands = makeCommands(first, count);
+    const size = commands.byteLength / count;
+    for (let k = 0; k < count; k++) {
+      const t0 = process.hrtime.bigint();
+      writer.append(commands.subarray(k * size, (k + 1) * size), first + k, 1);
+      histogram.record(Number(process.hrtime.bigint() - t0));
+    }
+    return histogram;
+  } finally {
+    await env.close();
+    removeDir(dir);
+  }
 }
 
 function splitText(h: LatencyHistogram): string {

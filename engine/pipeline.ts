@@ -52,7 +52,7 @@ export interface PipelineOptions {
    * producers with `wait`). Default JOURNAL_GATE_WAIT_DEFAULT.
    */
   journalGateWait?: WaitStrategy;
-  /** How the journal worker waits for the producers' cursor. Default JOURNAL_WAIT_DEFAULT. */
+  /** How the journal worker waits for the producers' cursor. Default journalWaitDefault(durability). */
   journalWait?: WaitStrategy;
   mainThreadWait?: MainThreadWait;
   batchMax?: number;
@@ -92,19 +92,32 @@ export const BATCH_MAX_DEFAULT = 256;
 export const JOURNAL_GATE_WAIT_DEFAULT: WaitStrategy = { kind: 'blocking' };
 
 /**
- * The journal worker's wait for the producers. Under load it never waits: a commit takes longer
- * than the gateway needs to publish the next commands, so there is always a batch after it. At a
- * low steady rate (one order every 100 µs at 10K/s) the hybrid window (~250 µs) is longer than
- * the gap between orders, so the journal spun without ever parking: 56-68% of a core on the
- * 2-core machine, taken from the client, gateway and core threads of the same round trip.
- * Parking at once costs the publisher a futex wake per order instead. Measured with the
- * WebSocket round trip at 10K orders/s (durability 'none', alternating, 2-3 runs each):
- * machine busy 176-189% -> 151-163%, journal worker 56-68% -> 28-30% of a core, RTT p99 7.1-10.2 ms
- * -> 5.5-7.3 ms; bench ws-end-to-end (fsync) p99 15.3 -> 6.5 ms and 7.3 ms against a baseline
- * disturbed by other load; batched and sustained throughput unchanged (111-128K/s, 100K/s carried
- * without refusals).
+ * The journal worker's wait for the producers, by durability (measured on the 2-core machine with
+ * bench ws-end-to-end, one order per frame at 10K/s, alternating runs on a quiet machine):
+ *
+ * - 'fsync': the hybrid window. A commit (two flushes, ~0.3 ms p50) outlasts the gap between
+ *   orders (0.1 ms), so after a commit there is nearly always a batch waiting and the window
+ *   rarely spins; when the journal does catch up, a spinning journal takes the next order at once,
+ *   where a parked one waits for a futex wake and then for a core, which on a loaded 2-core machine
+ *   can be milliseconds. Hybrid vs blocking, 3 runs each: RTT p50 1.08 vs 1.19 ms, p99 4.9 vs
+ *   5.8 ms, p99.9 7.3 vs 14.5 ms; throughput the same (batched 114K vs 117K/s, 100K/s carried).
+ * - 'none' (tests and benchmarks): park at once. A commit takes ~30 µs, so the ~250 µs hybrid window
+ *   is longer than the gap between orders and the journal spun without ever parking: 56-68% of a
+ *   core, taken from the client, gateway and core threads of the same round trip (machine busy
+ *   176-189% -> 151-163%, journal 28-30% of a core; RTT p50 0.70 -> 0.52 ms, p99 about the same).
  */
-export const JOURNAL_WAIT_DEFAULT: WaitStrategy = { kind: 'blocking' };
+export function journalWaitDefault(durability: Durability): WaitStrategy {
+  switch (durability) {
+    case 'fsync':
+      return WAIT_HYBRID_DEFAULT;
+    case 'none':
+      return { kind: 'blocking' };
+    default: {
+      const unreachable: never = durability;
+      throw new Error(`unknown durability ${String(unreachable)}`);
+    }
+  }
+}
 export { CLAIM_CLOSED, CLAIM_FULL };
 
 export class Pipeline {
@@ -165,7 +178,7 @@ export class Pipeline {
         durability: options.journal.durability,
         fingerprint: options.journal.fingerprint,
         seqBase: this.seqBase,
-        wait: options.journalWait ?? JOURNAL_WAIT_DEFAULT,
+        wait: options.journalWait ?? journalWaitDefault(options.journal.durability),
         stats: this.journalStats.buffer as SharedArrayBuffer,
       };
       this.journalWorker = spawnWorker(siblingModuleUrl(import.meta.url, '../journal/journal-worker'), { workerData: journalData });

@@ -200,7 +200,7 @@ export class MatchingEngine {
       if (level !== NIL) this.levels.changedAt[level] = NIL;
     }
     this.dirtyCount = 0;
-    this.accounts.drainDirty(() => {});
+    this.accounts.drainDirty(null);
     this.lastSeq = lastSeq;
     this.nowUs = nowUs;
   }
@@ -905,7 +905,7 @@ export class MatchingEngine {
   }
 
   private flushDirty(): void {
-    this.accounts.drainDirty(this.emitBalance);
+    this.accounts.drainDirty(this.sink);
     for (let i = 0; i < this.dirtyCount; i++) {
       const symbolId = this.dirtySymbol[i] as number;
       const side = this.dirtySide[i] as number;
@@ -922,9 +922,6 @@ export class MatchingEngine {
     this.levelsEmptied = 0;
   }
 
-  private readonly emitBalance = (accountId: number, assetId: number, available: number, reserved: number): void => {
-    this.sink.balance(accountId, assetId, available, reserved);
-  };
 
   // ───────────────────────────── cancel, amend, mass cancel ─────────────────────────────
 

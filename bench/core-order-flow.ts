@@ -9,7 +9,7 @@ import { generateOrderFlow } from './order-flow-gen.js';
 
 export const coreOrderFlow: Benchmark = {
   name: 'core-order-flow',
-  description: 'Standard order-flow file (60% limits, 6% markets, 34% cancels) applied to the core in-process; commands/s per timed pass on a fresh book. Since 2026-11-21 (late): after one untimed warm-up pass, and each pass\'s engine is kept until the next is built, so that a garbage collection between passes no longer discards the optimized code (engine/order-flow-runner.ts, runOrderFlow); before, the first pass was timed and some passes re-optimized.',
+  description: 'Standard order-flow file (60% limits, 6% markets, 34% cancels) applied to the core in-process; commands/s per timed pass on a fresh book. Since 2026-11-21 (late): after two untimed warm-up passes, and each pass\'s engine is kept until the next is built, so that a garbage collection between passes no longer discards the optimized code (engine/order-flow-runner.ts, runOrderFlow); before, the first pass was timed and some passes re-optimized.',
   defaults: {
     quick: { records: 1_000_000, seed: 1, passes: 5 },
     full: { records: 1_000_000, seed: 1, passes: 9 },
@@ -21,7 +21,7 @@ export const coreOrderFlow: Benchmark = {
     const passes = wholeParam(params, 'passes', 1, 100);
     const bytes = generateOrderFlow({ count: records, seed });
     const flow = compileOrderFlow(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-    // One run of `passes` timed passes after an untimed warm-up pass; runOrderFlow checks that
+    // One run of `passes` timed passes after the untimed warm-up; runOrderFlow checks that
     // every pass gives the same summary (the core is deterministic).
     const run = runOrderFlow(flow, passes, hrtime.bigint);
     const rates = run.rates;

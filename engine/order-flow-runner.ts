@@ -30,6 +30,8 @@ import type { EngineConfig } from './symbol-config.js';
 export const FLOW_ACCOUNT_ID = 1;
 export const FLOW_SYMBOL_ID = 1;
 export const FLOW_PASSES_DEFAULT = 5;
+/** Untimed passes before the timed ones (runOrderFlow says why). */
+export const FLOW_WARM_UP_PASSES = 2;
 /** Sequence of the first flow command; sequence 0 creates the account. */
 const FLOW_FIRST_SEQ = 1;
 /** A cancel of an id the file never placed targets this id, which no order ever has. */
@@ -243,12 +245,14 @@ export interface OrderFlowRun extends OrderFlowSummary {
 }
 
 /**
- * One untimed warm-up pass, then `passes` timed passes, each on a fresh engine; the summary
- * must be identical in each, the rate is the timed passes' median.
+ * FLOW_WARM_UP_PASSES untimed passes, then `passes` timed passes, each on a fresh engine; the
+ * summary must be identical in each, the rate is the timed passes' median.
  *
  * What is measured is the core as a running engine executes it: JIT-compiled code on a fresh
- * book. Hence the warm-up pass (the first pass on a new process runs largely in the interpreter
- * and the baseline tier while V8 gathers feedback and optimizes), and hence each pass's engine
+ * book. Hence the warm-up (the first pass on a new process runs largely in the interpreter and
+ * the baseline tier while V8 gathers feedback and optimizes; the second still re-optimizes the
+ * methods whose first optimization lacked the feedback of a new engine's first commands, traced
+ * with --trace-deopt), and hence each pass's engine
  * is kept until the next pass has built its own. Dropping it earlier let a garbage collection
  * between passes take the last objects of the engine's hidden classes (V8 holds a class's maps
  * only while some instance uses them); the next engine then got new maps, V8 threw away every
@@ -260,8 +264,9 @@ export interface OrderFlowRun extends OrderFlowSummary {
 export function runOrderFlow(flow: CompiledOrderFlow, passes: number, now: () => bigint): OrderFlowRun {
   assert(Number.isInteger(passes) && passes >= 1 && passes <= 100, `passes ${passes} outside [1, 100]`);
   const rates: number[] = [];
-  const warmUp = runOrderFlowPass(flow, now);
+  let warmUp = runOrderFlowPass(flow, now);
   const first = warmUp.summary;
+  for (let w = 1; w < FLOW_WARM_UP_PASSES; w++) warmUp = runOrderFlowPass(flow, now);
   let previous: MatchingEngine = warmUp.engine;
   for (let p = 0; p < passes; p++) {
     const pass = runOrderFlowPass(flow, now);

@@ -13,6 +13,7 @@
  *                                        and exit codes)
  */
 import { hrtime } from 'node:process';
+import { tuneJitForCore } from '../engine/jit-tuning.js';
 import { readOrderFlowFile } from '../engine/order-flow-file.js';
 import { compileOrderFlow, FLOW_PASSES_DEFAULT, runOrderFlow } from '../engine/order-flow-runner.js';
 import { orderFlowGenMain } from '../bench/order-flow-gen.js';
@@ -76,4 +77,6 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// Before anything runs the core: the inlining budget it is measured and served with.
+tuneJitForCore();
 process.exitCode = await main(process.argv.slice(2));

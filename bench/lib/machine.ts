@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, totalmem, platform, release, arch, hostname } from 'node:os';
 import { join } from 'node:path';
+import { appliedJitFlags } from '../../engine/jit-tuning.js';
 
 export interface MachineInfo {
   /** ISO-8601 time the description was taken (the run's start). */
@@ -26,6 +27,8 @@ export interface MachineInfo {
   gitCommitShort: string;
   /** The working tree had changes to tracked files when the run started. */
   gitDirty: boolean;
+  /** V8 flags the run set on itself (engine/jit-tuning.ts); absent in results from before them. */
+  jitFlags?: string[];
 }
 
 /** Describes this machine and checkout; `repoDir` holds package.json and the git tree. */
@@ -50,6 +53,7 @@ export function describeMachine(repoDir: string = process.cwd(), now: Date = new
     gitCommit,
     gitCommitShort: gitCommit === 'unknown' ? 'unknown' : gitCommit.slice(0, 10),
     gitDirty: status === null ? false : status.length > 0,
+    jitFlags: [...appliedJitFlags()],
   };
   if (info.cpuCores < 1) throw new Error('no CPU reported');
   return info;
@@ -82,7 +86,8 @@ export function packageVersions(repoDir: string): Record<string, string> {
 export function formatMachine(info: MachineInfo): string {
   const memGiB = (info.memoryBytesTotal / 2 ** 30).toFixed(1);
   const load = info.loadAverage.map((x) => x.toFixed(2)).join(' ');
-  return `${info.cpuModel}, ${info.cpuCores} cores, ${memGiB} GiB, ${info.os}, Node ${info.nodeVersion}, ` +
+  const flags = info.jitFlags !== undefined && info.jitFlags.length > 0 ? ` (${info.jitFlags.join(' ')})` : '';
+  return `${info.cpuModel}, ${info.cpuCores} cores, ${memGiB} GiB, ${info.os}, Node ${info.nodeVersion}${flags}, ` +
     `load ${load}, commit ${info.gitCommitShort}${info.gitDirty ? ' (dirty)' : ''}`;
 }
 

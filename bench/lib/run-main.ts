@@ -2,6 +2,7 @@
 // the script node (or tsx) was started with, not when it is imported (e.g. by bench/cli.ts).
 
 import { pathToFileURL } from 'node:url';
+import { tuneJitForCore } from '../../engine/jit-tuning.js';
 
 /** A command's main: takes the arguments after the script, returns the exit code. */
 export type Main = (argv: readonly string[]) => number | Promise<number>;
@@ -14,6 +15,8 @@ export function isMainModule(importMetaUrl: string): boolean {
 /** Runs `main` if `importMetaUrl` is the started script; an error prints its message, exit code 2. */
 export function runIfMain(importMetaUrl: string, main: Main): void {
   if (!isMainModule(importMetaUrl)) return;
+  // A benchmark command measures the core as `ordo` runs it (engine/jit-tuning.ts).
+  tuneJitForCore();
   Promise.resolve()
     .then(() => main(process.argv.slice(2)))
     .then(

@@ -262,38 +262,19 @@ class SplitRecorder {
   }
 }
 
-/** Most due orders sent between two event-loop turns of the ticked driver (replies are read between). */
-const TICKED_BURST_MAX = 1_024;
 /** The ticked driver's wait for a tick: a safety net only, every intended time brings one. */
 const TICK_WAIT_MS_MAX = 100;
 
 /**
- * Drives `send` along `schedule` on ticks of a SendTicker thread: the same rules as runOpenLoop
- * (everything due goes out in order, the schedule never moves), woken at each intended time
- * instead of polling the clock. Bounded by the schedule: each pass sends at least one order or
- * waits for a tick, and the ticker stops ticking after the last intended time.
+ * runOpenLoop along `schedule`, woken at each intended time by a SendTicker thread instead of
+ * polling the clock (the same rules: everything due goes out in order, the schedule never moves).
  */
 async function runTicked(schedule: OpenLoopSchedule, send: (index: number) => void): Promise<OpenLoopRunStats> {
   const ticker = await SendTicker.spawn(schedule.ratePerSecond, schedule.count);
   try {
     schedule.start();
     ticker.begin(schedule);
-    let sent = 0;
-    let sendLagNsMax = 0;
-    let nowNs = 0;
-    while (sent < schedule.count) {
-      nowNs = schedule.elapsedNs();
-      const due = schedule.dueCount(nowNs);
-      if (sent < due) {
-        sendLagNsMax = Math.max(sendLagNsMax, nowNs - schedule.intendedNs(sent));
-        const burstEnd = Math.min(due, sent + TICKED_BURST_MAX);
-        for (; sent < burstEnd; sent++) send(sent);
-        if (sent < due) await new Promise((resolve) => setImmediate(resolve));
-        continue;
-      }
-      await ticker.next(TICK_WAIT_MS_MAX);
-    }
-    return { sentCount: sent, elapsedNs: nowNs, sendLagNsMax, timedOut: false };
+    return await runOpenLoop({ schedule, send, wait: () => ticker.next(TICK_WAIT_MS_MAX) });
   } finally {
     await ticker.stop();
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LatencyHistogram } from './histogram.js';
-import { OpenLoopSchedule, ceilDiv, floorDiv, runOpenLoop } from './open-loop.js';
+import { OpenLoopSchedule, type OpenLoopWait, ceilDiv, floorDiv, runOpenLoop } from './open-loop.js';
 
 describe('open-loop schedule', () => {
   it('computes intended times exactly from the rate', () => {
@@ -52,7 +52,11 @@ describe('open-loop schedule', () => {
   });
 
   it('sends every command in order, none before its time, and a stall shows as latency', async () => {
-    for (const wait of ['spin', 'yield', 'hybrid'] as const) {
+    // A function wait stands for a ticker thread: here a timer turn, after which the driver sends what is due.
+    let ticks = 0;
+    const tick = (): Promise<void> => new Promise((resolve) => setTimeout(() => resolve(void ticks++), 0));
+    const waits: OpenLoopWait[] = ['spin', 'yield', 'hybrid', tick];
+    for (const wait of waits) {
       const schedule = new OpenLoopSchedule({ ratePerSecond: 20_000, count: 400 });
       const histogram = new LatencyHistogram();
       const sentIndexes: number[] = [];
@@ -77,5 +81,6 @@ describe('open-loop schedule', () => {
       expect(histogram.percentileNs(75)).toBeGreaterThan(1_000_000);
       expect(stats.sendLagNsMax).toBeGreaterThan(1_000_000);
     }
+    expect(ticks).toBeGreaterThan(0);
   });
 });

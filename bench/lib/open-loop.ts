@@ -33,9 +33,13 @@ const NS_PER_SECOND = 1_000_000_000;
  *   since replies delivered by the event loop would never be seen;
  * - `yield`: gives the event loop a turn (setImmediate) between batches of due sends;
  * - `hybrid`: spins when the next command is due within `spinNs`, sleeps (setTimeout) when it is
- *   further than `sleepNs` away, and yields in between.
+ *   further than `sleepNs` away, and yields in between;
+ * - a function: awaited whenever everything due has been sent, and expected to resolve at the
+ *   next intended time (at once if that has passed), e.g. a thread that ticks along the schedule
+ *   (gateway/send-ticker.ts): the main thread sleeps in its event loop between sends, without
+ *   spinning and without a timer's lateness. A burst cut at `burstMax` yields a turn instead.
  */
-export type OpenLoopWait = 'spin' | 'yield' | 'hybrid';
+export type OpenLoopWait = 'spin' | 'yield' | 'hybrid' | (() => Promise<unknown>);
 
 export interface OpenLoopScheduleOptions {
   /** Offered rate, commands per second (a whole number). */
@@ -182,6 +186,11 @@ export async function runOpenLoop(options: OpenLoopRunOptions): Promise<OpenLoop
     nowNs = schedule.elapsedNs();
     if (sent >= schedule.count) break;
     const untilNextNs = schedule.intendedNs(sent) - nowNs;
+    if (typeof wait === 'function') {
+      await (sent < due ? yieldToEventLoop() : wait());
+      nowNs = schedule.elapsedNs();
+      continue;
+    }
     switch (wait) {
       case 'spin':
         break;

@@ -479,22 +479,13 @@ export class MatchingEngine {
     const isMarket = type === OrderType.MARKET || type === OrderType.STOP_MARKET;
     if (isMarket && F[f + F_PRICE] === 0) return this.cancel(h, CancelReason.UNFILLED);
     if (tif === TimeInForce.FOK && !this.canFillCompletely(book, h)) return this.cancel(h, CancelReason.UNFILLED);
-    // Most limit orders do not reach the opposite touch: match is not called for them.
-    if (this.reachesTouch(book, h)) this.match(book, h);
+    // Most limit orders do not reach the opposite touch: match is not called for them (a market
+    // order's limit is its protection price).
+    if (this.crosses(book, B[b + B_SIDE] as number, F[f + F_PRICE] as number)) this.match(book, h);
     if (B[b + B_STATE] !== OrderState.ACTIVE) return; // self-trade prevention cancelled it
     if (F[f + F_LEAVES] === 0) return this.retire(h);
     if (isMarket || tif === TimeInForce.IOC || tif === TimeInForce.FOK) return this.cancel(h, CancelReason.UNFILLED);
     this.rest(book, h);
-  }
-
-  /** Whether an order's limit reaches the best opposite price (a market order's is its protection price). */
-  private reachesTouch(book: OrderBook, h: number): boolean {
-    const side = this.orders.B[h * B_STRIDE + B_SIDE] as number;
-    const touch = book.opposite(side).best();
-    if (touch === NIL) return false;
-    const touchPrice = this.levels.price[touch] as number;
-    const limit = this.orders.F[h * F_STRIDE + F_PRICE] as number;
-    return side === Side.BUY ? touchPrice <= limit : touchPrice >= limit;
   }
 
   private match(book: OrderBook, h: number): void {
@@ -730,19 +721,22 @@ export class MatchingEngine {
     levels.count[level] = (levels.count[level] as number) + 1;
     I[i + I_LEVEL] = level;
     B[b + B_STATE] = OrderState.RESTING;
-    // changeLevelTotal's work without its re-reads: the level is known and leaves are > 0.
-    levels.total[level] = (levels.total[level] as number) + (F[h * F_STRIDE + F_LEAVES] as number);
-    this.markDirty(book, side, level);
+    this.addToLevel(book, side, level, F[h * F_STRIDE + F_LEAVES] as number);
   }
 
   private changeLevelTotal(book: OrderBook, h: number, delta: number): void {
     const orders = this.orders;
     const level = orders.I[h * I_STRIDE + I_LEVEL] as number;
     if (!(level !== NIL)) this.failNotOnLevel(h);
+    this.addToLevel(book, orders.B[h * B_STRIDE + B_SIDE] as number, level, delta);
+  }
+
+  /** Adds `delta` to a level's total quantity (which never goes below zero) and lists the level as changed. */
+  private addToLevel(book: OrderBook, side: number, level: number, delta: number): void {
     const total = (this.levels.total[level] as number) + delta;
     if (!(total >= 0)) this.failLevelTotal(level);
     this.levels.total[level] = total;
-    this.markDirty(book, orders.B[h * B_STRIDE + B_SIDE] as number, level);
+    this.markDirty(book, side, level);
   }
 
   private markDirty(book: OrderBook, side: number, level: number): void {
@@ -786,10 +780,7 @@ export class MatchingEngine {
     const side = B[h * B_STRIDE + B_SIDE] as number;
     // changeLevelTotal's work, reading the level and side once for both uses here.
     if (!(level !== NIL)) this.failNotOnLevel(h);
-    const total = (levels.total[level] as number) - (F[h * F_STRIDE + F_LEAVES] as number);
-    if (!(total >= 0)) this.failLevelTotal(level);
-    levels.total[level] = total;
-    this.markDirty(book, side, level);
+    this.addToLevel(book, side, level, -(F[h * F_STRIDE + F_LEAVES] as number));
     const prev = I[i + I_PREV] as number;
     const next = I[i + I_NEXT] as number;
     if (prev === NIL) levels.head[level] = next;

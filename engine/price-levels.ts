@@ -187,8 +187,8 @@ export class BookSide {
 
   remove(price: number): void {
     const key = this.key(price);
-    // The best level is the common case: check the end before searching.
-    const i = this.n > 0 && this.keys[this.n - 1] === key ? this.n - 1 : this.lowerBound(key);
+    // lowerBound's first probe answers for the best level, the common case.
+    const i = this.lowerBound(key);
     if (!(i < this.n && this.keys[i] === key)) fail(`price ${price} has no level to remove`);
     const keys = this.keys;
     const levels = this.levels;

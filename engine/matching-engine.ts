@@ -845,10 +845,7 @@ export class MatchingEngine {
     if (state === OrderState.RESTING) this.unlinkFromLevel(this.books[I[i + I_SYMBOL] as number] as OrderBook, h);
     else if (state === OrderState.STOP_PENDING) (this.books[I[i + I_SYMBOL] as number] as OrderBook).removeStop(orders, h);
     F[f + F_LEAVES] = 0;
-    // Guarded here as well as inside: a call that never runs leaves V8 no feedback to inline it
-    // by, so with risk off rebalance's bytecode does not use up retire's inlining budget, which
-    // then takes unlinkFromLevel instead.
-    if (this.riskEnabled) this.rebalance(h);
+    this.rebalance(h);
     if (!(F[f + F_RESERVED] === 0)) this.failReservation(h, 0);
     this.accounts.unlinkOrder(I[i + I_ACCOUNT] as number, h);
     if (this.clOrdIdKeyByHandle.size !== 0) {

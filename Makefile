@@ -4,11 +4,10 @@ STAMP := node_modules/.install-stamp
 
 .PHONY: install build check test run flow bench bench-quick bench-compare soak clean
 
-# `npm install` with the committed lock installs exactly the pinned versions. `npm ci` would be
-# stricter, but it refuses a lock that lacks optional platform packages (other operating
-# systems' builds of msgpackr-extract) which the package registry this project uses does not serve.
+# `npm ci` installs exactly what the committed lock pins and never rewrites it, so a fresh clone
+# stays clean after its first build.
 $(STAMP): package.json package-lock.json
-	$(NPM) install --no-audit --no-fund
+	$(NPM) ci --no-audit --no-fund
 	@touch $(STAMP)
 
 install: $(STAMP)

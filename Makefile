@@ -2,7 +2,7 @@
 NPM ?= npm
 STAMP := node_modules/.install-stamp
 
-.PHONY: install build check test run flow bench bench-quick bench-compare soak clean
+.PHONY: install build build-bench check test run flow bench bench-quick bench-compare soak clean
 
 # `npm ci` installs exactly what the committed lock pins and never rewrites it, so a fresh clone
 # stays clean after its first build.
@@ -12,8 +12,13 @@ $(STAMP): package.json package-lock.json
 
 install: $(STAMP)
 
+# dist/ is the package: production code only. The benchmarks build into dist-bench/, beside the
+# test kit they use, so that no test code ships.
 build: $(STAMP)
 	npx tsc -p tsconfig.build.json
+
+build-bench: $(STAMP)
+	npx tsc -p tsconfig.bench.json
 
 check: $(STAMP)
 	npx tsc -p tsconfig.json --noEmit
@@ -27,26 +32,26 @@ test: check
 run: build
 	node dist/bin/ordo.js run $(ARGS)
 
-# Apply a standard order-flow file (DESIGN §9): make flow FILE=path
+# Apply a standard order-flow file (design §9): make flow FILE=path
 flow: build
 	@test -n "$(FILE)" || (echo "usage: make flow FILE=path/to/flow.bin" >&2; exit 2)
 	node dist/bin/ordo.js flow $(FILE)
 
-bench: build
-	node dist/bench/suite.js --profile full
+bench: build-bench
+	node dist-bench/bench/suite.js --profile full
 
-bench-quick: build
-	node dist/bench/suite.js --profile quick
+bench-quick: build-bench
+	node dist-bench/bench/suite.js --profile quick
 
 # Ratios between two benchmark runs, one line per metric: make bench-compare A=a.json B=b.json
-bench-compare: build
+bench-compare: build-bench
 	@test -n "$(A)" -a -n "$(B)" || (echo "usage: make bench-compare A=bench/results/a.json B=bench/results/b.json" >&2; exit 2)
-	node dist/bench/cli.js compare $(A) $(B)
+	node dist-bench/bench/cli.js compare $(A) $(B)
 
-# Crash soak (issue 4): SIGKILL the durable engine KILLS times under load, checking every ack: make soak KILLS=100
+# Crash soak: SIGKILL the durable engine KILLS times under load, checking every ack: make soak KILLS=100
 KILLS ?= 100
 soak: $(STAMP)
-	node --import tsx replay/crash-soak.ts --kills $(KILLS) $(if $(SEED),--seed $(SEED)) $(if $(RATE),--rate $(RATE))
+	node --import tsx testkit/crash-soak.ts --kills $(KILLS) $(if $(SEED),--seed $(SEED)) $(if $(RATE),--rate $(RATE))
 
 clean:
-	rm -rf dist
+	rm -rf dist dist-bench

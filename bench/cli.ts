@@ -1,12 +1,12 @@
 // `bench <command>`: one entry point for the benchmark tools.
-//   node dist/bench/cli.js suite [suite options]       (see suite.ts)
-//   node dist/bench/cli.js compare A.json B.json
-//   node dist/bench/cli.js gen-flow --out path --count N --seed S
+//   node dist-bench/bench/cli.js suite [suite options]       (see suite.ts)
+//   node dist-bench/bench/cli.js compare A.json B.json
+//   node dist-bench/bench/cli.js gen-flow --out path --count N --seed S
 
 import { compareMain } from './lib/compare.js';
-import { orderFlowGenMain } from './order-flow-gen.js';
+import { orderFlowGenMain } from '../loadgen/order-flow-gen.js';
 import { suiteMain } from './suite.js';
-import { runIfMain } from './lib/run-main.js';
+import { runIfMain } from '../platform/run-main.js';
 
 export const CLI_USAGE = 'usage: bench suite [options] | bench compare A.json B.json | bench gen-flow --out path --count N --seed S';
 

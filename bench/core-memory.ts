@@ -10,7 +10,7 @@ import { command, encodeCommand } from '../engine/command-codec.js';
 import { MatchingEngine } from '../engine/matching-engine.js';
 import { orderFlowConfig, OrderFlowSink } from '../engine/order-flow-runner.js';
 import { wholeParam, type Benchmark } from './lib/benchmark.js';
-import { runIfMain } from './lib/run-main.js';
+import { runIfMain } from '../platform/run-main.js';
 import { figure, type BenchParams, type BenchResult } from './lib/results.js';
 
 interface MemoryRun {

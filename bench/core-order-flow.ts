@@ -1,11 +1,11 @@
-// The standard order-flow file (DESIGN §9) through the core in-process: the figure issue 2 asks
-// for (commands/s, median of several timed passes on fresh books, file loading not timed).
+// The standard order-flow file (design §9) through the core in-process: the headline figure
+// (commands/s, median of several timed passes on fresh books, file loading not timed).
 
 import { hrtime } from 'node:process';
 import { compileOrderFlow, runOrderFlow } from '../engine/order-flow-runner.js';
 import { wholeParam, type Benchmark } from './lib/benchmark.js';
 import { figure, type BenchParams, type BenchResult } from './lib/results.js';
-import { generateOrderFlow } from './order-flow-gen.js';
+import { generateOrderFlow } from '../loadgen/order-flow-gen.js';
 
 export const coreOrderFlow: Benchmark = {
   name: 'core-order-flow',

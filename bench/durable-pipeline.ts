@@ -1,4 +1,4 @@
-// The durable pipeline (issue 4; issue 6 for how figures are taken): the standard order flow
+// The durable pipeline: the standard order flow
 // through the whole threaded pipeline with the journal ahead of the core, so a command's result
 // event is its durable acknowledgement in 'fsync' mode (the core applies only what is committed):
 //
@@ -10,7 +10,7 @@
 // claim to the last result event on the main thread. Per run, one lap through each of three
 // pipelines alive side by side, so noise hits them alike:
 //
-//   fsync        the journal in 'fsync' mode: the figure issue 4 asks for.
+//   fsync        the journal in 'fsync' mode: the durable figure.
 //   none         the journal in 'none' mode: NO FSYNC, BENCHMARK ONLY; the journal thread's CPU
 //                and LMDB cost without the disk.
 //   noJournal    the same pipeline without a journal (pipeline-throughput.ts): the ceiling a
@@ -27,22 +27,22 @@
 // `compareRates` gives what the journal adds.
 //
 //   npx tsx bench/durable-pipeline.ts [--profile quick|full] [--runs 3] [--rates 10000,100000] ...
-//   node dist/bench/suite.js --profile quick --only durable-pipeline
+//   node dist-bench/bench/suite.js --profile quick --only durable-pipeline
 
 import { hrtime } from 'node:process';
 import path from 'node:path';
 import { assert } from '../engine/assert.js';
 import { COMMAND_SIZE } from '../engine/command-layout.js';
 import { runOrderFlowPass } from '../engine/order-flow-runner.js';
-import { makeTempDir, removeDir } from '../journal/command-fixtures.js';
+import { makeTempDir, removeDir } from '../testkit/journal-fixtures.js';
 import type { Durability } from '../journal/journal-env.js';
-import { JOURNAL_STATS_BUCKETS, JOURNAL_STATS_COMMANDS, JOURNAL_STATS_COMMITS } from '../journal/journal-worker.js';
+import { JOURNAL_STATS_BUCKETS, JOURNAL_STATS_COMMANDS, JOURNAL_STATS_COMMITS } from '../runtime/journal-worker.js';
 import { TXN_COMMANDS_MAX } from '../journal/journal-writer.js';
 import { runRawFdatasync } from './journal-write.js';
 import { stringParam, wholeListParam, wholeParam, type Benchmark } from './lib/benchmark.js';
-import { LATENCY_PERCENTILE_NAMES, LatencyHistogram } from './lib/histogram.js';
+import { LATENCY_PERCENTILE_NAMES, LatencyHistogram } from '../loadgen/histogram.js';
 import { figure, latencyAtRate, percentileLabel, type BenchParams, type BenchResult, type Figure, type LatencyAtRate, type LatencyRun } from './lib/results.js';
-import { runIfMain } from './lib/run-main.js';
+import { runIfMain } from '../platform/run-main.js';
 import { describeWaits, PIPELINE_PARAMS_COMMON, PipelineBench, pipelineParams, sharedOrderFlow, type PipelineBenchOptions } from './pipeline-bench-harness.js';
 import { assertDiskRoom } from './replay-journal.js';
 import { standaloneMain, waitStrategyParam } from './ring-bench-harness.js';

@@ -1,4 +1,4 @@
-// Journal replay-read throughput (issue 4, target ≥ 5M commands/s): a journal of `commands`
+// Journal replay-read throughput: a journal of `commands`
 // commands is written once with durability 'none' (NO FSYNC: this benchmark measures reads, and
 // the file is thrown away), then read back by:
 //
@@ -14,14 +14,14 @@
 //   npx tsx bench/journal-read.ts [--profile quick|full] [--commands 10000000] [--runs 3] ...
 
 import path from 'node:path';
-import { fillCommands, makeTempDir, removeDir } from '../journal/command-fixtures.js';
+import { fillCommands, makeTempDir, removeDir } from '../testkit/journal-fixtures.js';
 import { openJournalEnv } from '../journal/journal-env.js';
 import { JournalReader } from '../journal/journal-reader.js';
 import { JournalWriter, TXN_COMMANDS_MAX } from '../journal/journal-writer.js';
 import { COMMAND_SIZE_BYTES, SEQ_FIRST } from '../journal/record-layout.js';
 import { wholeParam, type Benchmark } from './lib/benchmark.js';
 import { figure, type BenchParams, type BenchResult } from './lib/results.js';
-import { runIfMain } from './lib/run-main.js';
+import { runIfMain } from '../platform/run-main.js';
 import { repeat } from './lib/stats.js';
 import { standaloneMain } from './ring-bench-harness.js';
 

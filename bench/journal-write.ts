@@ -1,4 +1,4 @@
-// Journal group-commit throughput (issue 4): JournalWriter.append of batches of 128-byte
+// Journal group-commit throughput: JournalWriter.append of batches of 128-byte
 // commands, one transaction per batch (of up to 4 groups of 8192), in both durability modes, with the disk's own limit
 // measured in the same run:
 //
@@ -20,14 +20,14 @@ import { open } from 'lmdb';
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeI64 } from '../engine/int64.js';
-import { fillCommands, makeTempDir, removeDir } from '../journal/command-fixtures.js';
+import { fillCommands, makeTempDir, removeDir } from '../testkit/journal-fixtures.js';
 import { sealGroup } from '../journal/group-codec.js';
 import { openJournalEnv, type Durability } from '../journal/journal-env.js';
 import { JournalWriter, TXN_COMMANDS_MAX } from '../journal/journal-writer.js';
 import { COMMAND_SEQ_OFFSET, COMMAND_SIZE_BYTES, GROUP_COMMANDS_MAX, GROUP_COMMANDS_OFFSET, groupBytes } from '../journal/record-layout.js';
 import { stringParam, wholeListParam, wholeParam, type Benchmark } from './lib/benchmark.js';
 import { figure, type BenchParams, type BenchResult, type Figure } from './lib/results.js';
-import { runIfMain } from './lib/run-main.js';
+import { runIfMain } from '../platform/run-main.js';
 import { repeat } from './lib/stats.js';
 import { standaloneMain } from './ring-bench-harness.js';
 

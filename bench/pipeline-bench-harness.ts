@@ -1,4 +1,4 @@
-// The whole pipeline without the journal, set up for benchmarks (issue 3, third bullet):
+// The whole pipeline without the journal, set up for benchmarks:
 //
 //   producer worker ──input ring──▶ core worker ──output ring──▶ main thread (EventTally)
 //        │                                                               ▲
@@ -21,16 +21,16 @@ import { CMD_ORDER_TYPE, CMD_TARGET_ID, CMD_TYPE, COMMAND_SIZE, CommandType, Ord
 import { EV_SEQ, EV_SYMBOL_ID, EV_TYPE, EventType } from '../engine/event-layout.js';
 import { readI64 } from '../engine/int64.js';
 import { compileOrderFlow, runOrderFlowPass, type CompiledOrderFlow } from '../engine/order-flow-runner.js';
-import { CLAIM_CLOSED, CLAIM_FULL, Pipeline } from '../engine/pipeline.js';
-import type { MainThreadWait, WaitStrategy } from '../engine/ring/index.js';
+import { CLAIM_CLOSED, CLAIM_FULL, Pipeline } from '../runtime/pipeline.js';
+import type { MainThreadWait, WaitStrategy } from '../ring/index.js';
 import type { EngineConfig } from '../engine/symbol-config.js';
-import { siblingModuleUrl, spawnWorker } from '../engine/worker-spawn.js';
+import { siblingModuleUrl, spawnWorker } from '../platform/worker-spawn.js';
 import { configFingerprint } from '../journal/config-fingerprint.js';
 import type { Durability } from '../journal/journal-env.js';
 import { numberParam, stringParam, wholeParam } from './lib/benchmark.js';
-import type { LatencyHistogram } from './lib/histogram.js';
+import type { LatencyHistogram } from '../loadgen/histogram.js';
 import type { BenchParams } from './lib/results.js';
-import { generateOrderFlow } from './order-flow-gen.js';
+import { generateOrderFlow } from '../loadgen/order-flow-gen.js';
 import { waitStrategyParam } from './ring-bench-harness.js';
 import type { PipelineProducerData, ProducerJob, ProducerReport } from './pipeline-producer.js';
 

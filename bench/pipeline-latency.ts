@@ -1,4 +1,4 @@
-// Whole-pipeline latency without the journal (issue 3, third bullet; issue 6), open loop: a
+// Whole-pipeline latency without the journal, open loop: a
 // producer worker publishes the standard order flow on a fixed schedule at each offered rate,
 // and the main thread takes each command's latency when it handles that command's ACCEPTED or
 // REJECTED event, from the command's intended send time (never from when it was actually sent,
@@ -14,12 +14,12 @@
 // with the run's length: that is the figure at that rate.
 //
 //   npx tsx bench/pipeline-latency.ts [--profile quick|full] [--rates 100000,1000000] ...
-//   node dist/bench/suite.js --profile quick --only pipeline-latency
+//   node dist-bench/bench/suite.js --profile quick --only pipeline-latency
 
 import { wholeListParam, wholeParam, type Benchmark } from './lib/benchmark.js';
-import { LatencyHistogram } from './lib/histogram.js';
+import { LatencyHistogram } from '../loadgen/histogram.js';
 import { figure, latencyAtRate, type BenchParams, type BenchResult, type Figure, type LatencyAtRate, type LatencyRun } from './lib/results.js';
-import { runIfMain } from './lib/run-main.js';
+import { runIfMain } from '../platform/run-main.js';
 import { describeWaits, PIPELINE_PARAMS_COMMON, PipelineBench, pipelineParams, sharedOrderFlow } from './pipeline-bench-harness.js';
 import { standaloneMain } from './ring-bench-harness.js';
 

@@ -15,8 +15,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { assert } from '../engine/assert.js';
 import { CMD_SEQ, CMD_SYMBOL_ID, CMD_TARGET_ID, CMD_TYPE, COMMAND_SIZE, CommandType } from '../engine/command-layout.js';
 import { readI64, writeI64 } from '../engine/int64.js';
-import { MultiProducerSequencer, RingBuffer, type RingDescriptor, type WaitStrategy } from '../engine/ring/index.js';
-import { OpenLoopSchedule } from './lib/open-loop.js';
+import { MultiProducerSequencer, RingBuffer, type RingDescriptor, type WaitStrategy } from '../ring/index.js';
+import { OpenLoopSchedule } from '../loadgen/open-loop.js';
 
 export interface PipelineProducerData {
   kind: 'ordo-pipeline-producer';

@@ -1,4 +1,4 @@
-// Whole-pipeline throughput without the journal (issue 3, third bullet): the compiled standard
+// Whole-pipeline throughput without the journal: the compiled standard
 // order flow published by a producer worker as fast as the input ring accepts (claims of
 // `claimMax`), applied by the core worker, its events consumed on the main thread. The rate is
 // the flow's commands over the time from the producer's first claim to the main thread handling
@@ -6,7 +6,7 @@
 // (runOrderFlowPass, no rings) gives the ceiling, so their ratio is what the threads cost.
 //
 //   npx tsx bench/pipeline-throughput.ts [--profile quick|full] [--runs 3] [--coreWait hybrid] ...
-//   node dist/bench/suite.js --profile quick --only pipeline-throughput
+//   node dist-bench/bench/suite.js --profile quick --only pipeline-throughput
 
 import { hrtime } from 'node:process';
 import { assert } from '../engine/assert.js';
@@ -17,7 +17,7 @@ import { MatchingEngine } from '../engine/matching-engine.js';
 import { runOrderFlowPass, type CompiledOrderFlow } from '../engine/order-flow-runner.js';
 import { wholeParam, type Benchmark } from './lib/benchmark.js';
 import { figure, type BenchParams, type BenchResult } from './lib/results.js';
-import { runIfMain } from './lib/run-main.js';
+import { runIfMain } from '../platform/run-main.js';
 import { describeWaits, PIPELINE_PARAMS_COMMON, PipelineBench, pipelineParams, sharedOrderFlow } from './pipeline-bench-harness.js';
 import { standaloneMain } from './ring-bench-harness.js';
 
@@ -104,7 +104,7 @@ async function runPipelineThroughput(params: BenchParams): Promise<BenchResult> 
       'One pipeline for the whole benchmark: each run replays the flow on a symbol of its own (an empty book) with order ids moved by the run\'s first sequence; ' +
         'the core worker therefore holds earlier runs\' resting orders, which the in-process pass (a fresh engine) does not.',
       'Per run: the in-process passes (main thread, nothing else of ours running), then one pipeline lap; ratios are taken per run. One unrecorded warm-up of each first.',
-      'coreInProcess: runOrderFlowPass, the core with a sink that only counts trades (the ceiling issue 3 names). coreEncodedInProcess: the same core writing every ' +
+      'coreInProcess: runOrderFlowPass, the core with a sink that only counts trades (the ceiling). coreEncodedInProcess: the same core writing every ' +
         'event record with BinaryEventWriter into a reused buffer, i.e. the core worker\'s own work without rings or threads.',
       `events per command on the output ring: ${eventsPerCommand.toFixed(2)}.`,
       'producerFullWaits: claims that found the input ring full (the core is the bottleneck when this is high).',

@@ -1,4 +1,4 @@
-// Replay of a journal (issue 4, target ≥ 5M commands/s; issue 6): the standard order flow of
+// Replay of a journal: the standard order flow of
 // `records` commands (plus the account creation at sequence 0) is compiled and written once to a
 // fresh journal with JournalWriter, durability 'none' (NO FSYNC: the journal is only built here,
 // and thrown away), then per run, on the main thread:
@@ -18,7 +18,7 @@
 // journal holds the flow, byte for byte, in order.
 //
 //   npx tsx bench/replay-journal.ts [--profile quick|full] [--records 10000000] [--runs 3] ...
-//   node dist/bench/suite.js --profile quick --only replay
+//   node dist-bench/bench/suite.js --profile quick --only replay
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -27,16 +27,16 @@ import { COMMAND_SIZE } from '../engine/command-layout.js';
 import { stateHash } from '../engine/engine-state.js';
 import { MatchingEngine } from '../engine/matching-engine.js';
 import { compileOrderFlow, type CompiledOrderFlow } from '../engine/order-flow-runner.js';
-import { makeTempDir, removeDir } from '../journal/command-fixtures.js';
+import { makeTempDir, removeDir } from '../testkit/journal-fixtures.js';
 import type { JournalEnv } from '../journal/journal-env.js';
 import { JournalWriter, TXN_COMMANDS_MAX } from '../journal/journal-writer.js';
 import { verifyJournal } from '../journal/verify.js';
 import { NULL_SINK, openJournal, replayJournal, THREADED_READ_COMMANDS_MIN } from '../replay/recovery.js';
 import { wholeParam, type Benchmark } from './lib/benchmark.js';
 import { figure, type BenchParams, type BenchResult } from './lib/results.js';
-import { runIfMain } from './lib/run-main.js';
+import { runIfMain } from '../platform/run-main.js';
 import { repeat } from './lib/stats.js';
-import { generateOrderFlow } from './order-flow-gen.js';
+import { generateOrderFlow } from '../loadgen/order-flow-gen.js';
 import { standaloneMain } from './ring-bench-harness.js';
 
 export const replay: Benchmark = {

@@ -2,8 +2,8 @@
 // 'ready', and only then is the shared start flag raised, so module loading and JIT-less thread
 // start-up are outside the measured window.
 import type { Worker } from 'node:worker_threads';
-import { siblingModuleUrl, spawnWorker } from '../engine/worker-spawn.js';
-import type { WaitStrategy } from '../engine/ring/wait-strategy.js';
+import { siblingModuleUrl, spawnWorker } from '../platform/worker-spawn.js';
+import type { WaitStrategy } from '../ring/wait-strategy.js';
 import { parseParamValue, type Benchmark } from './lib/benchmark.js';
 import { PROFILES, type BenchParams, type Profile } from './lib/results.js';
 import { CONTROL_INTS, CONTROL_START, type RingBenchJob, type RingBenchResult } from './ring-bench-worker.js';

@@ -3,14 +3,14 @@
 // start-up and module loading are not measured), runs, and posts one result.
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { BatchConsumer } from '../engine/ring/batch-consumer.js';
-import { RingBuffer } from '../engine/ring/ring-buffer.js';
-import { assert, type RingDescriptor } from '../engine/ring/ring-layout.js';
-import { BARRIER_END, BARRIER_TIMEOUT, SequenceBarrier } from '../engine/ring/sequence-barrier.js';
-import { CLAIM_CLOSED, createSequencer } from '../engine/ring/sequencer.js';
-import type { WaitStrategy } from '../engine/ring/wait-strategy.js';
-import { LatencyHistogram } from './lib/histogram.js';
-import type { LatencyPercentilesNs } from './lib/histogram.js';
+import { BatchConsumer } from '../ring/batch-consumer.js';
+import { RingBuffer } from '../ring/ring-buffer.js';
+import { assert, type RingDescriptor } from '../ring/ring-layout.js';
+import { BARRIER_END, BARRIER_TIMEOUT, SequenceBarrier } from '../ring/sequence-barrier.js';
+import { CLAIM_CLOSED, createSequencer } from '../ring/sequencer.js';
+import type { WaitStrategy } from '../ring/wait-strategy.js';
+import { LatencyHistogram } from '../loadgen/histogram.js';
+import type { LatencyPercentilesNs } from '../loadgen/histogram.js';
 
 /** Int32 flags of the control buffer every role shares with the main thread. */
 export const CONTROL_START = 0;

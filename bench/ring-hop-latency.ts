@@ -8,23 +8,23 @@
 // mainPoll (MainThreadConsumer polling with setImmediate), mainWaitAsync (parking with
 // Atomics.waitAsync at once), mainHybrid (MAIN_THREAD_WAIT_DEFAULT: poll, then waitAsync),
 // mainPostMessage.
-// Targets (issue 3): hybrid p50 ≥ 100× lower than postMessage; p50 ≤ 0.5 µs one-way.
+// Targets: hybrid p50 ≥ 100× lower than postMessage; p50 ≤ 0.5 µs one-way.
 //
 //   npx tsx bench/ring-hop-latency.ts [--profile quick|full] [--modes spin,hybrid] ...
-//   node dist/bench/ring-hop-latency.js ...            (after npx tsc -p tsconfig.build.json)
+//   node dist-bench/bench/ring-hop-latency.js ...            (after make build-bench)
 
 import { MessageChannel } from 'node:worker_threads';
-import { BatchConsumer } from '../engine/ring/batch-consumer.js';
-import { MAIN_THREAD_WAIT_DEFAULT, MainThreadConsumer, type MainThreadWait } from '../engine/ring/main-thread-consumer.js';
-import { RingBuffer } from '../engine/ring/ring-buffer.js';
-import { assert } from '../engine/ring/ring-layout.js';
-import { SequenceBarrier } from '../engine/ring/sequence-barrier.js';
-import { createSequencer } from '../engine/ring/sequencer.js';
-import type { WaitStrategy } from '../engine/ring/wait-strategy.js';
+import { BatchConsumer } from '../ring/batch-consumer.js';
+import { MAIN_THREAD_WAIT_DEFAULT, MainThreadConsumer, type MainThreadWait } from '../ring/main-thread-consumer.js';
+import { RingBuffer } from '../ring/ring-buffer.js';
+import { assert } from '../ring/ring-layout.js';
+import { SequenceBarrier } from '../ring/sequence-barrier.js';
+import { createSequencer } from '../ring/sequencer.js';
+import type { WaitStrategy } from '../ring/wait-strategy.js';
 import { stringParam, wholeParam, type Benchmark } from './lib/benchmark.js';
-import type { LatencyPercentilesNs } from './lib/histogram.js';
+import type { LatencyPercentilesNs } from '../loadgen/histogram.js';
 import { figure, percentileLabel, type BenchParams, type BenchResult, type Figure } from './lib/results.js';
-import { runIfMain } from './lib/run-main.js';
+import { runIfMain } from '../platform/run-main.js';
 import { repeat } from './lib/stats.js';
 import { newControl, standaloneMain, startAll, startWorker, waitStrategyParam, type StartedWorker } from './ring-bench-harness.js';
 

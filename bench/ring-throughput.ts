@@ -2,15 +2,15 @@
 // of 128-byte slots; the producer claims `claimSize` slots at a time and writes a 16-byte
 // message into each, the consumer drains batches of up to `batchMax` and checks every message.
 // The rate is messages over the time from the producer's first claim to the consumer's last
-// message. Target (issue 3): ≥ 20M messages/s.
+// message. Target: ≥ 20M messages/s.
 //
 //   npx tsx bench/ring-throughput.ts [--profile quick|full] [--messages N] [--wait hybrid] ...
-//   node dist/bench/ring-throughput.js ...             (after npx tsc -p tsconfig.build.json)
+//   node dist-bench/bench/ring-throughput.js ...             (after npx tsc -p tsconfig.build.json)
 
-import { RingBuffer } from '../engine/ring/ring-buffer.js';
+import { RingBuffer } from '../ring/ring-buffer.js';
 import { stringParam, wholeParam, type Benchmark } from './lib/benchmark.js';
 import { figure, type BenchParams, type BenchResult } from './lib/results.js';
-import { runIfMain } from './lib/run-main.js';
+import { runIfMain } from '../platform/run-main.js';
 import { repeat } from './lib/stats.js';
 import { newControl, standaloneMain, startAll, startWorker, waitStrategyParam } from './ring-bench-harness.js';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { latencySweep, numberParam, type Benchmark } from './lib/benchmark.js';
-import { runOpenLoop } from './lib/open-loop.js';
+import { runOpenLoop } from '../loadgen/open-loop.js';
 import { figure, readResults, type BenchParams } from './lib/results.js';
 import { BENCHMARKS, parseSuiteArgs, resolveParams, runSuite, selectBenchmarks, suiteMain } from './suite.js';
 

@@ -2,7 +2,7 @@
 // `make bench-quick` (< 2 min). Writes bench/results/<date>-<commit>.json and the markdown
 // report with its plots beside it.
 //
-//   node dist/bench/suite.js [--profile quick|full] [--only a,b] [--set name.key=value]...
+//   node dist-bench/bench/suite.js [--profile quick|full] [--only a,b] [--set name.key=value]...
 //                            [--set key=value] [--out dir] [--no-report] [--list]
 //
 // `--set key=value` without a benchmark name applies to every benchmark that has the key
@@ -19,7 +19,7 @@ import { journalWriteFsync, journalWriteNone } from './journal-write.js';
 import { orderFlowDecodeBaseline } from './lib/order-flow-decode-baseline.js';
 import { writeReport } from './lib/report.js';
 import { PROFILES, RESULTS_SCHEMA, writeResults, type BenchParams, type BenchResult, type Profile, type SuiteResult } from './lib/results.js';
-import { runIfMain } from './lib/run-main.js';
+import { runIfMain } from '../platform/run-main.js';
 import { pipelineLatency } from './pipeline-latency.js';
 import { pipelineThroughput } from './pipeline-throughput.js';
 import { replay } from './replay-journal.js';
@@ -45,7 +45,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
   replay,
 ];
 
-/** Wall-clock budgets from issue 6; exceeding one is reported, not fatal. */
+/** Wall-clock budgets per profile; exceeding one is reported, not fatal. */
 export const PROFILE_BUDGET_MS: Record<Profile, number> = { quick: 120_000, full: 900_000 };
 export const RESULTS_DIR_DEFAULT = 'bench/results';
 const SETS_MAX = 256;

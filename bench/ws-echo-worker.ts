@@ -7,8 +7,8 @@
 //   main thread: runLoad (clients) ──ws──▶ this worker: FakeServer ──ack──▶ clients
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { FakeServer } from '../gateway/testing/fake-server.js';
-import { currentThreadId } from '../gateway/thread-cpu.js';
+import { FakeServer } from '../testkit/fake-server.js';
+import { currentThreadId } from '../platform/thread-cpu.js';
 
 export interface WsEchoWorkerData {
   kind: 'ordo-ws-bench-echo';

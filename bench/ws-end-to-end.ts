@@ -1,10 +1,10 @@
-// End to end over WebSocket on one machine, client included (issue 5's speed figures): the
+// End to end over WebSocket on one machine, client included : the
 // gateway server in a worker thread (bench/ws-server-worker.ts) over the threaded pipeline, the
 // load generator (gateway/load-generator.ts, runLoad) on the main thread with N connections.
 //
 //   batched       orders in `batch` frames of `batchSize`, offered at `batchedRate`/s (150 000,
 //                 beyond what the machine can take: BUSY refusals show what overload costs): acked/s
-//   sustained     the same frames offered at `sustainedRate`/s (100 000, issue 5's target): acked/s,
+//   sustained     the same frames offered at `sustainedRate`/s (100 000): acked/s,
 //                 its refusals and p99, i.e. whether that rate is carried without refusing orders
 //   single        one order per frame, offered at `singleRate`/s: acked/s
 //   latency       one order per frame at `latencyRate`/s (10 000): RTT percentiles from the
@@ -29,21 +29,21 @@
 // server journals into a fresh temporary directory, removed when it stops.
 //
 //   npx tsx bench/ws-end-to-end.ts [--profile quick|full] [--connections 4] [--batchSize 64] ...
-//   node dist/bench/suite.js --profile quick --only ws-end-to-end
+//   node dist-bench/bench/suite.js --profile quick --only ws-end-to-end
 
 import type { Worker } from 'node:worker_threads';
-import { siblingModuleUrl, spawnWorker } from '../engine/worker-spawn.js';
-import { makeCommands, makeTempDir, removeDir } from '../journal/command-fixtures.js';
+import { siblingModuleUrl, spawnWorker } from '../platform/worker-spawn.js';
+import { makeCommands, makeTempDir, removeDir } from '../testkit/journal-fixtures.js';
 import { openJournalEnv } from '../journal/journal-env.js';
 import { JournalWriter } from '../journal/journal-writer.js';
-import { defaultOrder, type LoadOptions, type LoadResult, type RoundTripSplit, runLoad } from '../gateway/load-generator.js';
-import { currentThreadId, processCpuMs, threadCpuMs } from '../gateway/thread-cpu.js';
-import type { FrameFormat } from '../gateway/wire-codec.js';
+import { defaultOrder, type LoadOptions, type LoadResult, type RoundTripSplit, runLoad } from '../loadgen/load-generator.js';
+import { currentThreadId, processCpuMs, threadCpuMs } from '../platform/thread-cpu.js';
+import type { FrameFormat } from '../protocol/wire-codec.js';
 import { stringParam, wholeParam, type Benchmark } from './lib/benchmark.js';
-import { LatencyHistogram } from './lib/histogram.js';
+import { LatencyHistogram } from '../loadgen/histogram.js';
 import { median } from './lib/stats.js';
 import { figure, latencyAtRate, percentileLabel, type BenchParams, type BenchResult, type Figure, type LatencyRun } from './lib/results.js';
-import { runIfMain } from './lib/run-main.js';
+import { runIfMain } from '../platform/run-main.js';
 import { standaloneMain } from './ring-bench-harness.js';
 import type { WsEchoWorkerData, WsEchoWorkerMessage } from './ws-echo-worker.js';
 import { benchApiKey, type WsServerWorkerData, type WsServerWorkerMessage } from './ws-server-worker.js';

@@ -9,7 +9,7 @@ import { hashApiKey } from '../gateway/api-keys.js';
 import { Logger } from '../gateway/log.js';
 import { GatewayServer } from '../gateway/server.js';
 import { defaultServerConfig, type ServerConfig } from '../gateway/server-config.js';
-import { currentThreadId } from '../gateway/thread-cpu.js';
+import { currentThreadId } from '../platform/thread-cpu.js';
 
 export interface WsServerWorkerData {
   kind: 'ordo-ws-bench-server';

@@ -2,7 +2,7 @@
 /**
  * The ordo command line.
  *
- *   ordo flow <file> [--passes N]        apply a standard order-flow file (DESIGN §9); the last
+ *   ordo flow <file> [--passes N]        apply a standard order-flow file (design §9); the last
  *                                        line is one JSON object with the summary and cmdsPerSec
  *   ordo gen-flow --out F --count N --seed S
  *                                        write a seeded order-flow file
@@ -13,12 +13,12 @@
  *                                        and exit codes)
  */
 import { hrtime } from 'node:process';
-import { tuneJitForCore } from '../engine/jit-tuning.js';
-import { readOrderFlowFile } from '../engine/order-flow-file.js';
+import { tuneJitForCore } from '../platform/jit-tuning.js';
+import { readOrderFlowFile } from '../loadgen/order-flow-file.js';
 import { compileOrderFlow, FLOW_PASSES_DEFAULT, runOrderFlow } from '../engine/order-flow-runner.js';
-import { orderFlowGenMain } from '../bench/order-flow-gen.js';
+import { orderFlowGenMain } from '../loadgen/order-flow-gen.js';
 import { runServer } from './demo.js';
-import { AUDIT_USAGE, auditMain, REPLAY_USAGE, replayMain, VERIFY_USAGE, verifyMain } from '../replay/cli.js';
+import { AUDIT_USAGE, auditMain, REPLAY_USAGE, replayMain, VERIFY_USAGE, verifyMain } from './journal-cli.js';
 
 const USAGE = `usage:
   ordo flow <file> [--passes N]

@@ -16,7 +16,7 @@ import {
   SELL,
   SYM,
   testConfig,
-} from './testing/unit-fixtures.js';
+} from '../testkit/unit-fixtures.js';
 import { FEE_ACCOUNT_ID } from './symbol-config.js';
 
 const FEE = FEE_ACCOUNT_ID;

@@ -21,7 +21,7 @@ import {
   SELL,
   SYM,
   TimeInForce,
-} from './testing/unit-fixtures.js';
+} from '../testkit/unit-fixtures.js';
 
 const amendCmd = (accountId: number, targetId: number, change: { price?: number; qty?: number; stopPrice?: number }) =>
   ({ type: CommandType.AMEND_ORDER, accountId, targetId, symbolId: SYM, ...change }) as const;

@@ -1,6 +1,6 @@
 /**
  * Assertions for programmer errors and corruption. A failed assertion means the state can no
- * longer be trusted, so it throws and the process stops loudly (DESIGN §3); business outcomes
+ * longer be trusted, so it throws and the process stops loudly (design §3); business outcomes
  * are result codes, never exceptions.
  */
 export class AssertionError extends Error {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { AssertionError } from './assert.js';
 import { type Command, command, decodeCommand, encodeCommand, encodeCommands } from './command-codec.js';
 import { CL_ORD_ID_MAX_LENGTH, CMD_RESERVED, COMMAND_SIZE, CommandType } from './command-layout.js';
-import { FC_SEED, fcParameters } from './testing/unit-fixtures.js';
+import { FC_SEED, fcParameters } from '../testkit/unit-fixtures.js';
 
 const byte = fc.integer({ min: 0, max: 0xff });
 const u32 = fc.integer({ min: 0, max: 0xffffffff });

@@ -2,7 +2,7 @@ import { assert } from './assert.js';
 
 /**
  * The command record: one fixed-size slot, the unit that producers write into the input ring,
- * the journal stores verbatim and the core applies (DESIGN §3). This file owns the layout;
+ * the journal stores verbatim and the core applies (design §3). This file owns the layout;
  * nothing else computes a command offset.
  *
  *  0      1      2      3      4      5      6      7      8

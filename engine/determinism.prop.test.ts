@@ -7,10 +7,10 @@ import { decodeEvents } from './event-codec.js';
 import { EventType } from './event-layout.js';
 import { InProcessEngine } from './in-process-engine.js';
 import { ResultCode, resultCodeName } from './result-code.js';
-import { CommandScript, type EncodedCommand, encodeWithPatches, engineView, propertyTestConfig, type StateView, type Step, stepsArb, type Unsafe } from './testing/random-commands.js';
+import { CommandScript, type EncodedCommand, encodeWithPatches, engineView, propertyTestConfig, type StateView, type Step, stepsArb, type Unsafe } from '../testkit/random-commands.js';
 
 /**
- * Determinism of the matching core (DESIGN §4): the same commands give byte-identical events and
+ * Determinism of the matching core (design §4): the same commands give byte-identical events and
  * the same state hash, live or replayed, from the start or from a snapshot; bad input is answered
  * with a result code and changes nothing.
  *

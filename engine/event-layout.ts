@@ -1,7 +1,7 @@
 import { assertLayout } from './command-layout.js';
 
 /**
- * The event record: one fixed-size slot written by the core into the output ring (DESIGN §3).
+ * The event record: one fixed-size slot written by the core into the output ring (design §3).
  * Every event names the sequence and timestamp of the command that caused it. This file owns the
  * layout; nothing else computes an event offset.
  *

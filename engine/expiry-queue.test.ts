@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { AssertionError } from './assert.js';
 import { ExpiryQueue } from './expiry-queue.js';
 import { F_EXPIRE_AT_US, F_ID, F_STRIDE, I_HEAP_POS, I_STRIDE, NIL, OrderPool } from './order-pool.js';
-import { FC_SEED, fcParameters } from './testing/unit-fixtures.js';
+import { FC_SEED, fcParameters } from '../testkit/unit-fixtures.js';
 
 function order(pool: OrderPool, id: number, expireAtUs: number): number {
   const h = pool.alloc();

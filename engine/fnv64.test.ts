@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Fnv64 } from './fnv64.js';
-import { FC_SEED, fcParameters } from './testing/unit-fixtures.js';
+import { FC_SEED, fcParameters } from '../testkit/unit-fixtures.js';
 
 function fnvOf(data: Uint8Array): string {
   const h = new Fnv64();

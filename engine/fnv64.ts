@@ -1,6 +1,6 @@
 /**
  * FNV-1a 64-bit, computed on two 32-bit halves so that no BigInt is allocated. Used for the
- * order-flow trade checksum (DESIGN §9) and the engine state hash.
+ * order-flow trade checksum (design §9) and the engine state hash.
  *
  * The prime is 2^40 + 0x1b3, so h * prime = h * 0x1b3 + (h << 40): the low half times 0x1b3 is
  * below 2^41 and every partial sum stays below 2^53, so the arithmetic is exact.

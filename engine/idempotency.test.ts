@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ResultCode } from './result-code.js';
-import { acceptedId, BUY, CommandType, expectAccepted, funded, type Harness, OrderType, SELL, SYM, TimeInForce } from './testing/unit-fixtures.js';
+import { acceptedId, BUY, CommandType, expectAccepted, funded, type Harness, OrderType, SELL, SYM, TimeInForce } from '../testkit/unit-fixtures.js';
 
 // The test configuration remembers the last 4 accepted client order ids (across all accounts).
 const placeWith = (accountId: number, clOrdId: string) =>

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AssertionError } from './assert.js';
 import { i64In, isIntIn, mulDivFloor, readI64, UNSAFE_I64, writeI64 } from './int64.js';
-import { FC_SEED, fcParameters } from './testing/unit-fixtures.js';
+import { FC_SEED, fcParameters } from '../testkit/unit-fixtures.js';
 
 function bytesOf(value: number): number[] {
   const view = new DataView(new ArrayBuffer(8));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BUY, bookLevels, CancelReason, cancels, EventType, fills, funded, ofType, one, SELL, testConfig } from './testing/unit-fixtures.js';
+import { BUY, bookLevels, CancelReason, cancels, EventType, fills, funded, ofType, one, SELL, testConfig } from '../testkit/unit-fixtures.js';
 
 describe('limit orders', () => {
   it('rest on their side when nothing crosses, best level first', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ResultCode } from './result-code.js';
-import { BUY, CancelReason, cancels, CommandType, EventType, fills, funded, one, OrderType, QUOTE, SELL, SYM, TimeInForce, testConfig } from './testing/unit-fixtures.js';
+import { BUY, CancelReason, cancels, CommandType, EventType, fills, funded, one, OrderType, QUOTE, SELL, SYM, TimeInForce, testConfig } from '../testkit/unit-fixtures.js';
 
 const MARKET = { type: CommandType.PLACE_ORDER, symbolId: SYM, orderType: OrderType.MARKET } as const;
 

@@ -15,7 +15,7 @@ import {
   SELL,
   SYM,
   SYM2,
-} from './testing/unit-fixtures.js';
+} from '../testkit/unit-fixtures.js';
 
 const massCancel = (accountId: number, symbolId: number, reason: number) => ({ type: CommandType.MASS_CANCEL, accountId, symbolId, reason }) as const;
 

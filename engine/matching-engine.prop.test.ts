@@ -4,8 +4,8 @@ import { captureState } from './engine-state.js';
 import type { DecodedEvent } from './event-codec.js';
 import { InProcessEngine } from './in-process-engine.js';
 import { checkInvariants } from './invariants.js';
-import { type EncodedCommand, CommandScript, propertyTestConfig, type Step, stepsArb } from './testing/random-commands.js';
-import { ReferenceModel } from './testing/reference-model.js';
+import { type EncodedCommand, CommandScript, propertyTestConfig, type Step, stepsArb } from '../testkit/random-commands.js';
+import { ReferenceModel } from '../testkit/reference-model.js';
 
 /**
  * Model-based test of the matching core: random command sequences (every command type, several

@@ -76,7 +76,7 @@ assert(CMD_STP === CMD_FLAGS + 1 && CMD_CL_ORD_ID_LEN === CMD_FLAGS + 2, 'comman
 assert(CMD_ORDER_TYPE === CMD_SIDE + 1 && CMD_TIF === CMD_SIDE + 2 && CMD_FLAGS === CMD_SIDE + 3, 'command layout: side, type, tif, flags adjacent');
 
 /**
- * The matching core: single-threaded, deterministic, integer-only (DESIGN §4). It applies one
+ * The matching core: single-threaded, deterministic, integer-only (design §4). It applies one
  * command record at a time, straight from the bytes in which it was sequenced, and reports
  * everything that happened through an EventSink. It reads no clock (time is the commands'
  * timestamps), draws no random number, does no I/O, and never iterates a collection whose order

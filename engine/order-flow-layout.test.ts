@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readOrderFlowFile, writeOrderFlowFile } from './order-flow-file.js';
+import { readOrderFlowFile, writeOrderFlowFile } from '../loadgen/order-flow-file.js';
 import {
   ORDER_FLOW_OP_CANCEL,
   ORDER_FLOW_OP_LIMIT,

@@ -1,4 +1,4 @@
-// The standard order-flow record (DESIGN §9): the one place that knows its byte layout.
+// The standard order-flow record (design §9): the one place that knows its byte layout.
 //
 //  0      1      2            8                16               24               32
 //  ┌──────┬──────┬────────────┬────────────────┬────────────────┬────────────────┐

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { generateOrderFlow } from '../bench/order-flow-gen.js';
+import { generateOrderFlow } from '../loadgen/order-flow-gen.js';
 import { compileOrderFlow, FLOW_WARM_UP_PASSES, runOrderFlow, runOrderFlowPass } from './order-flow-runner.js';
 
 const RECORDS = 4_000;

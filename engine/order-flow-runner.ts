@@ -21,7 +21,7 @@ import {
 import type { EngineConfig } from './symbol-config.js';
 
 /**
- * Applies a standard order-flow file (DESIGN §9) to the core: one symbol, tick 1, lot 1, risk and
+ * Applies a standard order-flow file (design §9) to the core: one symbol, tick 1, lot 1, risk and
  * self-trade prevention off. The file is first compiled into command records (untimed: loading
  * is not part of the measurement), then each timed pass applies them to a fresh engine through
  * the same `apply` the pipeline uses. A sink that only looks at trades keeps the checksum:

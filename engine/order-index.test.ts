@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { AssertionError } from './assert.js';
 import { OrderIndex } from './order-index.js';
 import { NIL } from './order-pool.js';
-import { FC_SEED, fcParameters } from './testing/unit-fixtures.js';
+import { FC_SEED, fcParameters } from '../testkit/unit-fixtures.js';
 
 describe('order index', () => {
   it('maps ids to handles and answers NIL for an id it does not hold', () => {

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AssertionError } from './assert.js';
 import { B_STATE, B_STRIDE, I_ACCT_NEXT, I_ACCT_PREV, I_HEAP_POS, I_LEVEL, I_NEXT, I_PREV, I_STRIDE, NIL, OrderPool, OrderState } from './order-pool.js';
-import { FC_SEED, fcParameters } from './testing/unit-fixtures.js';
+import { FC_SEED, fcParameters } from '../testkit/unit-fixtures.js';
 
 const LINKS = [I_NEXT, I_PREV, I_LEVEL, I_ACCT_NEXT, I_ACCT_PREV, I_HEAP_POS];
 

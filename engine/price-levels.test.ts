@@ -4,7 +4,7 @@ import { AssertionError } from './assert.js';
 import { Side } from './command-layout.js';
 import { NIL } from './order-pool.js';
 import { BookSide, LevelPool } from './price-levels.js';
-import { FC_SEED, fcParameters } from './testing/unit-fixtures.js';
+import { FC_SEED, fcParameters } from '../testkit/unit-fixtures.js';
 
 /** Prices from the touch outwards, read through `at`. */
 function depthPrices(side: BookSide, priceOf: (level: number) => number): number[] {

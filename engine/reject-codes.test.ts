@@ -20,7 +20,7 @@ import {
   SYM,
   testConfig,
   TimeInForce,
-} from './testing/unit-fixtures.js';
+} from '../testkit/unit-fixtures.js';
 
 /**
  * Every result code the core produces, pinned by its stable number and name, each shown by at

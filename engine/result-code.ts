@@ -1,5 +1,5 @@
 /**
- * Result codes, one enum numbered in ranges by the stage that decides them (DESIGN §3):
+ * Result codes, one enum numbered in ranges by the stage that decides them (design §3):
  *
  *   0          OK
  *   1000-1999  validation: the command itself is malformed or names nothing that exists

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EVENT_FLAG_SELF_TRADE } from './event-layout.js';
-import { BASE, BUY, CancelReason, cancels, EventType, fills, funded, type Harness, ofType, one, SELL, StpMode } from './testing/unit-fixtures.js';
+import { BASE, BUY, CancelReason, cancels, EventType, fills, funded, type Harness, ofType, one, SELL, StpMode } from '../testkit/unit-fixtures.js';
 
 const { SELF_TRADE } = CancelReason;
 

@@ -18,7 +18,7 @@ import {
   SELL,
   SYM,
   TimeInForce,
-} from './testing/unit-fixtures.js';
+} from '../testkit/unit-fixtures.js';
 
 /** Account 1 sells 1 at `price` and account 2 buys it: the last trade price becomes `price`. */
 function tradeAt(t: Harness, price: number): void {

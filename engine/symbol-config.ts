@@ -6,7 +6,7 @@ import { ORDER_POOL_CAPACITY_MAX } from './order-pool.js';
  * configuration fingerprint, because the same commands mean different things under another
  * configuration.
  *
- * Units (DESIGN §2): a price is an integer number of ticks, a quantity an integer number of
+ * Units (design §2): a price is an integer number of ticks, a quantity an integer number of
  * lots, a balance an integer number of an asset's minor units. For a symbol,
  *   base amount  = qty × baseLotUnits              (base minor units)
  *   notional     = price × qty × quoteTickUnits    (quote minor units)

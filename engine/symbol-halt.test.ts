@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ResultCode } from './result-code.js';
-import { acceptedId, BUY, CancelReason, cancels, CommandType, expectAccepted, fills, funded, OrderType, SELL, SYM, SYM2, TimeInForce } from './testing/unit-fixtures.js';
+import { acceptedId, BUY, CancelReason, cancels, CommandType, expectAccepted, fills, funded, OrderType, SELL, SYM, SYM2, TimeInForce } from '../testkit/unit-fixtures.js';
 
 const halt = { type: CommandType.SYMBOL_HALT, symbolId: SYM } as const;
 const resume = { type: CommandType.SYMBOL_RESUME, symbolId: SYM } as const;

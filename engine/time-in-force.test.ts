@@ -17,7 +17,7 @@ import {
   StpMode,
   SYM,
   TimeInForce,
-} from './testing/unit-fixtures.js';
+} from '../testkit/unit-fixtures.js';
 
 const { GTC, IOC, FOK, GTD } = TimeInForce;
 

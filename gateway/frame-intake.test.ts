@@ -1,6 +1,6 @@
 import { encode } from '@msgpack/msgpack';
 import { describe, expect, it } from 'vitest';
-import { GatewayCode } from './gateway-codes.js';
+import { GatewayCode } from '../protocol/gateway-codes.js';
 import { intakeFrame } from './frame-intake.js';
 
 const place = { type: 'place', id: 1, symbol: 'BTC-USD', side: 'buy', orderType: 'limit', price: '1.00', qty: '1' };

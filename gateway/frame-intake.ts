@@ -1,4 +1,4 @@
-import { type CodecLimits, CODEC_LIMITS_DEFAULT, decodeFrame, type FrameFormat, type RawFrame } from './wire-codec.js';
+import { type CodecLimits, CODEC_LIMITS_DEFAULT, decodeFrame, type FrameFormat, type RawFrame } from '../protocol/wire-codec.js';
 import { refusalReply } from './order-translation.js';
 import {
   type BatchMessage,
@@ -9,7 +9,7 @@ import {
   type SchemaLimits,
   validateBatchOrder,
   validateClientMessage,
-} from './wire-schema.js';
+} from '../protocol/wire-schema.js';
 
 /**
  * The first two steps for every incoming frame, as one pure function the server calls from its

@@ -2,12 +2,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CommandType, OrderType, Side, TimeInForce } from '../engine/command-layout.js';
 import { CancelReason } from '../engine/event-layout.js';
-import { fcParameters } from '../engine/testing/unit-fixtures.js';
-import { ClientBook } from './client-book.js';
-import { formatUnits } from './decimal.js';
+import { fcParameters } from '../testkit/unit-fixtures.js';
+import { ClientBook } from '../client/client-book.js';
+import { formatUnits } from '../protocol/decimal.js';
 import { type ChannelMessage, MarketData } from './market-data.js';
-import { EngineFixture } from './testing/engine-fixture.js';
-import type { BboMessage, BookDeltaMessage, WireLevel } from './wire-schema.js';
+import { EngineFixture } from '../testkit/engine-fixture.js';
+import type { BboMessage, BookDeltaMessage, WireLevel } from '../protocol/wire-schema.js';
 
 const BTC = 1;
 

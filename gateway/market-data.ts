@@ -1,13 +1,13 @@
 import { CommandType, Side } from '../engine/command-layout.js';
 import type { DecodedEvent } from '../engine/event-codec.js';
 import { EventType } from '../engine/event-layout.js';
-import { formatUnits } from './decimal.js';
+import { formatUnits } from '../protocol/decimal.js';
 import type { MarketView } from './pre-trade-risk.js';
-import type { SymbolWire, WireConfig } from './wire-config.js';
-import type { BboMessage, BookDeltaMessage, BookSnapshotMessage, MarketDataMessage, TradeMessage, WireChannel, WireLevel } from './wire-schema.js';
+import type { SymbolWire, WireConfig } from '../protocol/wire-config.js';
+import type { BboMessage, BookDeltaMessage, BookSnapshotMessage, MarketDataMessage, TradeMessage, WireChannel, WireLevel } from '../protocol/wire-schema.js';
 
 /**
- * The gateway's view of public market data, built from the core's events (DESIGN §7):
+ * The gateway's view of public market data, built from the core's events (design §7):
  *
  *   BOOK_LEVEL ──▶ L2 book per symbol (absolute level values) ──▶ book_delta, bbo
  *   TRADE      ──▶ last trade price                            ──▶ trade

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CommandType, FLAG_POST_ONLY, OrderType, Side, StpMode, TimeInForce } from '../engine/command-layout.js';
 import { CancelReason, EventType } from '../engine/event-layout.js';
 import { ResultCode } from '../engine/result-code.js';
-import { GatewayCode, gatewayError } from './gateway-codes.js';
+import { GatewayCode, gatewayError } from '../protocol/gateway-codes.js';
 import {
   type AccountMessage,
   accountMessages,
@@ -15,8 +15,8 @@ import {
   rejectReply,
 } from './order-translation.js';
 import { checkAmend, checkPlace, type MarketView } from './pre-trade-risk.js';
-import { EngineFixture } from './testing/engine-fixture.js';
-import type { AmendMessage, ExecutionReport, PlaceMessage } from './wire-schema.js';
+import { EngineFixture } from '../testkit/engine-fixture.js';
+import type { AmendMessage, ExecutionReport, PlaceMessage } from '../protocol/wire-schema.js';
 
 const openMarket: MarketView = { referencePriceTicks: () => 0, isTrading: () => true };
 

@@ -2,10 +2,10 @@ import { type Command, command } from '../engine/command-codec.js';
 import { CommandType, FLAG_POST_ONLY, OrderType, Side, StpMode, TimeInForce } from '../engine/command-layout.js';
 import type { DecodedEvent } from '../engine/event-codec.js';
 import { CancelReason, EVENT_FLAG_PRIORITY_KEPT, EventType } from '../engine/event-layout.js';
-import { formatUnits } from './decimal.js';
-import { coreError, type GatewayError } from './gateway-codes.js';
+import { formatUnits } from '../protocol/decimal.js';
+import { coreError, type GatewayError } from '../protocol/gateway-codes.js';
 import { type CheckedAmend, type CheckedPlace, defaultTif } from './pre-trade-risk.js';
-import type { SymbolWire, WireConfig } from './wire-config.js';
+import type { SymbolWire, WireConfig } from '../protocol/wire-config.js';
 import type {
   AckReply,
   AmendMessage,
@@ -19,7 +19,7 @@ import type {
   WireSide,
   WireStpMode,
   WireTimeInForce,
-} from './wire-schema.js';
+} from '../protocol/wire-schema.js';
 
 /**
  * Translation between the wire and the core, both ways:

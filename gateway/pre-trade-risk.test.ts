@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { GatewayCode } from './gateway-codes.js';
+import { GatewayCode } from '../protocol/gateway-codes.js';
 import { checkAmend, checkMassCancel, checkPlace, type MarketView, OrderRateThrottle } from './pre-trade-risk.js';
 import { TokenBucket } from './rate-limiter.js';
-import { defaultWireConfig } from './wire-config.js';
-import type { PlaceMessage } from './wire-schema.js';
+import { defaultWireConfig } from '../protocol/wire-config.js';
+import type { PlaceMessage } from '../protocol/wire-schema.js';
 
 const wire = defaultWireConfig();
 

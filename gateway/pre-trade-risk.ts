@@ -1,12 +1,12 @@
 import { BPS_DENOMINATOR } from '../engine/symbol-config.js';
-import { type DecimalUnit, parseUnits } from './decimal.js';
-import { type GatewayError, GatewayCode, gatewayError } from './gateway-codes.js';
+import { type DecimalUnit, parseUnits } from '../protocol/decimal.js';
+import { type GatewayError, GatewayCode, gatewayError } from '../protocol/gateway-codes.js';
 import { type ClockNs, KeyedTokenBuckets, type TokenBucket, type TokenBucketOptions } from './rate-limiter.js';
-import type { SymbolWire, WireConfig } from './wire-config.js';
-import type { AmendMessage, MassCancelMessage, PlaceMessage } from './wire-schema.js';
+import type { SymbolWire, WireConfig } from '../protocol/wire-config.js';
+import type { AmendMessage, MassCancelMessage, PlaceMessage } from '../protocol/wire-schema.js';
 
 /**
- * Pre-trade risk at the gateway (DESIGN §7): the checks that need no replayable state, done
+ * Pre-trade risk at the gateway (design §7): the checks that need no replayable state, done
  * before a command is given a sequence, so that a refused order costs the ring and the journal
  * nothing. Stateful risk (balances, open orders, client order id idempotency) stays in the core.
  *

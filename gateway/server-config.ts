@@ -2,12 +2,12 @@ import { readFileSync } from 'node:fs';
 import { defaultEngineConfig } from '../engine/default-config.js';
 import { type EngineConfig, validateEngineConfig } from '../engine/symbol-config.js';
 import { type StoredApiKey } from './api-keys.js';
-import { parseUnits } from './decimal.js';
+import { parseUnits } from '../protocol/decimal.js';
 import { type IntakeLimits, INTAKE_LIMITS_DEFAULT } from './frame-intake.js';
 import { type LogLevel, LOG_LEVELS } from './log.js';
 import { type OrderRateOptions, ORDER_RATE_OPTIONS_DEFAULT } from './pre-trade-risk.js';
 import { type SessionOptions, SESSION_OPTIONS_DEFAULT } from './session.js';
-import { PRICE_BAND_BPS_DEFAULT, type SymbolRiskOptions, wireConfigFrom } from './wire-config.js';
+import { PRICE_BAND_BPS_DEFAULT, type SymbolRiskOptions, wireConfigFrom } from '../protocol/wire-config.js';
 
 /**
  * The server's configuration. `make run` starts with the embedded default (the demo symbols and

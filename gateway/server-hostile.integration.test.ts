@@ -2,12 +2,12 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { decode } from '@msgpack/msgpack';
-import { fcParameters } from '../engine/testing/unit-fixtures.js';
+import { fcParameters } from '../testkit/unit-fixtures.js';
 import { intakeFrame } from './frame-intake.js';
-import { GATEWAY_CODE_MAX, GATEWAY_CODE_MIN, GatewayCode } from './gateway-codes.js';
-import { hostileFrame } from './testing/hostile-frames.js';
-import { apiKeyOf, ServerFixture } from './testing/server-fixture.js';
-import type { ServerMessage } from './wire-schema.js';
+import { GATEWAY_CODE_MAX, GATEWAY_CODE_MIN, GatewayCode } from '../protocol/gateway-codes.js';
+import { hostileFrame } from '../testkit/hostile-frames.js';
+import { apiKeyOf, ServerFixture } from '../testkit/server-fixture.js';
+import type { ServerMessage } from '../protocol/wire-schema.js';
 
 /**
  * Hostile input over real sockets: fast-check frames (random bytes, random JSON and msgpack,

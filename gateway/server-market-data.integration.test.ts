@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { type BatchRequest, type OrdoClient, ReplyError } from './client.js';
-import { formatUnits } from './decimal.js';
-import { ServerFixture, engineLevels } from './testing/server-fixture.js';
-import { defaultWireConfig } from './wire-config.js';
-import type { MarketDataMessage, WireLevel } from './wire-schema.js';
+import { type BatchRequest, type OrdoClient, ReplyError } from '../client/client.js';
+import { formatUnits } from '../protocol/decimal.js';
+import { ServerFixture, engineLevels } from '../testkit/server-fixture.js';
+import { defaultWireConfig } from '../protocol/wire-config.js';
+import type { MarketDataMessage, WireLevel } from '../protocol/wire-schema.js';
 
 /**
  * Market data over real sockets after a random order flow from several clients: a subscriber's

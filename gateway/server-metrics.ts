@@ -1,5 +1,5 @@
-import { wireCodeName } from './gateway-codes.js';
-import type { EngineHostStats } from './engine-host.js';
+import { wireCodeName } from '../protocol/gateway-codes.js';
+import type { EngineHostStats } from '../runtime/engine-host.js';
 import { Counter, type CounterChild, exponentialBuckets, Gauge, Histogram, type HistogramChild, Registry } from './metrics.js';
 
 /**

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { OrdoClient, ReplyError } from './client.js';
+import { OrdoClient, ReplyError } from '../client/client.js';
 
 const RATE_LIMITED: ReadonlySet<string> = new Set(['SESSION_RATE_LIMITED', 'ACCOUNT_RATE_LIMITED']);
 const CANCEL_ATTEMPTS_MAX = 50;

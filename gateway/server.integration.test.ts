@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { type OrdoClient, type PlaceRequest, ReplyError } from './client.js';
-import { apiKeyOf, ServerFixture } from './testing/server-fixture.js';
-import type { ExecutionReport, ServerMessage } from './wire-schema.js';
+import { type OrdoClient, type PlaceRequest, ReplyError } from '../client/client.js';
+import { apiKeyOf, ServerFixture } from '../testkit/server-fixture.js';
+import type { ExecutionReport, ServerMessage } from '../protocol/wire-schema.js';
 
 /**
  * The gateway server over real sockets (127.0.0.1, port 0) and the real threaded pipeline: each

@@ -7,9 +7,9 @@ import { type DecodedEvent, decodeEvent } from '../engine/event-codec.js';
 import { CancelReason, EventType } from '../engine/event-layout.js';
 import { WebSocket, WebSocketServer } from 'ws';
 import { ApiKeyStore } from './api-keys.js';
-import { CLAIM_FULL, type EngineHost, type EngineHostStart, type EngineHostStop, createEngineHost, publishCommand, publishCommands } from './engine-host.js';
+import { CLAIM_FULL, type EngineHost, type EngineHostStart, type EngineHostStop, createEngineHost, publishCommand, publishCommands } from '../runtime/engine-host.js';
 import { type BatchItem, intakeFrame } from './frame-intake.js';
-import { GatewayCode, type GatewayError, gatewayError } from './gateway-codes.js';
+import { GatewayCode, type GatewayError, gatewayError } from '../protocol/gateway-codes.js';
 import { Logger } from './log.js';
 import { type ChannelMessage, MarketData } from './market-data.js';
 import { seedMarketData } from './market-seed.js';
@@ -20,12 +20,12 @@ import { checkServerConfig, fundingDeposits, type ServerConfig } from './server-
 import { CODE_ACK, type OrderKind, ServerMetrics } from './server-metrics.js';
 import { PROMETHEUS_CONTENT_TYPE } from './metrics.js';
 import { Session, subscriptionKey } from './session.js';
-import { encodeFrame, FRAME_BYTES_HARD_FACTOR, type FrameFormat, type RawFrame } from './wire-codec.js';
-import { type WireConfig, wireConfigFrom } from './wire-config.js';
-import type { BundledMessage, ClientMessage, MassCancelMessage, OrderMessage, WireChannel } from './wire-schema.js';
+import { encodeFrame, FRAME_BYTES_HARD_FACTOR, type FrameFormat, type RawFrame } from '../protocol/wire-codec.js';
+import { type WireConfig, wireConfigFrom } from '../protocol/wire-config.js';
+import type { BundledMessage, ClientMessage, MassCancelMessage, OrderMessage, WireChannel } from '../protocol/wire-schema.js';
 
 /**
- * The gateway server (DESIGN §1, §7): one HTTP server on the main thread.
+ * The gateway server (design §1, §7): one HTTP server on the main thread.
  *
  *   ws /ws (and /) ──▶ intake (decode, validate) ──▶ session (auth) ──▶ pre-trade risk ──▶ throttle
  *        ──▶ host.tryPublish ──▶ [journal ──▶] core worker ──▶ output ring
@@ -34,7 +34,7 @@ import type { BundledMessage, ClientMessage, MassCancelMessage, OrderMessage, Wi
  *                            market-data view; at the end of each drained batch, fan-out
  *   GET /health, GET /metrics, POST /admin/* (token, loopback only)
  *
- * Acknowledgement follows DESIGN §1: an ack is sent from the core's ACCEPTED event, and the core
+ * Acknowledgement follows design §1: an ack is sent from the core's ACCEPTED event, and the core
  * reads only commands the journal consumer has committed, so whatever the client is told was
  * accepted is durable (with a journal-backed host; engine-host.ts). A full ring is answered BUSY
  * at once; nothing is dropped without an answer. Market data goes to a session only while its

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GatewayCode } from './gateway-codes.js';
+import { GatewayCode } from '../protocol/gateway-codes.js';
 import { SESSION_OPTIONS_DEFAULT, Session } from './session.js';
 
 const clock = (): number => 0;

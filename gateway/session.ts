@@ -1,9 +1,9 @@
-import { type GatewayError, GatewayCode, gatewayError } from './gateway-codes.js';
+import { type GatewayError, GatewayCode, gatewayError } from '../protocol/gateway-codes.js';
 import { type ClockNs, TokenBucket, type TokenBucketOptions } from './rate-limiter.js';
-import type { ClientMessageType, MarketDataDroppedMessage, WireChannel } from './wire-schema.js';
+import type { ClientMessageType, MarketDataDroppedMessage, WireChannel } from '../protocol/wire-schema.js';
 
 /**
- * One connection's state (DESIGN §7):
+ * One connection's state (design §7):
  *
  *            login ok                          close
  *   anonymous ───────▶ authenticated(account) ───────▶ closed

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { makeCommands } from './command-fixtures.js';
+import { makeCommands } from '../testkit/journal-fixtures.js';
 import { checkGroup, decodeCheckedGroup, sealGroup } from './group-codec.js';
 import { genesisHashOf } from './journal-env.js';
 import { GROUP_COMMANDS_OFFSET, groupBytes } from './record-layout.js';

@@ -1,4 +1,4 @@
-// The LMDB environment of a journal (DESIGN §5): one directory, three named databases.
+// The LMDB environment of a journal (design §5): one directory, three named databases.
 //
 //   journal    key: group firstSeq (number)   value: a commit group (record-layout.ts)
 //   snapshots  key: snapshot seq (number)     value: a snapshot record (snapshot-layout.ts)

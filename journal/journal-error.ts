@@ -1,5 +1,5 @@
 // The journal's exceptions. Both mean the process must not go on as if nothing happened
-// (DESIGN §3, §6): a corrupt journal is reported with its sequence and a non-zero exit; a journal
+// (design §3, §6): a corrupt journal is reported with its sequence and a non-zero exit; a journal
 // written under another format or configuration is refused before a single command is replayed.
 
 /** What verification found wrong. Every kind is named by the first sequence it concerns. */

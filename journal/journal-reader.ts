@@ -1,4 +1,4 @@
-// Reading the journal back (DESIGN §6): groups in sequence order through one LMDB range read,
+// Reading the journal back (design §6): groups in sequence order through one LMDB range read,
 // verified as they pass, and direct reads of one command by its sequence.
 //
 // Buffer lifetimes (lmdb-js 3.5.6, `encoding: 'binary'`): a value from getRange is copied into a

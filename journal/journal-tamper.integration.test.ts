@@ -1,7 +1,7 @@
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyGroups, makeCommands, makeTempDir, removeDir, restoreGroups } from './command-fixtures.js';
+import { copyGroups, makeCommands, makeTempDir, removeDir, restoreGroups } from '../testkit/journal-fixtures.js';
 import { groupChecksum, groupHashOf } from './group-codec.js';
 import { openJournalEnv, type JournalEnv } from './journal-env.js';
 import { JournalCorruptError, type JournalCorruptKind } from './journal-error.js';

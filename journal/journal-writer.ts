@@ -1,4 +1,4 @@
-// Group commit (DESIGN §1, §5): the journal worker stages what the ring has published, commits it
+// Group commit (design §1, §5): the journal worker stages what the ring has published, commits it
 // as one to TXN_GROUPS_MAX groups in one LMDB transaction, and only then advances seqJournaled.
 //
 //   ring batch ──stage()──▶ staging: up to 4 group slots ──commit()──▶ seal each group ──▶ transactionSync

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AssertionError } from '../engine/assert.js';
-import { makeCommands, makeTempDir, removeDir } from './command-fixtures.js';
+import { makeCommands, makeTempDir, removeDir } from '../testkit/journal-fixtures.js';
 import { openJournalEnv, type Durability, type JournalEnv } from './journal-env.js';
 import { JournalCorruptError, JournalMetaMismatchError } from './journal-error.js';
 import { JournalReader } from './journal-reader.js';

@@ -1,4 +1,4 @@
-// The journal commit-group record (DESIGN §5): the one place that knows its byte layout, and the
+// The journal commit-group record (design §5): the one place that knows its byte layout, and the
 // one place in journal/ that knows the command slot's size and where its sequence lives.
 //
 // One LMDB entry in the `journal` database holds one commit group: the commands one transaction
@@ -24,7 +24,7 @@
 //  to its position (firstSeq) and to everything before it.
 //
 // Key: the group's firstSeq as a JS number in lmdb-js's default `ordered-binary` key encoding.
-// Why: sequences are safe integers (DESIGN §2), ordered-binary orders non-negative numbers
+// Why: sequences are safe integers (design §2), ordered-binary orders non-negative numbers
 // numerically, it is lmdb-js's native fast path, and keys come back as numbers with no Buffer
 // allocation. A big-endian 8-byte Buffer key would sort the same but needs `keyEncoding: 'binary'`
 // (slower per lmdb-js's README) and a Buffer per key read. Reads by sequence stay direct: the

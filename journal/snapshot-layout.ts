@@ -1,4 +1,4 @@
-// The snapshot record (DESIGN §5): the one place that knows its byte layout. One LMDB entry in
+// The snapshot record (design §5): the one place that knows its byte layout. One LMDB entry in
 // the `snapshots` database, keyed by the snapshot's sequence (a number, like the journal's keys).
 //
 //  0        4        6        8                16       20       24              24+hashLength

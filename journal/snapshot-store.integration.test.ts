@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AssertionError } from '../engine/assert.js';
-import { makeTempDir, removeDir } from './command-fixtures.js';
+import { makeTempDir, removeDir } from '../testkit/journal-fixtures.js';
 import { openJournalEnv, type JournalEnv } from './journal-env.js';
 import { JournalCorruptError } from './journal-error.js';
 import { SNAPSHOT_HEADER_BYTES } from './snapshot-layout.js';

@@ -1,4 +1,4 @@
-// Snapshots in the journal's environment (DESIGN §5, §6): the engine's state (opaque msgpack
+// Snapshots in the journal's environment (design §5, §6): the engine's state (opaque msgpack
 // bytes) at a sequence, with its state hash, in the `snapshots` database keyed by that sequence.
 // Recovery loads the newest snapshot at or below its target and replays the journal after it.
 // Writes are durable per the environment's mode exactly as journal groups are (transactionSync;

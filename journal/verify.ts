@@ -1,4 +1,4 @@
-// Whole-journal verification (DESIGN §5, §6): the hash chain from the genesis hash to the meta
+// Whole-journal verification (design §5, §6): the hash chain from the genesis hash to the meta
 // head, every group's checksum, format and sequences, and every snapshot's checksum. The first
 // problem comes back as a value, with its sequence, so the caller (replay, the CLI) can report it
 // and exit non-zero; programmer errors still throw.

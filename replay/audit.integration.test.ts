@@ -3,10 +3,10 @@ import { decodeCommand, type Command } from '../engine/command-codec.js';
 import { COMMAND_SIZE, CommandType } from '../engine/command-layout.js';
 import { decodeEvents, type DecodedEvent } from '../engine/event-codec.js';
 import { EventType } from '../engine/event-layout.js';
-import { propertyTestConfig } from '../engine/testing/random-commands.js';
+import { propertyTestConfig } from '../testkit/random-commands.js';
 import { isoFromUs, namedEvent } from './audit-format.js';
-import { auditMain, EXIT_OK, EXIT_USAGE, parseTimeUs } from './cli.js';
-import { captureIo, randomCommandsAtLeast, removeTempDirs, writeJournal, type WrittenJournal } from './testing/cli-fixtures.js';
+import { auditMain, EXIT_OK, EXIT_USAGE, parseTimeUs } from '../bin/journal-cli.js';
+import { captureIo, randomCommandsAtLeast, removeTempDirs, writeJournal, type WrittenJournal } from '../testkit/cli-fixtures.js';
 
 /**
  * `ordo audit` against a model of what the commands did: the live (in-process) run's commands and

@@ -9,7 +9,7 @@ import { readHead, type JournalEnv } from '../journal/journal-env.js';
 import { replayJournal } from './recovery.js';
 
 /**
- * Audit (DESIGN §6): the journaled commands that concern an order, a client order id, an account,
+ * Audit (design §6): the journaled commands that concern an order, a client order id, an account,
  * a sequence range or a time range, each with the events it caused, re-derived by replaying the
  * journal through the real core. Nothing is read from a log of past events: the journal is the
  * only record, and the replay that rebuilds state is the one that explains it.
@@ -177,7 +177,7 @@ export class AuditMatcher {
 
   private concernsOrders(cmd: DataView, events: DataView, eventCount: number): boolean {
     const type = cmd.getUint8(CMD_TYPE);
-    // The order id of a placement is its sequence (DESIGN §1).
+    // The order id of a placement is its sequence (design §1).
     if (type === CommandType.PLACE_ORDER && this.orders.has(readI64(cmd, CMD_SEQ))) return true;
     if ((type === CommandType.CANCEL_ORDER || type === CommandType.AMEND_ORDER) && this.orders.has(readI64(cmd, CMD_TARGET_ID))) return true;
     for (let i = 0; i < eventCount; i++) {

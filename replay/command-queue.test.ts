@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { COMMAND_SIZE } from '../engine/command-layout.js';
-import { makeCommands } from '../journal/command-fixtures.js';
+import { makeCommands } from '../testkit/journal-fixtures.js';
 import {
   commandQueueBytes,
   CommandQueueReader,

@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { killCrashChildren, runCrashCycles } from './crash-harness.js';
+import { killCrashChildren, runCrashCycles } from '../testkit/crash-harness.js';
 
 /**
- * Issue 4 with real processes: a child runs the durable pipeline ('fsync') under a continuous
+ * Crash recovery with real processes: a child runs the durable pipeline ('fsync') under a continuous
  * load and acknowledges each command only when its result event is back (so on disk); this
  * parent kills it with SIGKILL at seeded random moments, restarts it, and checks the journal
  * after every kill (crash-harness.ts lists the checks). CRASH_SEED repeats a run; `make soak`

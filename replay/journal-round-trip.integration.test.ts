@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { COMMAND_SIZE } from '../engine/command-layout.js';
 import { decodeSnapshot, encodeSnapshot, takeSnapshot } from '../engine/engine-state.js';
-import { Pipeline } from '../engine/pipeline.js';
+import { Pipeline } from '../runtime/pipeline.js';
 import type { EngineConfig } from '../engine/symbol-config.js';
-import { applyInProcess, collectEvents, publishAll, randomCommands } from '../engine/testing/pipeline-fixtures.js';
-import { propertyTestConfig } from '../engine/testing/random-commands.js';
+import { applyInProcess, collectEvents, publishAll, randomCommands } from '../testkit/pipeline-fixtures.js';
+import { propertyTestConfig } from '../testkit/random-commands.js';
 import { configFingerprint } from '../journal/config-fingerprint.js';
 import type { Durability } from '../journal/journal-env.js';
 import { SnapshotStore } from '../journal/snapshot-store.js';
-import type { SnapshotPolicy } from '../journal/snapshot-worker.js';
+import type { SnapshotPolicy } from './snapshot-follower.js';
 import { openJournal, replayJournal, saveSnapshot } from './recovery.js';
 
 /**

@@ -13,7 +13,7 @@ import type { CommandRun } from './command-queue.js';
 import { groupRun, ThreadedJournalReader } from './threaded-journal-reader.js';
 
 /**
- * Recovery and replay are one code path (DESIGN §6): the newest snapshot at or below the target,
+ * Recovery and replay are one code path (design §6): the newest snapshot at or below the target,
  * then the journal after it, verifying on the way every group's checksum, the hash chain,
  * sequence continuity, and the state hash of every snapshot passed. Start-up recovery, the
  * `replay` command, `verify` and `audit` all call `replayJournal`.

@@ -3,8 +3,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMAND_SIZE } from '../engine/command-layout.js';
 import { takeSnapshot } from '../engine/engine-state.js';
-import { propertyTestConfig } from '../engine/testing/random-commands.js';
-import { copyGroups, makeCommands, makeTempDir, removeDir, restoreGroups } from '../journal/command-fixtures.js';
+import { propertyTestConfig } from '../testkit/random-commands.js';
+import { copyGroups, makeCommands, makeTempDir, removeDir, restoreGroups } from '../testkit/journal-fixtures.js';
 import { openJournalEnv, type JournalEnv } from '../journal/journal-env.js';
 import { JournalCorruptError } from '../journal/journal-error.js';
 import { JournalReader } from '../journal/journal-reader.js';
@@ -14,7 +14,7 @@ import { GROUP_CHECKSUM_OFFSET, GROUP_HASH_OFFSET, GROUP_PREV_HASH_OFFSET } from
 import { SnapshotStore } from '../journal/snapshot-store.js';
 import { SLOT_COMMANDS } from './command-queue.js';
 import { openJournal, replayJournal, SnapshotMismatchError, type ReplayOptions, type ReplayResult } from './recovery.js';
-import { randomCommandsAtLeast, removeTempDirs, writeJournal } from './testing/cli-fixtures.js';
+import { randomCommandsAtLeast, removeTempDirs, writeJournal } from '../testkit/cli-fixtures.js';
 import { ThreadedJournalReader } from './threaded-journal-reader.js';
 
 /**

@@ -1,5 +1,5 @@
 /**
- * Reading and verifying the journal on a second thread while this one applies (issue 4): a
+ * Reading and verifying the journal on a second thread while this one applies: a
  * replay's two halves cost about the same per command (SHA-256 + CRC of each group there,
  * MatchingEngine.apply here), so overlapping them bounds a replay by the slower half instead of
  * their sum.
@@ -29,7 +29,7 @@
 import { once } from 'node:events';
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
 import { assert } from '../engine/assert.js';
-import { siblingModuleUrl, spawnWorker } from '../engine/worker-spawn.js';
+import { siblingModuleUrl, spawnWorker } from '../platform/worker-spawn.js';
 import type { JournalEnv } from '../journal/journal-env.js';
 import { JournalReader, type JournalGroup } from '../journal/journal-reader.js';
 import { CommandQueueReader, createCommandQueue, QUEUE_DONE, type CommandRun } from './command-queue.js';

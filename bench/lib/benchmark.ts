@@ -5,8 +5,8 @@
 // bench/suite.ts. It then runs in `make bench` / `make bench-quick`, and alone with
 // `node dist/bench/suite.js --only <name> --set <name>.<param>=<value>`.
 
-import { LatencyHistogram } from './histogram.js';
-import { OpenLoopSchedule } from './open-loop.js';
+import { LatencyHistogram } from '../../loadgen/histogram.js';
+import { OpenLoopSchedule } from '../../loadgen/open-loop.js';
 import { latencyAtRate, type BenchParams, type BenchResult, type LatencyAtRate, type LatencyRun, type ParamValue, type Profile } from './results.js';
 import { repeat } from './stats.js';
 

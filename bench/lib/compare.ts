@@ -2,7 +2,7 @@
 // two runs is visible at a glance. A verdict is given only when the two runs' [min, max] ranges
 // do not overlap: on a noisy shared machine, a ratio inside the noise is not a change.
 
-import { LATENCY_PERCENTILE_NAMES } from './histogram.js';
+import { LATENCY_PERCENTILE_NAMES } from '../../loadgen/histogram.js';
 import { readResults, type Better, type Figure, type SuiteResult } from './results.js';
 import { formatCount, formatNs } from './svg-plot.js';
 

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, totalmem, platform, release, arch, hostname } from 'node:os';
 import { join } from 'node:path';
-import { appliedJitFlags } from '../../engine/jit-tuning.js';
+import { appliedJitFlags } from '../../platform/jit-tuning.js';
 
 export interface MachineInfo {
   /** ISO-8601 time the description was taken (the run's start). */

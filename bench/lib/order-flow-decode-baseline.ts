@@ -1,5 +1,5 @@
 // In-run baseline for the core order-flow benchmark: the cost of only decoding the standard
-// order-flow file (DESIGN §9) through the layout's readers, with no matching. Whatever the core
+// order-flow file (design §9) through the layout's readers, with no matching. Whatever the core
 // benchmark reports, this is its floor on the same machine in the same run. It also exercises
 // the whole harness (tinybench figures, an open-loop latency sweep, plots) before the engine
 // benchmarks exist.
@@ -10,9 +10,9 @@ import {
   readOrderFlowRecord,
   type OrderFlowRecord,
 } from '../../engine/order-flow-layout.js';
-import { generateOrderFlow } from '../order-flow-gen.js';
+import { generateOrderFlow } from '../../loadgen/order-flow-gen.js';
 import { latencySweep, wholeListParam, wholeParam, type Benchmark } from './benchmark.js';
-import { runOpenLoop } from './open-loop.js';
+import { runOpenLoop } from '../../loadgen/open-loop.js';
 import { figure, type BenchParams, type BenchResult } from './results.js';
 import { repeat } from './stats.js';
 import { tinybenchFigures } from './tinybench-figures.js';

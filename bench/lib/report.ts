@@ -3,7 +3,7 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LATENCY_PERCENTILE_NAMES, type LatencyPercentileName } from './histogram.js';
+import { LATENCY_PERCENTILE_NAMES, type LatencyPercentileName } from '../../loadgen/histogram.js';
 import { formatMachine } from './machine.js';
 import { resultsBaseName, type BenchResult, type Figure, type SuiteResult } from './results.js';
 import { formatCount, formatNs, renderLineChart, type AxisTick, type LineChart } from './svg-plot.js';

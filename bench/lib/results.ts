@@ -3,7 +3,7 @@
 
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LATENCY_PERCENTILE_NAMES, mergeHistograms, type CurvePoint, type LatencyHistogram, type LatencyPercentileName, type LatencyPercentilesNs } from './histogram.js';
+import { LATENCY_PERCENTILE_NAMES, mergeHistograms, type CurvePoint, type LatencyHistogram, type LatencyPercentileName, type LatencyPercentilesNs } from '../../loadgen/histogram.js';
 import type { MachineInfo } from './machine.js';
 import { summarize, type RunSummary } from './stats.js';
 
@@ -15,7 +15,7 @@ export const PROFILES: readonly Profile[] = ['quick', 'full'];
 /** Which way is an improvement, so that `compare` can say better or worse. */
 export type Better = 'higher' | 'lower';
 
-/** fsync and none are the journal's modes (DESIGN §5); not-applicable for benchmarks without one. */
+/** fsync and none are the journal's modes (design §5); not-applicable for benchmarks without one. */
 export type Durability = 'fsync' | 'none' | 'not-applicable';
 
 export type ParamValue = string | number | boolean;

@@ -1,6 +1,6 @@
 // Shared by the harness tests: a small suite result built through the real helpers.
 
-import { LatencyHistogram } from './histogram.js';
+import { LatencyHistogram } from '../../loadgen/histogram.js';
 import type { MachineInfo } from './machine.js';
 import { RESULTS_SCHEMA, figure, latencyAtRate, type SuiteResult } from './results.js';
 

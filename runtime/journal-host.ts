@@ -1,0 +1,84 @@
+import { mkdirSync } from 'node:fs';
+import { captureState, encodeSnapshot, takeSnapshot } from '../engine/engine-state.js';
+import { Pipeline, type PipelineOptions } from './pipeline.js';
+import type { EngineConfig } from '../engine/symbol-config.js';
+import { configFingerprint } from '../journal/config-fingerprint.js';
+import { TXN_COMMANDS_MAX } from '../journal/journal-writer.js';
+import { SNAPSHOT_POLICY_DEFAULT, type SnapshotPolicy } from '../replay/snapshot-follower.js';
+import { openJournal, replayJournal } from '../replay/recovery.js';
+import type { Durability, EngineHostStart } from './engine-host.js';
+import { PipelineBackedHost } from './pipeline-backed-host.js';
+
+/**
+ * The journal-backed engine host: start-up recovery from the data directory (the newest
+ * snapshot, then the journal after it, verified on the way: the same code as `ordo replay`),
+ * then the threaded pipeline with the journal consumer ahead of the core, sequences continuing
+ * where the journal ends, and a snapshot follower. The core reads only what the journal has
+ * committed, so every event the server turns into an acknowledgement is of a command that is on
+ * disk ('fsync') — durability 'none' exists for tests and benchmarks only.
+ */
+export interface JournalHostOptions {
+  config: EngineConfig;
+  dataDir: string;
+  durability: Durability;
+  snapshots?: SnapshotPolicy;
+  pipeline?: Omit<PipelineOptions, 'config' | 'journal' | 'seqBase' | 'snapshot'>;
+  onCommand?: (seq: number, bytes: Uint8Array) => void;
+}
+
+export const JOURNALED_INPUT_SLOTS = 2 * TXN_COMMANDS_MAX;
+
+export interface JournalHostRecovery {
+  lastSeq: number;
+  stateHash: string;
+  snapshotSeq: number | null;
+  commandsReplayed: number;
+  recoveryMs: number;
+}
+
+export class JournalHost extends PipelineBackedHost {
+  readonly durability: Durability;
+  recovery: JournalHostRecovery | null = null;
+
+  constructor(private readonly options: JournalHostOptions) {
+    super(options.onCommand);
+    this.durability = options.durability;
+  }
+
+  async start(): Promise<EngineHostStart> {
+    if (this.pipeline !== null) throw new Error('engine host started twice');
+    const { config, dataDir, durability } = this.options;
+    mkdirSync(dataDir, { recursive: true });
+    const startedMs = Date.now();
+    const env = openJournal({ path: dataDir, config, durability });
+    let recovered;
+    try {
+      recovered = replayJournal({ env, config });
+    } finally {
+      await env.close();
+    }
+    const { engine } = recovered;
+    this.recovery = {
+      lastSeq: recovered.lastSeq,
+      stateHash: recovered.stateHash,
+      snapshotSeq: recovered.snapshotSeq,
+      commandsReplayed: recovered.commandsApplied,
+      recoveryMs: Date.now() - startedMs,
+    };
+    const empty = engine.lastSeq < 0;
+    // One walk of the recovered state serves both the core's snapshot and the market-data view.
+    const state = empty ? null : captureState(engine);
+    this.pipeline = await Pipeline.start({
+      // The journal commits at most what the ring holds; a ring of two full transactions lets
+      // group commits grow to TXN_COMMANDS_MAX under load (measured: 155K/s with 4096 slots,
+      // 369K/s with 65536, back to back, fsync).
+      inputSlots: JOURNALED_INPUT_SLOTS,
+      ...this.options.pipeline,
+      config,
+      seqBase: engine.lastSeq + 1,
+      snapshot: state === null ? null : encodeSnapshot(takeSnapshot(engine, state)),
+      journal: { path: dataDir, durability, fingerprint: configFingerprint(config), snapshots: this.options.snapshots ?? SNAPSHOT_POLICY_DEFAULT },
+    });
+    return { seqNext: engine.lastSeq + 1, state };
+  }
+}

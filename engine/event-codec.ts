@@ -1,5 +1,5 @@
 import { assert } from './assert.js';
-import { CL_ORD_ID_MAX_LENGTH, CMD_CL_ORD_ID, CMD_CL_ORD_ID_LEN } from './command-layout.js';
+import { CL_ORD_ID_MAX_LENGTH, CMD_CL_ORD_ID, CMD_CL_ORD_ID_LEN, CMD_FLAGS, CMD_ORDER_TYPE, CMD_TIF } from './command-layout.js';
 import {
   CancelReason,
   EV_ACCOUNT_ID,
@@ -15,7 +15,9 @@ import {
   EV_MAKER_FEE,
   EV_MAKER_LEAVES_QTY,
   EV_MAKER_ORDER_ID,
+  EV_ORDER_FLAGS,
   EV_ORDER_ID,
+  EV_ORDER_TYPE,
   EV_PRICE,
   EV_QTY,
   EV_REASON,
@@ -24,6 +26,7 @@ import {
   EV_STOP_PRICE,
   EV_SYMBOL_ID,
   EV_TAKER_FEE,
+  EV_TIF,
   EV_TIMESTAMP_US,
   EV_TYPE,
   EVENT_FLAG_PRIORITY_KEPT,
@@ -87,6 +90,9 @@ export class BinaryEventWriter implements EventSink {
     const len = Math.min(cmd.getUint8(cmdOffset + CMD_CL_ORD_ID_LEN), CL_ORD_ID_MAX_LENGTH);
     v.setUint8(o + EV_CL_ORD_ID_LEN, len);
     for (let i = 0; i < len; i++) v.setUint8(o + EV_CL_ORD_ID + i, cmd.getUint8(cmdOffset + CMD_CL_ORD_ID + i));
+    v.setUint8(o + EV_ORDER_TYPE, cmd.getUint8(cmdOffset + CMD_ORDER_TYPE));
+    v.setUint8(o + EV_TIF, cmd.getUint8(cmdOffset + CMD_TIF));
+    v.setUint8(o + EV_ORDER_FLAGS, cmd.getUint8(cmdOffset + CMD_FLAGS));
     return o;
   }
 
@@ -230,6 +236,10 @@ export interface DecodedEvent {
   stopPrice: number;
   clOrdId: string;
   flags: number;
+  /** ACCEPTED and REJECTED: the command's order type, time in force and order flags. */
+  orderType: number;
+  tif: number;
+  orderFlags: number;
 }
 
 /** A DecodedEvent with the given fields and every other field zero (or empty), as a record would read. */
@@ -257,6 +267,9 @@ export function decodedEvent(fields: Partial<DecodedEvent> & Pick<DecodedEvent, 
     stopPrice: 0,
     clOrdId: '',
     flags: 0,
+    orderType: 0,
+    tif: 0,
+    orderFlags: 0,
     ...fields,
   };
 }
@@ -293,6 +306,9 @@ export function decodeEvent(v: DataView, o: number): DecodedEvent {
     stopPrice: type === EventType.ACCEPTED ? readI64(v, o + EV_STOP_PRICE) : 0,
     clOrdId,
     flags: v.getUint8(o + EV_FLAGS),
+    orderType: isResult ? v.getUint8(o + EV_ORDER_TYPE) : 0,
+    tif: isResult ? v.getUint8(o + EV_TIF) : 0,
+    orderFlags: isResult ? v.getUint8(o + EV_ORDER_FLAGS) : 0,
   };
 }
 

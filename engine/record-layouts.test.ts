@@ -24,7 +24,7 @@ describe('record layouts', () => {
     expect([ev.EV_ORDER_ID, ev.EV_PRICE, ev.EV_QTY, ev.EV_LEAVES_QTY, ev.EV_CUM_QTY, ev.EV_MAKER_ORDER_ID, ev.EV_MAKER_ACCOUNT_ID, ev.EV_PAD0, ev.EV_MAKER_LEAVES_QTY, ev.EV_MAKER_CUM_QTY]).toEqual([
       32, 40, 48, 56, 64, 72, 80, 84, 88, 96,
     ]);
-    expect([ev.EV_TAKER_FEE, ev.EV_MAKER_FEE, ev.EV_CL_ORD_ID_LEN, ev.EV_FLAGS, ev.EV_PAD1]).toEqual([104, 112, 120, 121, 122]);
+    expect([ev.EV_TAKER_FEE, ev.EV_MAKER_FEE, ev.EV_CL_ORD_ID_LEN, ev.EV_FLAGS, ev.EV_ORDER_TYPE, ev.EV_TIF, ev.EV_ORDER_FLAGS, ev.EV_PAD1]).toEqual([104, 112, 120, 121, 122, 123, 124, 125]);
     expect([ev.EV_CL_ORD_ID, ev.EV_CL_ORD_ID + cmd.CL_ORD_ID_MAX_LENGTH, ev.EV_STOP_PRICE]).toEqual([72, 104, 104]);
   });
 

@@ -167,12 +167,14 @@ export class ReferenceModel {
 
   private accepted(accountId: number, symbolId: number, orderId: number, side: number, price: number, qty: number, stopPrice: number): void {
     const clOrdId = (this.cmd as Command).clOrdId.slice(0, CL_ORD_ID_MAX_LENGTH);
-    this.event(EventType.ACCEPTED, { accountId, symbolId, orderId, side, price, qty, stopPrice, clOrdId });
+    const { orderType, tif, flags: orderFlags } = this.cmd as Command;
+    this.event(EventType.ACCEPTED, { accountId, symbolId, orderId, side, price, qty, stopPrice, clOrdId, orderType, tif, orderFlags });
   }
 
   private reject(code: ResultCode, accountId: number, symbolId: number, orderId: number, side: number, price: number, qty: number): void {
     const clOrdId = (this.cmd as Command).clOrdId.slice(0, CL_ORD_ID_MAX_LENGTH);
-    this.event(EventType.REJECTED, { code, accountId, symbolId, orderId, side, price, qty, clOrdId });
+    const { orderType, tif, flags: orderFlags } = this.cmd as Command;
+    this.event(EventType.REJECTED, { code, accountId, symbolId, orderId, side, price, qty, clOrdId, orderType, tif, orderFlags });
   }
 
   private cancelledEvent(o: ModelOrder, reason: CancelReason, qty: number, leavesAfter: number): void {

@@ -52,9 +52,12 @@ describe('HttpRoutes', () => {
     expect(await call(`${base}/ok`)).toEqual([200, {}]);
   });
 
-  it('refuses a route or a prefix added twice', () => {
+  it('refuses a route or a prefix added twice, and a path or prefix of the wrong form', () => {
     const routes = new HttpRoutes(Logger.silent()).add('GET', '/a', () => undefined).addPrefix('/p/', () => undefined);
     expect(() => routes.add('GET', '/a', () => undefined)).toThrow('route GET /a added twice');
     expect(() => routes.addPrefix('/p/', () => undefined)).toThrow('route prefix /p/ added twice');
+    expect(() => routes.add('GET', 'a', () => undefined)).toThrow('route path a');
+    expect(() => routes.add('GET', '/a?b', () => undefined)).toThrow('route path /a?b');
+    expect(() => routes.addPrefix('/q', () => undefined)).toThrow('route prefix /q');
   });
 });

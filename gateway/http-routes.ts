@@ -19,6 +19,7 @@ export class HttpRoutes {
   constructor(private readonly log: Logger) {}
 
   add(method: HttpMethod, path: string, handler: HttpHandler): this {
+    if (!path.startsWith('/') || path.includes('?')) throw new Error(`route path ${path}: a path without a query`);
     const key = `${method} ${path}`;
     if (this.exact.has(key)) throw new Error(`route ${key} added twice`);
     this.exact.set(key, handler);
@@ -27,6 +28,8 @@ export class HttpRoutes {
 
   /** Every path that starts with `prefix` and has no exact route, whatever the method. */
   addPrefix(prefix: string, handler: HttpHandler): this {
+    // A prefix ends at a path segment, so '/admin/' never takes '/administrator'.
+    if (!prefix.startsWith('/') || !prefix.endsWith('/')) throw new Error(`route prefix ${prefix}: must start and end with /`);
     if (this.prefixes.some((p) => p.prefix === prefix)) throw new Error(`route prefix ${prefix} added twice`);
     this.prefixes.push({ prefix, handler });
     return this;

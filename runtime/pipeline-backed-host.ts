@@ -2,7 +2,7 @@ import { COMMAND_SIZE } from '../engine/command-layout.js';
 import type { Pipeline } from './pipeline.js';
 import type { SlotHandler } from '../ring/index.js';
 import { JOURNAL_STATS_BUCKETS, JOURNAL_STATS_COMMANDS, JOURNAL_STATS_COMMITS } from './journal-worker.js';
-import type { CommitBatchStats, Durability, EngineHost, EngineHostStart, EngineHostStats, EngineHostStop } from './engine-host.js';
+import type { CommitBatchStats, Durability, EngineHost, EngineHostStart, EngineHostStats, EngineHostStop, OnCommand } from './engine-host.js';
 
 /**
  * What every engine host over the threaded pipeline shares, with or without a journal: publishing
@@ -15,7 +15,7 @@ export abstract class PipelineBackedHost implements EngineHost {
   protected pipeline: Pipeline | null = null;
   private stopping: Promise<EngineHostStop> | null = null;
 
-  constructor(private readonly onCommand: ((seq: number, bytes: Uint8Array) => void) | undefined) {}
+  constructor(private readonly onCommand: OnCommand | undefined) {}
 
   abstract start(): Promise<EngineHostStart>;
 
@@ -41,7 +41,7 @@ export abstract class PipelineBackedHost implements EngineHost {
   }
 
   /** Hands onCommand a copy of published command `seq`, read back from its input-ring slot. */
-  private copyCommand(pipeline: Pipeline, onCommand: (seq: number, bytes: Uint8Array) => void, seq: number): void {
+  private copyCommand(pipeline: Pipeline, onCommand: OnCommand, seq: number): void {
     // Only this thread produces, so the slot cannot be claimed again before this copy.
     const offset = pipeline.input.slotOffset(seq - pipeline.seqBase);
     onCommand(seq, pipeline.input.bytes.slice(offset, offset + COMMAND_SIZE));

@@ -79,6 +79,12 @@ describe('read model', () => {
     expect(p.model.orderByClOrdId(1, 'y')).toMatchObject({ orderId: ids[1], status: 'cancelled', leavesQty: 0, qty: 1 });
     expect(p.model.order(1, ids[2]!)?.status).toBe('cancelled');
     expect(p.model.sizes.finalOrders).toBe(2);
+    // Many more: the window keeps exactly the newest two, in the order they finished.
+    const more = Array.from({ length: 9 }, (_, i) => p.limit(1, BUY, 90, 1, { clOrdId: `m${i}` }));
+    for (const id of more) p.submit({ type: CommandType.CANCEL_ORDER, accountId: 1, targetId: id, symbolId: 1 });
+    expect(p.model.sizes.finalOrders).toBe(2);
+    expect([...ids, ...more].filter((id) => p.model.order(1, id) !== undefined)).toEqual(more.slice(-2));
+    expect(p.model.orderByClOrdId(1, 'm6')).toBeUndefined();
     const gtd = p.limit(1, BUY, 90, 1, { tif: TimeInForce.GTD, expireAtUs: 1_000, timestampUs: 500 });
     p.submit({ type: CommandType.TIMER_TICK, timestampUs: 2_000 });
     expect(p.model.order(1, gtd)?.status).toBe('expired');

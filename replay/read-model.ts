@@ -269,16 +269,20 @@ export class ReadModel {
     if (ids !== undefined && ids.size === 0) this.liveByAccount.delete(order.accountId);
     const max = this.limits.finalOrdersMax;
     if (this.finals.size === max) {
+      // Full: the oldest gives its place in the ring to the newest.
       const oldest = this.finalRing[this.finalHead] as number;
       const evicted = this.finals.get(oldest);
+      if (evicted === undefined) throw new Error(`read model: final ring names order ${oldest}, which is not kept`);
       this.finals.delete(oldest);
-      if (evicted !== undefined && evicted.clOrdId !== '') {
+      if (evicted.clOrdId !== '') {
         const key = clOrdIdKey(evicted.accountId, evicted.clOrdId);
         if (this.byClOrdId.get(key) === oldest) this.byClOrdId.delete(key);
       }
+      this.finalRing[this.finalHead] = order.orderId;
+      this.finalHead = (this.finalHead + 1) % max;
+    } else {
+      this.finalRing[(this.finalHead + this.finals.size) % max] = order.orderId;
     }
-    this.finalRing[(this.finalHead + this.finals.size) % max] = order.orderId;
-    if (this.finals.size === max) this.finalHead = (this.finalHead + 1) % max;
     this.finals.set(order.orderId, order);
   }
 

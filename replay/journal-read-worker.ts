@@ -29,8 +29,8 @@
 import { workerData, type MessagePort } from 'node:worker_threads';
 import { assert } from '../engine/assert.js';
 import { COMMAND_SIZE } from '../engine/command-layout.js';
-import type { Durability } from '../journal/journal-env.js';
-import { openJournalEnv, type JournalEnv } from '../journal/journal-env.js';
+import { openJournalEnvFrom, type JournalEnv } from '../journal/journal-env.js';
+import type { JournalStoreDescriptor } from '../journal/journal-store-factory.js';
 import { JournalReader, type JournalGroup } from '../journal/journal-reader.js';
 import { GROUP_COMMANDS_MAX } from '../journal/record-layout.js';
 import { CommandQueueWriter } from './command-queue.js';
@@ -38,8 +38,8 @@ import { serializeReadError } from './read-error.js';
 
 export interface JournalReadWorkerData {
   readonly kind: 'ordo-journal-read';
-  readonly path: string;
-  readonly durability: Durability;
+  /** The journal's store, opened again in this thread. */
+  readonly store: JournalStoreDescriptor;
   readonly fingerprint: string;
   /** The range to replay: [fromSeq, toSeqExclusive); the other thread may have read a prefix. */
   readonly fromSeq: number;
@@ -155,7 +155,7 @@ async function main(data: JournalReadWorkerData): Promise<void> {
   let env: JournalEnv | null = null;
   let verification: Verification | null = null;
   try {
-    env = openJournalEnv({ path: data.path, durability: data.durability, fingerprint: data.fingerprint });
+    env = openJournalEnvFrom(data.store, data.fingerprint);
     const reader = new JournalReader(env);
     verification = new Verification(reader, data.fromSeq, data.toSeqExclusive);
     queue.announceReady();

@@ -62,7 +62,7 @@ export interface SnapshotWorkerReport {
 function catchUp(env: JournalEnv, engine: MatchingEngine): number {
   // lmdb-js renews its read transaction on event-loop turns; this loop blocks in Atomics.wait
   // and never turns, so without a reset it would keep reading the snapshot it started with.
-  env.root.resetReadTxn();
+  env.store.refresh();
   let applied = 0;
   const reader = new JournalReader(env);
   for (const group of reader.groups(engine.lastSeq + 1)) {

@@ -162,7 +162,7 @@ describe('threaded journal read', () => {
     // The group after the handover no longer links to the one before it: the thread sees it.
     const key = keys[2] ?? -1;
     const [, relinked] = relinkedGroup(key);
-    env.journal.putSync(key, relinked);
+    env.store.tamper.putGroup(key, relinked);
     try {
       const damaged = inlineRead(0, TOTAL);
       expect(damaged.error).toMatchObject({ kind: 'chain', seq: key });
@@ -186,7 +186,7 @@ describe('threaded journal read', () => {
         const key = keys[index] ?? 0;
         const value = Buffer.from(originals.get(key) ?? []);
         value.writeUInt8(value.readUInt8(position) ^ mask, position);
-        env.journal.putSync(key, value);
+        env.store.tamper.putGroup(key, value);
         try {
           const inline = inlineRead(0, TOTAL);
           expect(inline.error).toMatchObject({ seq: key });
@@ -202,9 +202,9 @@ describe('threaded journal read', () => {
 
   it('reports a missing group, a missing tail and a value cut short with their sequences', async () => {
     const cases: Array<[string, () => void]> = [
-      ['gap', () => env.journal.removeSync(keys[3] ?? -1)],
-      ['truncated tail', () => env.journal.removeSync(keys.at(-1) ?? -1)],
-      ['cut short', () => env.journal.putSync(keys[5] ?? -1, (originals.get(keys[5] ?? -1) ?? Buffer.alloc(0)).subarray(0, 1000))],
+      ['gap', () => env.store.tamper.removeGroup(keys[3] ?? -1)],
+      ['truncated tail', () => env.store.tamper.removeGroup(keys.at(-1) ?? -1)],
+      ['cut short', () => env.store.tamper.putGroup(keys[5] ?? -1, (originals.get(keys[5] ?? -1) ?? Buffer.alloc(0)).subarray(0, 1000))],
     ];
     for (const [name, damage] of cases) {
       damage();

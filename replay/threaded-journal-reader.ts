@@ -84,12 +84,13 @@ export class ThreadedJournalReader {
     this.fromSeq = options.fromSeq;
     this.toSeqExclusive = options.toSeqExclusive;
     this.waitForThread = options.waitForThread ?? false;
+    const store = options.env.descriptor;
+    assert(store !== null, 'a threaded read needs a journal another thread can open (not a memory store)');
     const buffer = createCommandQueue(options.queueSlots);
     const { port1, port2 } = new MessageChannel();
     const workerData: JournalReadWorkerData = {
       kind: 'ordo-journal-read',
-      path: options.env.path,
-      durability: options.env.durability,
+      store,
       fingerprint: options.env.fingerprint,
       fromSeq: options.fromSeq,
       toSeqExclusive: options.toSeqExclusive,

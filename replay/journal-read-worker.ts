@@ -33,7 +33,7 @@ import { openJournalEnvFrom, type JournalEnv } from '../journal/journal-env.js';
 import type { JournalStoreDescriptor } from '../journal/journal-store-factory.js';
 import { JournalReader, type JournalGroup } from '../journal/journal-reader.js';
 import { GROUP_COMMANDS_MAX } from '../journal/record-layout.js';
-import { CommandQueueWriter } from './command-queue.js';
+import { CommandQueueWriter, type CommandQueueDescriptor } from './command-queue.js';
 import { serializeReadError } from './read-error.js';
 
 export interface JournalReadWorkerData {
@@ -44,7 +44,7 @@ export interface JournalReadWorkerData {
   /** The range to replay: [fromSeq, toSeqExclusive); the other thread may have read a prefix. */
   readonly fromSeq: number;
   readonly toSeqExclusive: number;
-  readonly queue: SharedArrayBuffer;
+  readonly queue: CommandQueueDescriptor;
   /** Where the error goes, posted before the queue says FAILED. */
   readonly port: MessagePort;
   /** Verify ahead of the handover (default); false verifies only what is handed over next (tests of both paths). */

@@ -45,6 +45,12 @@ export const REPLAY_USAGE = 'ordo replay [--data <dir>] [--config <file>] [--to 
 export const VERIFY_USAGE = 'ordo verify [--data <dir>] [--config <file>]';
 export const AUDIT_USAGE =
   'ordo audit [--data <dir>] [--config <file>] (--order <id> | --client-order-id <id> --account <a> | --account <a> | --seq <from>..<to> | --time <from>..<to>) [--format jsonl|table] [--limit <n>]';
+/** What the audit's usage line cannot say: printed under it. */
+export const AUDIT_NOTES = [
+  '  --seq and --time ranges are half-open, [from, to): to is excluded (--seq 5..8 is 5, 6 and 7); either end may be',
+  '  left out (from the start, to the end). --time takes microseconds since the epoch or ISO-8601, UTC unless zoned.',
+  `  --limit: stop after that many matching commands (default ${AUDIT_LIMIT_DEFAULT}, at most ${AUDIT_LIMIT_MAX}); stderr then says more may match.`,
+].join('\n');
 
 const DATA_DIR_DEFAULT = './data';
 
@@ -218,7 +224,7 @@ export async function verifyMain(args: string[], io: CliIo = PROCESS_IO): Promis
 }
 
 export async function auditMain(args: string[], io: CliIo = PROCESS_IO): Promise<number> {
-  return run('audit', AUDIT_USAGE, io, async () => {
+  return run('audit', `${AUDIT_USAGE}\n${AUDIT_NOTES}`, io, async () => {
     const options = {
       ...COMMON_OPTIONS,
       order: { type: 'string' },

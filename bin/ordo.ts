@@ -19,7 +19,7 @@ import { compileOrderFlow, FLOW_PASSES_DEFAULT, runOrderFlow } from '../engine/o
 import { orderFlowGenMain } from '../loadgen/order-flow-gen.js';
 import { runServer } from './demo.js';
 import { EXIT_USAGE, parseCliArgs, parseIntegerOption, UsageError } from '../platform/cli-args.js';
-import { AUDIT_USAGE, auditMain, REPLAY_USAGE, replayMain, VERIFY_USAGE, verifyMain } from './journal-cli.js';
+import { AUDIT_NOTES, AUDIT_USAGE, auditMain, REPLAY_USAGE, replayMain, VERIFY_USAGE, verifyMain } from './journal-cli.js';
 
 const USAGE = `usage:
   ordo flow <file> [--passes N]
@@ -27,7 +27,8 @@ const USAGE = `usage:
   ordo run [--config <file>] [--host <h>] [--port <p>] [--data <dir>] [--log-level <l>]
   ${REPLAY_USAGE}
   ${VERIFY_USAGE}
-  ${AUDIT_USAGE}`;
+  ${AUDIT_USAGE}
+${AUDIT_NOTES}`;
 
 const FLOW_PASSES_MAX = 100;
 

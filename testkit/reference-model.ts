@@ -319,23 +319,19 @@ export class ReferenceModel {
   }
 
   /**
-   * A market order's worst price: explicit, else the reference price (best opposite; the stop
-   * price for a stop-market) moved by the protection band, else the book's edge when the band is
-   * 0. No opposite liquidity for a plain market order gives 0: it cannot trade.
+   * A market order's worst price (symbol configuration, marketProtectionBps): the one the client
+   * gave; else the reference price (the best opposite order's, or a stop-market order's stop
+   * price) moved against the taker by the band, kept within [1, maxPrice]; a band of 0 is no
+   * bound, the whole price range. With no reference there is nothing to trade with: 0.
    */
   private protectionPrice(s: SymbolConfig, c: Command): number {
     if (c.price !== 0) return c.price;
-    let reference: number;
-    if (c.orderType === OrderType.STOP_MARKET) {
-      reference = c.stopPrice;
-    } else {
-      const best = this.bestOpposite(s.id, c.side);
-      if (best === undefined) return 0;
-      reference = best.price;
-    }
-    if (s.marketProtectionBps === 0) return c.side === Side.BUY ? s.maxPrice : 1;
-    const band = feeOf(reference, s.marketProtectionBps);
-    return c.side === Side.BUY ? Math.min(s.maxPrice, reference + band) : Math.max(1, reference - band);
+    const reference = c.orderType === OrderType.STOP_MARKET ? c.stopPrice : this.bestOpposite(s.id, c.side)?.price;
+    if (reference === undefined) return 0;
+    const buying = c.side === Side.BUY;
+    if (s.marketProtectionBps === 0) return buying ? s.maxPrice : 1;
+    const worst = buying ? reference + feeOf(reference, s.marketProtectionBps) : reference - feeOf(reference, s.marketProtectionBps);
+    return Math.min(s.maxPrice, Math.max(1, worst));
   }
 
   private place(c: Command): void {

@@ -11,7 +11,7 @@ import { copyGroups, restoreGroups } from '../testkit/journal-fixtures.js';
 import { configFingerprint } from '../journal/config-fingerprint.js';
 import type { JournalEnv } from '../journal/journal-env.js';
 import { SnapshotStore } from '../journal/snapshot-store.js';
-import { EXIT_CORRUPT, EXIT_NO_JOURNAL, EXIT_OK, EXIT_SNAPSHOT, EXIT_USAGE, replayMain, verifyMain } from './journal-cli.js';
+import { EXIT_CORRUPT, EXIT_NO_JOURNAL, EXIT_OK, EXIT_SNAPSHOT, EXIT_USAGE, auditMain, replayMain, verifyMain } from './journal-cli.js';
 import { NULL_SINK, openJournal, replayJournal } from '../replay/recovery.js';
 import { captureIo, randomCommandsAtLeast, removeTempDirs, tempDir, writeConfigFile, writeJournal, type WrittenJournal } from '../testkit/cli-fixtures.js';
 
@@ -91,6 +91,15 @@ describe('usage and missing journals', () => {
       expect(outcome.err.at(-1)).toMatch(/^usage: ordo replay/);
     }
     expect((await cli(replayMain, ['--data', journal.dataDir, '--config', '/nonexistent.json'])).code).toBe(EXIT_USAGE);
+    for (const [main, name] of [[verifyMain, 'verify'], [auditMain, 'audit']] as const) {
+      const unknown = await cli(main, args(journal, '--nope'));
+      expect(unknown.code, name).toBe(EXIT_USAGE);
+      expect(unknown.err[0], name).toMatch(new RegExp(`^ordo ${name}: Unknown option '--nope'`));
+      expect(unknown.err.at(-1)).toMatch(new RegExp(`^usage: ordo ${name}`));
+    }
+    const badLimit = await cli(auditMain, args(journal, '--account', '1', '--limit', 'many'));
+    expect(badLimit.code).toBe(EXIT_USAGE);
+    expect(badLimit.err[0]).toMatch(/--limit: "many" is not a non-negative integer/);
     const empty = await cli(verifyMain, ['--data', tempDir(), '--config', journal.configPath]);
     expect(empty.code).toBe(EXIT_NO_JOURNAL);
     expect(empty.err[0]).toContain('no journal');

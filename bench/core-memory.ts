@@ -10,6 +10,7 @@ import { command, encodeCommand } from '../engine/command-codec.js';
 import { MatchingEngine } from '../engine/matching-engine.js';
 import { orderFlowConfig, OrderFlowSink } from '../engine/order-flow-runner.js';
 import { wholeParam, type Benchmark } from './lib/benchmark.js';
+import { parseCliArgs, parseIntegerOption, UsageError } from '../platform/cli-args.js';
 import { runIfMain } from '../platform/run-main.js';
 import { figure, type BenchParams, type BenchResult } from './lib/results.js';
 
@@ -92,9 +93,13 @@ export const coreMemory: Benchmark = {
   },
 };
 
+const CORE_MEMORY_USAGE = 'usage: core-memory [orders (default 1000000)] [levels per side (default 2000)]';
+
 runIfMain(import.meta.url, (argv) => {
-  const orders = Number(argv[0] ?? 1_000_000);
-  const levels = Number(argv[1] ?? 2_000);
+  const { positionals } = parseCliArgs({ args: [...argv], options: {}, allowPositionals: true }, CORE_MEMORY_USAGE);
+  if (positionals.length > 2) throw new UsageError(`unexpected argument ${positionals[2]}\n${CORE_MEMORY_USAGE}`);
+  const orders = parseIntegerOption(positionals[0] ?? '1000000', 'orders', 1, Number.MAX_SAFE_INTEGER);
+  const levels = parseIntegerOption(positionals[1] ?? '2000', 'levels', 1, Number.MAX_SAFE_INTEGER);
   process.stdout.write(JSON.stringify(measureRestingMemory(orders, levels)) + '\n');
   return 0;
 });

@@ -3,7 +3,7 @@
 // measured in the same run:
 //
 //   fsync            JournalWriter in 'fsync' mode: transactionSync, returns after fdatasync +
-//                    the O_DSYNC meta write (journal/journal-env.ts).
+//                    the O_DSYNC meta write (journal/lmdb-journal-store.ts).
 //   rawFdatasync     fs.writeSync of the same bytes (header + commands) to a plain file, then
 //                    fs.fdatasyncSync: one flush per batch, the floor any durable journal pays.
 //   asyncFlushed     lmdb-js's idiomatic path, for comparison: async put of the sealed group
@@ -16,13 +16,13 @@
 //
 //   npx tsx bench/journal-write.ts [--profile quick|full] [--durability fsync|none] [--batchSizes 256,1024,4096] ...
 
-import { open } from 'lmdb';
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeI64 } from '../engine/int64.js';
 import { fillCommands, makeTempDir, removeDir } from '../testkit/journal-fixtures.js';
 import { sealGroup } from '../journal/group-codec.js';
 import { openJournalEnv, type Durability } from '../journal/journal-env.js';
+import { openLmdbAsyncProbe } from '../journal/lmdb-async-probe.js';
 import { JournalWriter, TXN_COMMANDS_MAX } from '../journal/journal-writer.js';
 import { COMMAND_SEQ_OFFSET, COMMAND_SIZE_BYTES, GROUP_COMMANDS_MAX, GROUP_COMMANDS_OFFSET, groupBytes } from '../journal/record-layout.js';
 import { stringParam, wholeListParam, wholeParam, type Benchmark } from './lib/benchmark.js';
@@ -115,8 +115,7 @@ export function runRawFdatasync(commands: number, batchSize: number): RunFigures
 /** lmdb-js's async path: put the sealed group, then await `flushed` (durable) before the next. */
 async function runAsyncFlushed(commands: number, batchSize: number): Promise<RunFigures> {
   const dir = makeTempDir('ordo-bench-async-');
-  const root = open({ path: path.join(dir, 'journal'), maxDbs: 4, mapSize: 2 ** 40 }); // lmdb-js defaults: overlappingSync on
-  const db = root.openDB<Buffer, number>('journal', { encoding: 'binary' });
+  const probe = openLmdbAsyncProbe(path.join(dir, 'journal')); // lmdb-js defaults: overlappingSync on
   try {
     const source = new BatchSource(batchSize);
     let prevHash: Uint8Array = Buffer.alloc(32);
@@ -129,14 +128,14 @@ async function runAsyncFlushed(commands: number, batchSize: number): Promise<Run
       const value = Buffer.alloc(groupBytes(count)); // the async put reads it later: a fresh buffer
       value.set(batch, GROUP_COMMANDS_OFFSET);
       prevHash = sealGroup(value, seq, count, prevHash);
-      void db.put(seq, value);
-      await db.flushed; // the put's own promise resolves on commit, before the flush
+      probe.put(seq, value);
+      await probe.flushed(); // the put's own promise resolves on commit, before the flush
       elapsedNs += Number(process.hrtime.bigint() - startNs);
       batches += 1;
     }
     return runFigures(commands, batches, elapsedNs);
   } finally {
-    await root.close();
+    await probe.close();
     removeDir(dir);
   }
 }

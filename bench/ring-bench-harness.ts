@@ -2,6 +2,7 @@
 // 'ready', and only then is the shared start flag raised, so module loading and JIT-less thread
 // start-up are outside the measured window.
 import type { Worker } from 'node:worker_threads';
+import { parseCliArgs, UsageError } from '../platform/cli-args.js';
 import { siblingModuleUrl, spawnWorker } from '../platform/worker-spawn.js';
 import type { WaitStrategy } from '../ring/wait-strategy.js';
 import { parseParamValue, type Benchmark } from './lib/benchmark.js';
@@ -60,31 +61,32 @@ export async function startAll(control: SharedArrayBuffer, workers: readonly Sta
 }
 
 /**
- * A standalone run of one ring benchmark: `--profile quick|full` picks the defaults, any other
- * `--key value` (or `--key=value`) overrides one; prints the result as JSON on stdout.
+ * The command line of a standalone benchmark run: `--profile quick|full` picks the defaults, and
+ * `--key value` (or `--key=value`) overrides one of the benchmark's parameters; anything else is
+ * a UsageError that lists them.
  */
-export async function standaloneMain(bench: Benchmark, argv: readonly string[]): Promise<number> {
-  let profile: Profile = 'quick';
-  const overrides: BenchParams = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? '';
-    const match = /^--([A-Za-z0-9]+)(?:=(.*))?$/.exec(arg);
-    if (match === null) throw new Error(`usage: ${bench.name} [--profile quick|full] [--key value]...; got ${arg}`);
-    const key = match[1] ?? '';
-    const text = match[2] ?? argv[++i];
-    if (text === undefined) throw new Error(`missing value for --${key}`);
-    if (key === 'profile') {
-      if (!PROFILES.includes(text as Profile)) throw new Error(`unknown profile ${text}`);
-      profile = text as Profile;
-    } else {
-      overrides[key] = parseParamValue(text);
-    }
-  }
+export function parseStandaloneArgs(bench: Benchmark, argv: readonly string[]): { profile: Profile; params: BenchParams } {
+  const keys = [...new Set(PROFILES.flatMap((p) => Object.keys(bench.defaults[p])))];
+  const usage = `usage: ${bench.name} [--profile ${PROFILES.join('|')}]${keys.map((key) => ` [--${key} value]`).join('')}`;
+  const options: Record<string, { type: 'string' }> = { profile: { type: 'string' } };
+  for (const key of keys) options[key] = { type: 'string' };
+  const { values } = parseCliArgs({ args: [...argv], options }, usage);
+  const profileText = values.profile ?? 'quick';
+  if (typeof profileText !== 'string' || !PROFILES.includes(profileText as Profile)) throw new UsageError(`unknown profile ${String(profileText)}\n${usage}`);
+  const profile = profileText as Profile;
   const params: BenchParams = { ...bench.defaults[profile] };
-  for (const [key, value] of Object.entries(overrides)) {
-    if (!(key in params)) throw new Error(`${bench.name} has no parameter ${key} (has: ${Object.keys(params).join(', ')})`);
-    params[key] = value;
+  for (const key of keys) {
+    const text = values[key];
+    if (typeof text !== 'string') continue;
+    if (!(key in params)) throw new UsageError(`${bench.name} has no parameter ${key} in profile ${profile} (has: ${Object.keys(params).join(', ')})`);
+    params[key] = parseParamValue(text);
   }
+  return { profile, params };
+}
+
+/** A standalone run of one benchmark (parseStandaloneArgs); prints the result as JSON on stdout. */
+export async function standaloneMain(bench: Benchmark, argv: readonly string[]): Promise<number> {
+  const { profile, params } = parseStandaloneArgs(bench, argv);
   const result = await bench.run(params, profile);
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   return 0;

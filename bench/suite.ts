@@ -19,6 +19,7 @@ import { journalWriteFsync, journalWriteNone } from './journal-write.js';
 import { orderFlowDecodeBaseline } from './lib/order-flow-decode-baseline.js';
 import { writeReport } from './lib/report.js';
 import { PROFILES, RESULTS_SCHEMA, writeResults, type BenchParams, type BenchResult, type Profile, type SuiteResult } from './lib/results.js';
+import { parseCliArgs, UsageError } from '../platform/cli-args.js';
 import { runIfMain } from '../platform/run-main.js';
 import { pipelineLatency } from './pipeline-latency.js';
 import { pipelineThroughput } from './pipeline-throughput.js';
@@ -64,39 +65,31 @@ export interface SuiteOptions {
 export const SUITE_USAGE = 'usage: suite [--profile quick|full] [--only a,b] [--set [name.]key=value]... [--out dir] [--no-report] [--list]';
 
 export function parseSuiteArgs(argv: readonly string[]): SuiteOptions {
-  const options: SuiteOptions = { profile: 'quick', only: null, overrides: new Map(), outDir: RESULTS_DIR_DEFAULT, report: true, list: false };
-  let sets = 0;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const value = (): string => {
-      const next = argv[++i];
-      if (next === undefined) throw new Error(`${SUITE_USAGE}\nmissing value after ${arg}`);
-      return next;
-    };
-    switch (arg) {
-      case '--profile': {
-        const profile = value();
-        if (!PROFILES.includes(profile as Profile)) throw new Error(`unknown profile ${profile} (quick or full)`);
-        options.profile = profile as Profile;
-        break;
-      }
-      case '--only': options.only = value().split(',').filter((name) => name !== ''); break;
-      case '--out': options.outDir = value(); break;
-      case '--no-report': options.report = false; break;
-      case '--list': options.list = true; break;
-      case '--set': {
-        if (++sets > SETS_MAX) throw new Error(`more than ${SETS_MAX} --set`);
-        const assignment = value();
-        const match = /^(?:([a-z0-9-]+)\.)?([A-Za-z0-9_]+)=(.*)$/.exec(assignment);
-        if (match === null) throw new Error(`--set ${assignment}: expected [name.]key=value`);
-        const [, bench = '', key = '', text = ''] = match;
-        const params = options.overrides.get(bench) ?? {};
-        params[key] = parseParamValue(text);
-        options.overrides.set(bench, params);
-        break;
-      }
-      default: throw new Error(`${SUITE_USAGE}\nunknown argument ${String(arg)}`);
-    }
+  const spec = {
+    profile: { type: 'string' },
+    only: { type: 'string' },
+    out: { type: 'string' },
+    'no-report': { type: 'boolean' },
+    list: { type: 'boolean' },
+    set: { type: 'string', multiple: true },
+  } as const;
+  const { values } = parseCliArgs({ args: [...argv], options: spec }, SUITE_USAGE);
+  const options: SuiteOptions = { profile: 'quick', only: null, overrides: new Map(), outDir: values.out ?? RESULTS_DIR_DEFAULT, report: values['no-report'] !== true, list: values.list === true };
+  if (values.profile !== undefined) {
+    if (!PROFILES.includes(values.profile as Profile)) throw new UsageError(`unknown profile ${values.profile} (quick or full)`);
+    options.profile = values.profile as Profile;
+  }
+  if (values.only !== undefined) options.only = values.only.split(',').filter((name) => name !== '');
+  const sets = values.set ?? [];
+  if (sets.length > SETS_MAX) throw new UsageError(`more than ${SETS_MAX} --set`);
+  // In the order given, so that a later --set of the same key wins.
+  for (const assignment of sets) {
+    const match = /^(?:([a-z0-9-]+)\.)?([A-Za-z0-9_]+)=(.*)$/.exec(assignment);
+    if (match === null) throw new UsageError(`--set ${assignment}: expected [name.]key=value`);
+    const [, bench = '', key = '', text = ''] = match;
+    const params = options.overrides.get(bench) ?? {};
+    params[key] = parseParamValue(text);
+    options.overrides.set(bench, params);
   }
   return options;
 }

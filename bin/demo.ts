@@ -1,9 +1,9 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { generateApiKey, hashApiKey } from '../gateway/api-keys.js';
 import { type LogLevel, LOG_LEVELS } from '../gateway/log.js';
 import { GatewayServer } from '../gateway/server.js';
+import { parseCliArgs, parseIntegerOption, UsageError } from '../platform/cli-args.js';
 import { defaultServerConfig, loadServerConfig, type ServerConfig } from '../gateway/server-config.js';
 
 /**
@@ -22,25 +22,26 @@ interface DemoSecrets {
 }
 
 const SECRETS_FILE = 'demo-secrets.json';
+const PORT_MAX = 65_535;
 
 export async function runServer(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      config: { type: 'string' },
-      host: { type: 'string' },
-      port: { type: 'string' },
-      data: { type: 'string' },
-      'log-level': { type: 'string' },
-    },
-  });
+  const options = {
+    config: { type: 'string' },
+    host: { type: 'string' },
+    port: { type: 'string' },
+    data: { type: 'string' },
+    'log-level': { type: 'string' },
+  } as const;
+  // `ordo` prints its usage on a UsageError, so the message here is the problem alone.
+  const { values } = parseCliArgs({ args, options }, null);
+  const port = values.port === undefined ? undefined : parseIntegerOption(values.port, 'run: --port', 0, PORT_MAX);
   let config: ServerConfig = values.config === undefined ? defaultServerConfig() : loadServerConfig(values.config);
   if (values.host !== undefined) config = { ...config, host: values.host };
-  if (values.port !== undefined) config = { ...config, port: Number(values.port) };
+  if (port !== undefined) config = { ...config, port };
   if (values.data !== undefined) config = { ...config, dataDir: values.data };
   if (values['log-level'] !== undefined) {
     const level = values['log-level'] as LogLevel;
-    if (!LOG_LEVELS.includes(level)) throw new Error(`--log-level: one of ${LOG_LEVELS.join(', ')}`);
+    if (!LOG_LEVELS.includes(level)) throw new UsageError(`run: --log-level: ${JSON.stringify(level)} is not one of ${LOG_LEVELS.join(', ')}`);
     config = { ...config, logLevel: level };
   }
   const secrets = values.config === undefined ? demoSecrets(config) : null;

@@ -11,7 +11,7 @@ import { copyGroups, restoreGroups } from '../testkit/journal-fixtures.js';
 import { configFingerprint } from '../journal/config-fingerprint.js';
 import type { JournalEnv } from '../journal/journal-env.js';
 import { SnapshotStore } from '../journal/snapshot-store.js';
-import { EXIT_CORRUPT, EXIT_NO_JOURNAL, EXIT_OK, EXIT_SNAPSHOT, EXIT_USAGE, replayMain, verifyMain } from './journal-cli.js';
+import { EXIT_CORRUPT, EXIT_NO_JOURNAL, EXIT_OK, EXIT_SNAPSHOT, EXIT_USAGE, auditMain, replayMain, verifyMain } from './journal-cli.js';
 import { NULL_SINK, openJournal, replayJournal } from '../replay/recovery.js';
 import { captureIo, randomCommandsAtLeast, removeTempDirs, tempDir, writeConfigFile, writeJournal, type WrittenJournal } from '../testkit/cli-fixtures.js';
 
@@ -91,6 +91,15 @@ describe('usage and missing journals', () => {
       expect(outcome.err.at(-1)).toMatch(/^usage: ordo replay/);
     }
     expect((await cli(replayMain, ['--data', journal.dataDir, '--config', '/nonexistent.json'])).code).toBe(EXIT_USAGE);
+    for (const [main, name] of [[verifyMain, 'verify'], [auditMain, 'audit']] as const) {
+      const unknown = await cli(main, args(journal, '--nope'));
+      expect(unknown.code, name).toBe(EXIT_USAGE);
+      expect(unknown.err[0], name).toMatch(new RegExp(`^ordo ${name}: Unknown option '--nope'`));
+      expect(unknown.err.at(-1)).toMatch(new RegExp(`^usage: ordo ${name}`));
+    }
+    const badLimit = await cli(auditMain, args(journal, '--account', '1', '--limit', 'many'));
+    expect(badLimit.code).toBe(EXIT_USAGE);
+    expect(badLimit.err[0]).toMatch(/--limit: "many" is not a non-negative integer/);
     const empty = await cli(verifyMain, ['--data', tempDir(), '--config', journal.configPath]);
     expect(empty.code).toBe(EXIT_NO_JOURNAL);
     expect(empty.err[0]).toContain('no journal');
@@ -159,7 +168,7 @@ describe('tampering is detected and names the sequence', () => {
       fc.asyncProperty(arbitrary, async ([index, position, mask]) => {
         const [key, value] = original(index);
         value.writeUInt8(value.readUInt8(position) ^ mask, position);
-        env.journal.putSync(key, value);
+        env.store.tamper.putGroup(key, value);
         try {
           await expectCorrupt(['checksum', 'format', 'truncated'], key);
         } finally {
@@ -172,7 +181,7 @@ describe('tampering is detected and names the sequence', () => {
 
   it('a deleted group', async () => {
     const [key] = original(2);
-    env.journal.removeSync(key);
+    env.store.tamper.removeGroup(key);
     await expectCorrupt(['gap'], key);
     restore();
   });
@@ -180,21 +189,19 @@ describe('tampering is detected and names the sequence', () => {
   it('two groups swapped', async () => {
     const [keyA, a] = original(1);
     const [keyB, b] = original(2);
-    env.root.transactionSync(() => {
-      env.journal.putSync(keyA, b);
-      env.journal.putSync(keyB, a);
-    });
+    env.store.tamper.putGroup(keyA, b);
+    env.store.tamper.putGroup(keyB, a);
     await expectCorrupt(['chain'], keyA);
     restore();
   });
 
   it('truncation: the tail group deleted, or a value cut short', async () => {
     const [tailKey] = original(4);
-    env.journal.removeSync(tailKey);
+    env.store.tamper.removeGroup(tailKey);
     await expectCorrupt(['truncated'], tailKey);
     restore();
     const [key, value] = original(3);
-    env.journal.putSync(key, value.subarray(0, value.byteLength - 7));
+    env.store.tamper.putGroup(key, value.subarray(0, value.byteLength - 7));
     await expectCorrupt(['truncated'], key);
     restore();
   });
@@ -234,9 +241,9 @@ describe('snapshots that disagree with the journal', () => {
     await env.close();
     expect((await cli(verifyMain, args(journal))).json).toMatchObject({ ok: true, snapshots: 1, snapshotsVerified: 1, recoverySnapshotSeq: 50 });
     env = openJournal({ path: journal.dataDir, config, durability: 'none' });
-    const record = Buffer.from(env.snapshots.getBinary(50) ?? []);
+    const record = Buffer.from(env.store.getSnapshot(50) ?? []);
     record.writeUInt8(record.readUInt8(record.byteLength - 3) ^ 0x10, record.byteLength - 3);
-    env.snapshots.putSync(50, record);
+    env.store.tamper.putSnapshot(50, record);
     await env.close();
     for (const [main, extra] of [
       [verifyMain, []],
@@ -258,7 +265,7 @@ describe('the ordo binary', () => {
     const ok = await run('npx', ['tsx', 'bin/ordo.ts', 'replay', ...args(journal)], { cwd: process.cwd() });
     expect(JSON.parse(ok.stdout.trim())).toMatchObject({ ok: true, stateHash: journal.expected.hash });
     const env = openJournal({ path: journal.dataDir, config, durability: 'none' });
-    env.journal.removeSync(journal.groupKeys[1] ?? -1);
+    env.store.tamper.removeGroup(journal.groupKeys[1] ?? -1);
     await env.close();
     const failed = await run('npx', ['tsx', 'bin/ordo.ts', 'verify', ...args(journal)], { cwd: process.cwd() }).then(
       () => null,

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hrtime } from 'node:process';
-import { parseArgs } from 'node:util';
 import { AssertionError } from '../engine/assert.js';
+import { EXIT_USAGE, parseCliArgs, UsageError } from '../platform/cli-args.js';
 import { defaultEngineConfig } from '../engine/default-config.js';
 import { type EngineConfig, validateEngineConfig } from '../engine/symbol-config.js';
 import { loadServerConfig } from '../gateway/server-config.js';
@@ -36,7 +36,7 @@ import { openJournal, replayJournal, SnapshotMismatchError, type ReplayResult } 
  * configuration. The data directory defaults to ./data.
  */
 export const EXIT_OK = 0;
-export const EXIT_USAGE = 2;
+export { EXIT_USAGE };
 export const EXIT_CORRUPT = 3;
 export const EXIT_SNAPSHOT = 4;
 export const EXIT_NO_JOURNAL = 5;
@@ -45,6 +45,12 @@ export const REPLAY_USAGE = 'ordo replay [--data <dir>] [--config <file>] [--to 
 export const VERIFY_USAGE = 'ordo verify [--data <dir>] [--config <file>]';
 export const AUDIT_USAGE =
   'ordo audit [--data <dir>] [--config <file>] (--order <id> | --client-order-id <id> --account <a> | --account <a> | --seq <from>..<to> | --time <from>..<to>) [--format jsonl|table] [--limit <n>]';
+/** What the audit's usage line cannot say: printed under it. */
+export const AUDIT_NOTES = [
+  '  --seq and --time ranges are half-open, [from, to): to is excluded (--seq 5..8 is 5, 6 and 7); either end may be',
+  '  left out (from the start, to the end). --time takes microseconds since the epoch or ISO-8601, UTC unless zoned.',
+  `  --limit: stop after that many matching commands (default ${AUDIT_LIMIT_DEFAULT}, at most ${AUDIT_LIMIT_MAX}); stderr then says more may match.`,
+].join('\n');
 
 const DATA_DIR_DEFAULT = './data';
 
@@ -58,8 +64,6 @@ export const PROCESS_IO: CliIo = {
   out: (line) => process.stdout.write(line + '\n'),
   err: (line) => process.stderr.write(line + '\n'),
 };
-
-class CliUsageError extends Error {}
 
 /** The data directory holds no journal (LMDB creates one on open, so this is checked first). */
 class NoJournalError extends Error {}
@@ -99,7 +103,7 @@ function loadConfigFile(path: string): { engine: EngineConfig; dataDir: string |
     validateEngineConfig(engine);
     return { engine, dataDir: null };
   } catch (error) {
-    throw new CliUsageError(`config ${path}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new UsageError(`config ${path}: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 
@@ -115,19 +119,10 @@ async function withJournal<T>(c: Common, fn: (env: JournalEnv) => T): Promise<T>
   }
 }
 
-/** Argument errors from parseArgs become usage errors (exit 2). */
-function usage<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (error) {
-    throw new CliUsageError(error instanceof Error ? error.message : String(error));
-  }
-}
-
 /** A sequence or count: decimal digits, a safe integer. */
 function parseNat(text: string, what: string): number {
   const value = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value)) throw new CliUsageError(`${what}: ${JSON.stringify(text)} is not a non-negative integer`);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value)) throw new UsageError(`${what}: ${JSON.stringify(text)} is not a non-negative integer`);
   return value;
 }
 
@@ -158,7 +153,7 @@ function perSecond(count: number, elapsedMs: number): number {
 export async function replayMain(args: string[], io: CliIo = PROCESS_IO): Promise<number> {
   return run('replay', REPLAY_USAGE, io, async () => {
     const options = { ...COMMON_OPTIONS, to: { type: 'string' }, 'from-scratch': { type: 'boolean' } } as const;
-    const { values } = usage(() => parseArgs({ args, options, strict: true, allowPositionals: false }));
+    const { values } = parseCliArgs({ args, options }, null);
     const c = common(values);
     const toSeq = values.to === undefined ? undefined : parseNat(values.to, '--to');
     const fromScratch = values['from-scratch'] === true;
@@ -166,7 +161,7 @@ export async function replayMain(args: string[], io: CliIo = PROCESS_IO): Promis
       const journalLastSeq = readHead(env).lastSeq;
       // replayJournal would stop at the end; a state hash printed "at" a sequence that was never
       // journaled would mislead.
-      if (toSeq !== undefined && toSeq > journalLastSeq) throw new CliUsageError(`--to ${toSeq} is past the journal's last sequence ${journalLastSeq}`);
+      if (toSeq !== undefined && toSeq > journalLastSeq) throw new UsageError(`--to ${toSeq} is past the journal's last sequence ${journalLastSeq}`);
       const startNs = hrtime.bigint();
       const result = replay(env, c.config, toSeq, fromScratch);
       const elapsedMs = elapsedMsSince(startNs);
@@ -195,7 +190,7 @@ export async function replayMain(args: string[], io: CliIo = PROCESS_IO): Promis
  */
 export async function verifyMain(args: string[], io: CliIo = PROCESS_IO): Promise<number> {
   return run('verify', VERIFY_USAGE, io, async () => {
-    const { values } = usage(() => parseArgs({ args, options: COMMON_OPTIONS, strict: true, allowPositionals: false }));
+    const { values } = parseCliArgs({ args, options: COMMON_OPTIONS }, null);
     const c = common(values);
     const summary = await withJournal(c, (env) => {
       const startNs = hrtime.bigint();
@@ -229,7 +224,7 @@ export async function verifyMain(args: string[], io: CliIo = PROCESS_IO): Promis
 }
 
 export async function auditMain(args: string[], io: CliIo = PROCESS_IO): Promise<number> {
-  return run('audit', AUDIT_USAGE, io, async () => {
+  return run('audit', `${AUDIT_USAGE}\n${AUDIT_NOTES}`, io, async () => {
     const options = {
       ...COMMON_OPTIONS,
       order: { type: 'string' },
@@ -240,13 +235,13 @@ export async function auditMain(args: string[], io: CliIo = PROCESS_IO): Promise
       format: { type: 'string' },
       limit: { type: 'string' },
     } as const;
-    const { values } = usage(() => parseArgs({ args, options, strict: true, allowPositionals: false }));
+    const { values } = parseCliArgs({ args, options }, null);
     const c = common(values);
     const filter = auditFilter(values);
     const format = (values.format ?? 'jsonl') as AuditFormat;
-    if (!AUDIT_FORMATS.includes(format)) throw new CliUsageError(`--format: ${values.format} is not one of ${AUDIT_FORMATS.join(', ')}`);
+    if (!AUDIT_FORMATS.includes(format)) throw new UsageError(`--format: ${values.format} is not one of ${AUDIT_FORMATS.join(', ')}`);
     const limit = values.limit === undefined ? AUDIT_LIMIT_DEFAULT : parseNat(values.limit, '--limit');
-    if (limit < 1 || limit > AUDIT_LIMIT_MAX) throw new CliUsageError(`--limit: ${limit} outside [1, ${AUDIT_LIMIT_MAX}]`);
+    if (limit < 1 || limit > AUDIT_LIMIT_MAX) throw new UsageError(`--limit: ${limit} outside [1, ${AUDIT_LIMIT_MAX}]`);
     const result = await withJournal(c, (env) => {
       if (format === 'table') io.out(auditTableHeader());
       return auditJournal({
@@ -270,10 +265,10 @@ type AuditValues = { order?: string | undefined; 'client-order-id'?: string | un
 function auditFilter(values: AuditValues): AuditFilter {
   const clOrdId = values['client-order-id'];
   const chosen = [values.order, clOrdId, clOrdId === undefined ? values.account : undefined, values.seq, values.time].filter((v) => v !== undefined);
-  if (chosen.length !== 1) throw new CliUsageError('name exactly one of --order, --client-order-id with --account, --account, --seq, --time');
+  if (chosen.length !== 1) throw new UsageError('name exactly one of --order, --client-order-id with --account, --account, --seq, --time');
   if (values.order !== undefined) return { kind: 'order', orderId: parseNat(values.order, '--order') };
   if (clOrdId !== undefined) {
-    if (values.account === undefined) throw new CliUsageError('--client-order-id needs --account: client order ids are unique per account');
+    if (values.account === undefined) throw new UsageError('--client-order-id needs --account: client order ids are unique per account');
     return { kind: 'client-order-id', accountId: parseNat(values.account, '--account'), clOrdId };
   }
   if (values.account !== undefined) return { kind: 'account', accountId: parseNat(values.account, '--account') };
@@ -288,11 +283,11 @@ function auditFilter(values: AuditValues): AuditFilter {
 /** `FROM..TO`, half-open [FROM, TO); either end may be left out (from the start, to the end). */
 function parseRange(text: string, what: string, parseEnd: (t: string) => number, lowest: number): [number, number] {
   const parts = text.split('..');
-  if (parts.length !== 2) throw new CliUsageError(`${what}: ${JSON.stringify(text)} is not FROM..TO (half-open: TO is excluded)`);
+  if (parts.length !== 2) throw new UsageError(`${what}: ${JSON.stringify(text)} is not FROM..TO (half-open: TO is excluded)`);
   const [fromText = '', toText = ''] = parts;
   const from = fromText === '' ? lowest : parseEnd(fromText);
   const to = toText === '' ? Number.MAX_SAFE_INTEGER : parseEnd(toText);
-  if (to < from) throw new CliUsageError(`${what}: ${JSON.stringify(text)} ends before it starts`);
+  if (to < from) throw new UsageError(`${what}: ${JSON.stringify(text)} ends before it starts`);
   return [from, to];
 }
 
@@ -312,7 +307,7 @@ export function parseTimeUs(text: string): number {
     const ms = Date.parse(time === undefined ? `${date}T00:00:00Z` : `${date}T${time}${zone}`);
     if (Number.isFinite(ms)) return ms * 1000 + Number(fraction.padEnd(6, '0'));
   }
-  throw new CliUsageError(`--time: ${JSON.stringify(text)} is neither microseconds nor ISO-8601 (2024-05-01T10:00:00.000017Z)`);
+  throw new UsageError(`--time: ${JSON.stringify(text)} is neither microseconds nor ISO-8601 (2024-05-01T10:00:00.000017Z)`);
 }
 
 /** Runs a subcommand body and turns every expected failure into its line, its JSON and its exit code. */
@@ -338,7 +333,7 @@ interface Failure {
 }
 
 function classify(error: unknown): Failure | null {
-  if (error instanceof CliUsageError) return { code: EXIT_USAGE, kind: 'usage', seq: null, message: error.message };
+  if (error instanceof UsageError) return { code: EXIT_USAGE, kind: 'usage', seq: null, message: error.message };
   if (error instanceof JournalCorruptError) return { code: EXIT_CORRUPT, kind: error.kind, seq: error.seq, message: error.message };
   if (error instanceof SnapshotMismatchError) return { code: EXIT_SNAPSHOT, kind: 'snapshot', seq: error.seq, message: error.message };
   if (error instanceof SnapshotProblemError) return { code: EXIT_SNAPSHOT, kind: 'snapshot', seq: error.seq, message: error.message };

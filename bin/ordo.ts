@@ -9,7 +9,7 @@
  *   ordo run [--config F] [--host H] [--port P] [--data D] [--log-level L]
  *                                        serve the gateway (WebSocket, /health, /metrics) over the
  *                                        engine; embedded demo configuration unless --config
- *   ordo replay | verify | audit ...     the journal's operator commands (replay/cli.ts: options
+ *   ordo replay | verify | audit ...     the journal's operator commands (journal-cli.ts: options
  *                                        and exit codes)
  */
 import { hrtime } from 'node:process';
@@ -18,7 +18,8 @@ import { readOrderFlowFile } from '../loadgen/order-flow-file.js';
 import { compileOrderFlow, FLOW_PASSES_DEFAULT, runOrderFlow } from '../engine/order-flow-runner.js';
 import { orderFlowGenMain } from '../loadgen/order-flow-gen.js';
 import { runServer } from './demo.js';
-import { AUDIT_USAGE, auditMain, REPLAY_USAGE, replayMain, VERIFY_USAGE, verifyMain } from './journal-cli.js';
+import { EXIT_USAGE, parseCliArgs, parseIntegerOption, UsageError } from '../platform/cli-args.js';
+import { AUDIT_NOTES, AUDIT_USAGE, auditMain, REPLAY_USAGE, replayMain, VERIFY_USAGE, verifyMain } from './journal-cli.js';
 
 const USAGE = `usage:
   ordo flow <file> [--passes N]
@@ -26,17 +27,17 @@ const USAGE = `usage:
   ordo run [--config <file>] [--host <h>] [--port <p>] [--data <dir>] [--log-level <l>]
   ${REPLAY_USAGE}
   ${VERIFY_USAGE}
-  ${AUDIT_USAGE}`;
+  ${AUDIT_USAGE}
+${AUDIT_NOTES}`;
+
+const FLOW_PASSES_MAX = 100;
 
 function flowMain(args: string[]): void {
-  const file = args[0];
-  if (file === undefined || file.startsWith('--')) throw new UsageError('flow: missing <file>');
-  let passes = FLOW_PASSES_DEFAULT;
-  for (let i = 1; i < args.length; i++) {
-    if (args[i] === '--passes') passes = Number(args[++i]);
-    else throw new UsageError(`flow: unknown argument ${args[i]}`);
-  }
-  if (!Number.isInteger(passes) || passes < 1 || passes > 100) throw new UsageError('flow: --passes takes 1..100');
+  const { values, positionals } = parseCliArgs({ args, options: { passes: { type: 'string' } }, allowPositionals: true }, null);
+  const [file, ...extra] = positionals;
+  if (file === undefined) throw new UsageError('flow: missing <file>');
+  if (extra.length > 0) throw new UsageError(`flow: unexpected argument ${extra[0]}`);
+  const passes = values.passes === undefined ? FLOW_PASSES_DEFAULT : parseIntegerOption(values.passes, 'flow: --passes', 1, FLOW_PASSES_MAX);
   const loaded = readOrderFlowFile(file, { validate: true });
   const flow = compileOrderFlow(loaded.view);
   const run = runOrderFlow(flow, passes, hrtime.bigint);
@@ -44,8 +45,6 @@ function flowMain(args: string[]): void {
   const { commands, trades, tradedQty, resting, bestBid, bestAsk, checksum, cmdsPerSec } = run;
   process.stdout.write(JSON.stringify({ commands, trades, tradedQty, resting, bestBid, bestAsk, checksum, cmdsPerSec }) + '\n');
 }
-
-class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
@@ -71,7 +70,7 @@ async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`${err.message}\n${USAGE}\n`);
-      return 2;
+      return EXIT_USAGE;
     }
     throw err;
   }

@@ -1,19 +1,24 @@
-// Reading the journal back (design §6): groups in sequence order through one LMDB range read,
-// verified as they pass, and direct reads of one command by its sequence.
+// Reading the journal back (design §6): groups in sequence order through bounded range reads of
+// the store, verified as they pass, and direct reads of one command by its sequence.
 //
-// Buffer lifetimes (lmdb-js 3.5.6, `encoding: 'binary'`): a value from getRange is copied into a
-// Buffer the caller owns (read.js: `Buffer.from` of a shared map, or a slice of the reused read
-// buffer), so a JournalGroup's `commands` stay valid after the iteration moves on; the copy is one
-// memcpy per group, ≈0.1 ms per MiB, well under the hash's cost. `getBinaryFast` instead returns
-// lmdb-js's reused buffer, valid only until the next read on this environment (and with a
-// byteLength that is not the value's: see getGroupTransient): readCommand checks and copies out
-// of it before returning.
+// Buffer lifetimes: a value from the store's readGroups is a copy the caller owns, so a
+// JournalGroup's `commands` stay valid after the iteration moves on; the copy is one memcpy per
+// group, ≈0.1 ms per MiB, well under the hash's cost. getGroupBorrowed instead returns a view
+// valid only until the next read on the store (LMDB: lmdb-js's reused read buffer): readCommand
+// checks and copies out of it before returning.
 
 import { assert } from '../engine/assert.js';
 import { bytesEqual, checkGroup, decodeCheckedGroup } from './group-codec.js';
 import { JournalCorruptError } from './journal-error.js';
-import { getGroupTransient, groupKeyAtOrBelow, readHead, type JournalEnv } from './journal-env.js';
+import { readHead, type JournalEnv } from './journal-env.js';
+import type { StoreEntry } from './journal-store.js';
 import { COMMAND_SIZE_BYTES, HASH_BYTES, SEQ_FIRST, groupCommandOffset } from './record-layout.js';
+
+/**
+ * Groups asked of the store per range read: bounds what one read holds (copies of up to 1 MiB
+ * each in groups(), keys only in groupsBorrowed()) while keeping the per-read cost negligible.
+ */
+const READ_BATCH_GROUPS = 64;
 
 /** A verified group, trimmed to the requested range. */
 export interface JournalGroup {
@@ -54,10 +59,10 @@ export class JournalReader {
   }
 
   /**
-   * groups(), the same checks in the same order, without lmdb-js's copy of each value: every
-   * group's `commands` and `groupHash` are views of LMDB's memory map (or of lmdb-js's reused read
-   * buffer, for small groups), valid only until the next step of this iteration and only while
-   * nothing else reads this environment in between. For a consumer that copies or uses each group
+   * groups(), the same checks in the same order, without the store's copy of each value: every
+   * group's `commands` and `groupHash` are borrowed views (LMDB's memory map or lmdb-js's reused
+   * read buffer), valid only until the next step of this iteration and only while
+   * nothing else reads this store in between. For a consumer that copies or uses each group
    * at once (the replay's reader thread); a group costs one key step and one get, no allocation.
    */
   groupsBorrowed(fromSeq: number = SEQ_FIRST, toSeqExclusive: number = Number.MAX_SAFE_INTEGER): Generator<JournalGroup, void, undefined> {
@@ -69,7 +74,7 @@ export class JournalReader {
     assert(Number.isSafeInteger(toSeqExclusive) && toSeqExclusive >= fromSeq, `groups: toSeqExclusive ${toSeqExclusive} < fromSeq ${fromSeq}`);
     const env = this.env;
     const head = readHead(env); // before the range: the journal only grows after this
-    const anchorKey = groupKeyAtOrBelow(env, fromSeq);
+    const anchorKey = env.store.groupKeyAtOrBelow(fromSeq);
     const startKey = anchorKey ?? SEQ_FIRST;
     let seqExpected = startKey;
     let prevHash: Uint8Array | null = startKey === SEQ_FIRST ? env.genesisHash : null;
@@ -78,8 +83,7 @@ export class JournalReader {
     // Keys strictly increase and each group holds >= 1 command: a bound on the loop.
     const groupsMax = toSeqExclusive - startKey;
     let groupsRead = 0;
-    const range = { start: startKey, end: toSeqExclusive };
-    const entries = borrowed ? borrowedEntries(env, range) : env.journal.getRange(range);
+    const entries = borrowed ? borrowedEntries(env, startKey, toSeqExclusive) : ownedEntries(env, startKey, toSeqExclusive);
     for (const { key, value } of entries) {
       groupsRead += 1;
       assert(groupsRead <= groupsMax, `groups: more than ${groupsMax} groups in [${startKey}, ${toSeqExclusive})`);
@@ -106,12 +110,12 @@ export class JournalReader {
   /**
    * The whole group stored under `key`, read again without any check, as a borrowed view (the
    * lifetime of groupsBorrowed's groups): for a reader that verified it with groupsBorrowed and
-   * copies it later in the same read transaction, where LMDB returns the very bytes it checked
+   * copies it later in the same read transaction, where the store returns the very bytes it checked
    * (the replay's reader thread, which verifies ahead of what it hands over). Only the header is
    * asserted to be this group's.
    */
   rereadBorrowed(key: number): JournalGroup {
-    const value = getGroupTransient(this.env, key);
+    const value = this.env.store.getGroupBorrowed(key);
     assert(value !== undefined, `group ${key} vanished between two reads`);
     const group = decodeCheckedGroup(value);
     assert(group.firstSeq === key, `group ${key} reads back as the group of ${group.firstSeq}`);
@@ -135,9 +139,9 @@ export class JournalReader {
    */
   readCommand(seq: number): Uint8Array | null {
     assert(Number.isSafeInteger(seq) && seq >= SEQ_FIRST, `readCommand: sequence ${seq} below ${SEQ_FIRST}`);
-    const key = groupKeyAtOrBelow(this.env, seq);
+    const key = this.env.store.groupKeyAtOrBelow(seq);
     if (key === null) return null;
-    const value = getGroupTransient(this.env, key); // lmdb-js's reused buffer: copy out below
+    const value = this.env.store.getGroupBorrowed(key); // borrowed: copy out below
     assert(value !== undefined, `group ${key} vanished between two reads`);
     const problem = checkGroup(value, { key, firstSeq: null, prevHash: null });
     if (problem !== null) throw new JournalCorruptError(problem.kind, problem.seq, problem.detail);
@@ -148,12 +152,34 @@ export class JournalReader {
   }
 }
 
-/** The groups of a key range as borrowed views (getGroupTransient): keys first, then one get each. */
-function* borrowedEntries(env: JournalEnv, range: { start: number; end: number }): Generator<{ key: number; value: Uint8Array }, void, undefined> {
-  for (const key of env.journal.getKeys(range)) {
-    const value = getGroupTransient(env, key);
-    assert(value !== undefined, `group ${key} vanished between two reads`);
-    yield { key, value };
+/** The groups of [fromKey, endKeyExclusive) as copies, read from the store in bounded batches. */
+function* ownedEntries(env: JournalEnv, fromKey: number, endKeyExclusive: number): Generator<StoreEntry, void, undefined> {
+  let next = fromKey;
+  // Each batch but the last holds READ_BATCH_GROUPS keys, each above the last: the loop ends.
+  for (;;) {
+    const batch = env.store.readGroups(next, endKeyExclusive, READ_BATCH_GROUPS);
+    yield* batch;
+    const last = batch.at(-1);
+    if (batch.length < READ_BATCH_GROUPS || last === undefined) return;
+    assert(last.key >= next, `store read from ${next} returned key ${last.key}`);
+    next = last.key + 1;
+  }
+}
+
+/** The groups of [fromKey, endKeyExclusive) as borrowed views (getGroupBorrowed): keys in bounded batches, then one get each. */
+function* borrowedEntries(env: JournalEnv, fromKey: number, endKeyExclusive: number): Generator<StoreEntry, void, undefined> {
+  let next = fromKey;
+  for (;;) {
+    const keys = env.store.readGroupKeys(next, endKeyExclusive, READ_BATCH_GROUPS);
+    for (const key of keys) {
+      const value = env.store.getGroupBorrowed(key);
+      assert(value !== undefined, `group ${key} vanished between two reads`);
+      yield { key, value };
+    }
+    const last = keys.at(-1);
+    if (keys.length < READ_BATCH_GROUPS || last === undefined) return;
+    assert(last >= next, `store read from ${next} returned key ${last}`);
+    next = last + 1;
   }
 }
 

@@ -39,7 +39,7 @@ afterAll(async () => {
 });
 
 function putRaw(key: number, value: Uint8Array): void {
-  env.journal.putSync(key, Buffer.from(value));
+  env.store.tamper.putGroup(key, Buffer.from(value));
 }
 
 function restore(): void {
@@ -124,23 +124,21 @@ describe('journal tamper evidence', () => {
   });
 
   it('detects a deleted group in the middle, at its first sequence', () => {
-    env.journal.removeSync(8);
+    env.store.tamper.removeGroup(8);
     expectDetected(['gap'], 8);
     restore();
   });
 
   it('detects a deleted first group, at sequence 0', () => {
-    env.journal.removeSync(0);
+    env.store.tamper.removeGroup(0);
     expectDetected(['gap'], 0);
     restore();
   });
 
   it('detects two groups whose values were swapped', () => {
     const [a, b] = [original(3), original(8)];
-    env.root.transactionSync(() => {
-      env.journal.putSync(3, b);
-      env.journal.putSync(8, a);
-    });
+    env.store.tamper.putGroup(3, b);
+    env.store.tamper.putGroup(8, a);
     expectDetected(['chain'], 3);
     restore();
   });
@@ -148,10 +146,8 @@ describe('journal tamper evidence', () => {
   it('detects two groups reordered with their keys rewritten to match (the chain breaks)', () => {
     // Groups 16 (1 command) and 17 (4) swapped into 16..19 and 20, sequences and CRCs patched.
     // Only the hash chain can catch this: every per-group check passes.
-    env.root.transactionSync(() => {
-      env.journal.removeSync(16);
-      env.journal.removeSync(17);
-    });
+    env.store.tamper.removeGroup(16);
+    env.store.tamper.removeGroup(17);
     const four = original(17);
     const one = original(16);
     four.set(makeCommands(16, 4), groupCommandOffset(0));
@@ -169,7 +165,7 @@ describe('journal tamper evidence', () => {
   });
 
   it('detects a deleted tail group (truncation), at the first missing sequence', () => {
-    env.journal.removeSync(17);
+    env.store.tamper.removeGroup(17);
     expectDetected(['truncated'], 17);
     restore();
   });

@@ -1,7 +1,7 @@
 // Group commit (design §1, §5): the journal worker stages what the ring has published, commits it
-// as one to TXN_GROUPS_MAX groups in one LMDB transaction, and only then advances seqJournaled.
+// as one to TXN_GROUPS_MAX groups in one store transaction, and only then advances seqJournaled.
 //
-//   ring batch ──stage()──▶ staging: up to 4 group slots ──commit()──▶ seal each group ──▶ transactionSync
+//   ring batch ──stage()──▶ staging: up to 4 group slots ──commit()──▶ seal each group ──▶ appendGroups
 //   (1 or 2 views,          [header|commands] × groups                   (chain, crc)      put groups + meta head
 //    split at the wrap)                                                                    ──▶ durable ──▶ return
 //
@@ -15,17 +15,19 @@
 //   }
 //
 // Synchronous commit is deliberate: the worker is a dedicated thread that may block, and with
-// transactionSync "returned" and "durable" are the same event (journal-env.ts). Measured against
+// LMDB's transactionSync "returned" and "durable" are the same event (lmdb-journal-store.ts). Measured against
 // async puts + `db.flushed` in bench/journal-write.ts.
 
 import { assert } from '../engine/assert.js';
 import { bytesEqual, checkGroup, decodeCheckedGroup, sealGroup } from './group-codec.js';
 import { JournalCorruptError } from './journal-error.js';
-import { getGroupTransient, lastJournalKey, readHead, writeHeadInTxn, type JournalEnv } from './journal-env.js';
+import { readHead, type JournalEnv } from './journal-env.js';
+import type { StoreEntry } from './journal-store.js';
 import {
   COMMAND_SIZE_BYTES,
   GROUP_BYTES_MAX,
   GROUP_COMMANDS_MAX,
+  HASH_BYTES,
   SEQ_FIRST,
   SEQ_NONE,
   commandSeqAt,
@@ -71,12 +73,12 @@ export class JournalWriter {
    */
   static open(env: JournalEnv): JournalWriter {
     const head = readHead(env);
-    const lastKey = lastJournalKey(env);
+    const lastKey = env.store.lastGroupKey();
     if (lastKey === null) {
       if (head.lastSeq !== SEQ_NONE) throw new JournalCorruptError('truncated', SEQ_FIRST, `meta head names sequence ${head.lastSeq} but the journal is empty`);
       return new JournalWriter(env, SEQ_NONE, env.genesisHash);
     }
-    const value = env.journal.getBinary(lastKey);
+    const value = env.store.getGroup(lastKey);
     assert(value !== undefined, `group ${lastKey} vanished while opening`);
     const problem = checkGroup(value, { key: lastKey, firstSeq: null, prevHash: null });
     if (problem !== null) throw new JournalCorruptError(problem.kind, problem.seq, `last group: ${problem.detail}`);
@@ -148,7 +150,7 @@ export class JournalWriter {
    * Writes the pending commands as groups of up to GROUP_COMMANDS_MAX in one transaction and
    * returns the last sequence written. In 'fsync' mode it returns only once the groups and the
    * meta head are on disk (transactionSync: writev/pwrite, fdatasync, O_DSYNC meta write; see
-   * journal-env.ts), so the caller may advance seqJournaled to the returned value. In 'none'
+   * lmdb-journal-store.ts), so the caller may advance seqJournaled to the returned value. In 'none'
    * mode (tests and benchmarks only) nothing is flushed.
    */
   commit(): number {
@@ -168,21 +170,15 @@ export class JournalWriter {
     const lastSeq = this.seqCommittedLast + this.stagedCount;
     const env = this.env;
     const firstSeqOf = (group: number): number => this.seqCommittedLast + 1 + group * GROUP_COMMANDS_MAX;
-    // `append` (MDB_APPEND): LMDB itself refuses a key that is not above every existing key, so
-    // the journal cannot be rewritten even by a bug here. putSync inside transactionSync writes
-    // into this transaction (lmdb-js runs it in the open write txn, not a new one). A throw
-    // inside the callback aborts the transaction: nothing of it is committed.
-    env.root.transactionSync(() => {
-      values.forEach((value, group) => {
-        // putSync returns false (lmdb-js's typing says void) when LMDB refuses the append.
-        const appended = env.journal.putSync(firstSeqOf(group), value, { append: true }) as unknown;
-        assert(appended === true, `group ${firstSeqOf(group)}: LMDB refused the append (a key >= it exists)`);
-      });
-      writeHeadInTxn(env, lastSeq, prevHash);
-    });
-    // Durable here in 'fsync' mode. Read each group back from LMDB: the pair of the seal above.
+    // The store refuses a key that is not above every stored key (LMDB: MDB_APPEND), so the
+    // journal cannot be rewritten even by a bug here, and stores the groups and the head
+    // atomically: a throw means nothing of this commit is stored.
+    assert(prevHash.byteLength === HASH_BYTES, 'head hash must be 32 bytes');
+    const entries: StoreEntry[] = values.map((value, group) => ({ key: firstSeqOf(group), value }));
+    env.store.appendGroups(entries, { lastSeq, hashHex: prevHash.toString('hex') });
+    // Durable here in 'fsync' mode. Read each group back from the store: the pair of the seal above.
     hashes.forEach((hash, group) => {
-      const stored = getGroupTransient(env, firstSeqOf(group));
+      const stored = env.store.getGroupBorrowed(firstSeqOf(group));
       assert(stored !== undefined && stored.byteLength === values[group]?.byteLength, `group ${firstSeqOf(group)} did not read back`);
       assert(bytesEqual(decodeCheckedGroup(stored).groupHash, hash), `group ${firstSeqOf(group)} read back with another hash`);
     });

@@ -69,12 +69,12 @@ describe('snapshot store', () => {
     store.put(snapshotAt(42));
     const record = encodeSnapshot(snapshotAt(42));
     record.writeUInt8(record.readUInt8(SNAPSHOT_HEADER_BYTES + 70) ^ 0x10, SNAPSHOT_HEADER_BYTES + 70);
-    env.snapshots.putSync(42, record);
+    env.store.tamper.putSnapshot(42, record);
     expect(() => store.newestAtOrBelow(100)).toThrow(JournalCorruptError);
     expect(() => store.newestAtOrBelow(100)).toThrow(/checksum\) at sequence 42/);
     const verified = verifyJournal(env);
     expect(verified.ok ? null : verified.error.seq).toBe(42);
-    env.snapshots.putSync(42, record.subarray(0, 30));
+    env.store.tamper.putSnapshot(42, record.subarray(0, 30));
     expect(() => store.newestAtOrBelow(100)).toThrow(/truncated\) at sequence 42/);
   });
 });

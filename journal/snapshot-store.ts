@@ -1,8 +1,8 @@
-// Snapshots in the journal's environment (design §5, §6): the engine's state (opaque msgpack
-// bytes) at a sequence, with its state hash, in the `snapshots` database keyed by that sequence.
-// Recovery loads the newest snapshot at or below its target and replays the journal after it.
-// Writes are durable per the environment's mode exactly as journal groups are (transactionSync;
-// see journal-env.ts). Old snapshots are pruned in the same transaction that adds a new one.
+// Snapshots in the journal's store (design §5, §6): the engine's state (opaque msgpack bytes) at
+// a sequence, with its state hash, in the store's snapshots keyed by that sequence. Recovery
+// loads the newest snapshot at or below its target and replays the journal after it. Writes are
+// durable per the store's mode exactly as journal groups are (journal-store.ts). Old snapshots
+// are pruned in the same transaction that adds a new one.
 
 import { assert } from '../engine/assert.js';
 import { readI64, writeI64 } from '../engine/int64.js';
@@ -103,37 +103,33 @@ export class SnapshotStore {
   put(snapshot: Snapshot): void {
     const record = encodeSnapshot(snapshot);
     assert(decodeSnapshot(record, snapshot.seq).stateHashHex === snapshot.stateHashHex, 'snapshot encoding does not round-trip');
-    const existing = this.env.snapshots.getBinary(snapshot.seq);
+    const existing = this.env.store.getSnapshot(snapshot.seq);
     if (existing !== undefined) {
       const stored = decodeSnapshot(existing, snapshot.seq);
       assert(stored.stateHashHex === snapshot.stateHashHex, `snapshot at ${snapshot.seq}: state hash ${snapshot.stateHashHex} differs from the stored ${stored.stateHashHex}`);
       return;
     }
-    this.env.root.transactionSync(() => {
-      const stored = this.env.snapshots.putSync(snapshot.seq, record, { noOverwrite: true }) as unknown;
-      assert(stored === true, `snapshot ${snapshot.seq} appeared while being stored`);
-      this.pruneInTxn(this.retainCount);
-    });
-    const readBack = this.env.snapshots.getBinary(snapshot.seq);
+    const stored = this.env.store.putSnapshot(snapshot.seq, record, this.retainCount);
+    assert(stored, `snapshot ${snapshot.seq} appeared while being stored`);
+    const readBack = this.env.store.getSnapshot(snapshot.seq);
     assert(readBack !== undefined && decodeSnapshot(readBack, snapshot.seq).stateHashHex === snapshot.stateHashHex, `snapshot ${snapshot.seq} did not read back`);
   }
 
   /** The newest snapshot with seq <= `seq`, checked, or null. Its body is a copy the caller owns. */
   newestAtOrBelow(seq: number): Snapshot | null {
     assert(Number.isSafeInteger(seq), `newestAtOrBelow: ${seq} is not a safe integer`);
-    for (const { key, value } of this.env.snapshots.getRange({ start: seq, reverse: true, limit: 1 })) {
-      return decodeSnapshot(value, key);
-    }
-    return null;
+    const entry = this.env.store.snapshotAtOrBelow(seq);
+    return entry === null ? null : decodeSnapshot(entry.value, entry.key);
   }
 
   /** Every stored snapshot, oldest first, each checked. */
   list(): SnapshotInfo[] {
     const infos: SnapshotInfo[] = [];
-    for (const { key, value } of this.env.snapshots.getRange({})) {
+    const entries = this.env.store.listSnapshots(SNAPSHOT_RETAIN_MAX + 2);
+    assert(entries.length <= SNAPSHOT_RETAIN_MAX + 1, `more than ${SNAPSHOT_RETAIN_MAX + 1} snapshots stored`);
+    for (const { key, value } of entries) {
       const snapshot = decodeSnapshot(value, key);
       infos.push({ seq: snapshot.seq, stateHashHex: snapshot.stateHashHex, bodyBytes: snapshot.body.byteLength });
-      assert(infos.length <= SNAPSHOT_RETAIN_MAX + 1, `more than ${SNAPSHOT_RETAIN_MAX + 1} snapshots stored`);
     }
     return infos;
   }
@@ -141,18 +137,6 @@ export class SnapshotStore {
   /** Deletes all but the newest `retainCount` snapshots; returns how many it deleted. */
   prune(retainCount: number): number {
     assert(Number.isInteger(retainCount) && retainCount >= 1 && retainCount <= SNAPSHOT_RETAIN_MAX, `prune: retention ${retainCount}`);
-    return this.env.root.transactionSync(() => this.pruneInTxn(retainCount));
-  }
-
-  private pruneInTxn(retainCount: number): number {
-    // Newest first: skip the ones kept, delete the rest. Bounded: a put prunes every time, so at
-    // most retention + 1 entries exist (more only if retention was lowered, and then once).
-    const doomed: number[] = [];
-    for (const key of this.env.snapshots.getKeys({ reverse: true, offset: retainCount })) doomed.push(key);
-    for (const key of doomed) {
-      const removed = this.env.snapshots.removeSync(key);
-      assert(removed, `snapshot ${key} vanished while being pruned`);
-    }
-    return doomed.length;
+    return this.env.store.pruneSnapshots(retainCount);
   }
 }

@@ -1,6 +1,6 @@
-import { parseArgs } from 'node:util';
 import { LatencyHistogram, type LatencyPercentilesNs } from './histogram.js';
 import { OpenLoopSchedule, type OpenLoopRunStats, type OpenLoopWait, runOpenLoop } from './open-loop.js';
+import { parseCliArgs, parseIntegerOption, parsePositiveOption, UsageError } from '../platform/cli-args.js';
 import { runIfMain } from '../platform/run-main.js';
 import { type BatchRequest, OrdoClient, type PlaceRequest, ReplyError } from '../client/client.js';
 import { SendTicker } from './send-ticker.js';
@@ -292,34 +292,47 @@ export function formatLoadResult(r: LoadResult): string {
   ].join('\n');
 }
 
-async function main(argv: readonly string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      url: { type: 'string', default: 'ws://127.0.0.1:8080/' },
-      connections: { type: 'string', default: String(LOAD_OPTIONS_DEFAULT.connections) },
-      rate: { type: 'string', default: String(LOAD_OPTIONS_DEFAULT.ratePerSecond) },
-      'duration-ms': { type: 'string', default: String(LOAD_OPTIONS_DEFAULT.durationMs) },
-      format: { type: 'string', default: 'json' },
-      'batch-size': { type: 'string', default: '1' },
-      account: { type: 'string' },
-      'api-key': { type: 'string' },
+export const LOAD_USAGE =
+  'usage: load-generator [--url ws://host:port/] [--connections N] [--rate N] [--duration-ms N] [--format json|msgpack] [--batch-size N] [--account A --api-key KEY]';
+const LOAD_DURATION_MS_MAX = 24 * 3_600_000;
+const ACCOUNT_ID_MAX = 2 ** 32 - 1;
+
+/** The command line of the load generator as runLoad's options; a bad one is a UsageError. */
+export function parseLoadArgs(argv: readonly string[]): Partial<LoadOptions> & { url: string } {
+  const { values } = parseCliArgs(
+    {
+      args: [...argv],
+      options: {
+        url: { type: 'string', default: 'ws://127.0.0.1:8080/' },
+        connections: { type: 'string', default: String(LOAD_OPTIONS_DEFAULT.connections) },
+        rate: { type: 'string', default: String(LOAD_OPTIONS_DEFAULT.ratePerSecond) },
+        'duration-ms': { type: 'string', default: String(LOAD_OPTIONS_DEFAULT.durationMs) },
+        format: { type: 'string', default: 'json' },
+        'batch-size': { type: 'string', default: '1' },
+        account: { type: 'string' },
+        'api-key': { type: 'string' },
+      },
     },
-  });
+    LOAD_USAGE,
+  );
   const format = values.format;
-  if (format !== 'json' && format !== 'msgpack') throw new Error(`--format ${format}: json or msgpack`);
-  const account = values.account === undefined ? undefined : Number(values.account);
+  if (format !== 'json' && format !== 'msgpack') throw new UsageError(`--format: ${JSON.stringify(format)} is not json or msgpack`);
+  const account = values.account === undefined ? undefined : parseIntegerOption(values.account, '--account', 1, ACCOUNT_ID_MAX);
   const apiKey = values['api-key'];
-  if ((account === undefined) !== (apiKey === undefined)) throw new Error('--account and --api-key go together');
-  const result = await runLoad({
+  if ((account === undefined) !== (apiKey === undefined)) throw new UsageError('--account and --api-key go together');
+  return {
     url: values.url,
-    connections: Number(values.connections),
-    ratePerSecond: Number(values.rate),
-    durationMs: Number(values['duration-ms']),
+    connections: parseIntegerOption(values.connections, '--connections', 1, LOAD_CONNECTIONS_MAX),
+    ratePerSecond: parsePositiveOption(values.rate, '--rate'),
+    durationMs: parseIntegerOption(values['duration-ms'], '--duration-ms', 1, LOAD_DURATION_MS_MAX),
     format,
-    batchSize: Number(values['batch-size']),
+    batchSize: parseIntegerOption(values['batch-size'], '--batch-size', 1, LOAD_BATCH_SIZE_MAX),
     ...(account !== undefined && apiKey !== undefined ? { credentials: () => ({ account, apiKey }) } : {}),
-  });
+  };
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const result = await runLoad(parseLoadArgs(argv));
   process.stdout.write(`${formatLoadResult(result)}\n`);
   return result.failed === 0 ? 0 : 1;
 }

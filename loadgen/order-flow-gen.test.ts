@@ -95,6 +95,8 @@ describe('order-flow generator', () => {
     expect(parseOrderFlowGenArgs(['--out', 'f.bin', '--count', '1_000', '--seed', '9'])).toEqual({ out: 'f.bin', count: 1000, seed: 9 });
     expect(() => parseOrderFlowGenArgs(['--count', '5'])).toThrow(/usage/);
     expect(() => parseOrderFlowGenArgs(['--out', 'x', '--count', '-5'])).toThrow(/whole number/);
+    expect(() => parseOrderFlowGenArgs(['--out', 'x', '--count', '5', '--seed', 'abc'])).toThrow(/--seed: "abc" is not a whole number/);
+    expect(() => parseOrderFlowGenArgs(['--out', 'x', '--count', '5', '--bogus', '1'])).toThrow(/Unknown option '--bogus'[^]*usage: order-flow-gen/);
     expect(() => generateOrderFlow({ count: -1, seed: 1 })).toThrow(RangeError);
   });
 });

@@ -23,6 +23,7 @@ import {
   writeOrderFlowRecord,
   type OrderFlowSide,
 } from '../engine/order-flow-layout.js';
+import { parseCliArgs, parseIntegerOption, UsageError } from '../platform/cli-args.js';
 import { runIfMain } from '../platform/run-main.js';
 
 /** A bound on one file: 50M records are 1.6 GB, more than a benchmark on these machines needs. */
@@ -261,31 +262,17 @@ export interface OrderFlowGenArgs extends OrderFlowGenOptions {
   out: string;
 }
 
-/** Parses `--out path --count N --seed S`; throws a usage message on anything else. */
-export function parseOrderFlowGenArgs(argv: readonly string[]): OrderFlowGenArgs {
-  const usage = 'usage: order-flow-gen --out path --count N [--seed S]';
-  let out: string | undefined;
-  let count: number | undefined;
-  let seed = 1;
-  for (let i = 0; i < argv.length; i += 2) {
-    const flag = argv[i];
-    const value = argv[i + 1];
-    if (value === undefined) throw new Error(`${usage}\nmissing value after ${flag}`);
-    switch (flag) {
-      case '--out': out = value; break;
-      case '--count': count = parseWholeNumber(value, '--count'); break;
-      case '--seed': seed = parseWholeNumber(value, '--seed'); break;
-      default: throw new Error(`${usage}\nunknown argument ${flag}`);
-    }
-  }
-  if (out === undefined || count === undefined) throw new Error(usage);
-  return { out, count, seed };
-}
+export const ORDER_FLOW_GEN_USAGE = 'usage: order-flow-gen --out path --count N [--seed S]';
+const SEED_DEFAULT = 1;
 
-function parseWholeNumber(text: string, flag: string): number {
-  const value = Number(text.replace(/_/g, ''));
-  if (!/^[0-9_]+$/.test(text) || !Number.isSafeInteger(value)) throw new Error(`${flag}: ${text} is not a whole number`);
-  return value;
+/** Parses `--out path --count N [--seed S]`; anything else is a UsageError that shows the usage. */
+export function parseOrderFlowGenArgs(argv: readonly string[]): OrderFlowGenArgs {
+  const options = { out: { type: 'string' }, count: { type: 'string' }, seed: { type: 'string' } } as const;
+  const { values } = parseCliArgs({ args: [...argv], options }, ORDER_FLOW_GEN_USAGE);
+  if (values.out === undefined || values.count === undefined) throw new UsageError(`--out and --count are required\n${ORDER_FLOW_GEN_USAGE}`);
+  const count = parseIntegerOption(values.count, '--count', 0, ORDER_FLOW_COUNT_MAX);
+  const seed = values.seed === undefined ? SEED_DEFAULT : parseIntegerOption(values.seed, '--seed', 0, Number.MAX_SAFE_INTEGER);
+  return { out: values.out, count, seed };
 }
 
 export function orderFlowGenMain(argv: readonly string[]): void {

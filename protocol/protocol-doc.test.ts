@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { RESULT_CODE_NAMES } from '../engine/result-code.js';
+import { BATCH_SIZE_MAX_DEFAULT } from '../ring/batch-consumer.js';
 import { allGatewayCodes, GatewayCode, gatewayError } from './gateway-codes.js';
 import { validateClientMessage } from './wire-schema.js';
 
@@ -29,6 +30,11 @@ describe('docs/protocol.md', () => {
       expect(doc).toContain(`"type":"${type}"`);
     }
     for (const channel of ['book', 'trades', 'bbo']) expect(doc).toContain(`### channel \`${channel}\``);
+  });
+
+  it('says that book deltas are coalesced per batch of events, with the batch bound the gateway reads with', () => {
+    expect(doc).toContain('Deltas are coalesced per batch of engine events, not sent per command.');
+    expect(doc).toContain(`at most ${BATCH_SIZE_MAX_DEFAULT} events at a time`);
   });
 
   it('gives client examples that the schema accepts', () => {

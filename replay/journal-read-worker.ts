@@ -29,22 +29,22 @@
 import { workerData, type MessagePort } from 'node:worker_threads';
 import { assert } from '../engine/assert.js';
 import { COMMAND_SIZE } from '../engine/command-layout.js';
-import type { Durability } from '../journal/journal-env.js';
-import { openJournalEnv, type JournalEnv } from '../journal/journal-env.js';
+import { openJournalEnvFrom, type JournalEnv } from '../journal/journal-env.js';
+import type { JournalStoreDescriptor } from '../journal/journal-store-factory.js';
 import { JournalReader, type JournalGroup } from '../journal/journal-reader.js';
 import { GROUP_COMMANDS_MAX } from '../journal/record-layout.js';
-import { CommandQueueWriter } from './command-queue.js';
+import { CommandQueueWriter, type CommandQueueDescriptor } from './command-queue.js';
 import { serializeReadError } from './read-error.js';
 
 export interface JournalReadWorkerData {
   readonly kind: 'ordo-journal-read';
-  readonly path: string;
-  readonly durability: Durability;
+  /** The journal's store, opened again in this thread. */
+  readonly store: JournalStoreDescriptor;
   readonly fingerprint: string;
   /** The range to replay: [fromSeq, toSeqExclusive); the other thread may have read a prefix. */
   readonly fromSeq: number;
   readonly toSeqExclusive: number;
-  readonly queue: SharedArrayBuffer;
+  readonly queue: CommandQueueDescriptor;
   /** Where the error goes, posted before the queue says FAILED. */
   readonly port: MessagePort;
   /** Verify ahead of the handover (default); false verifies only what is handed over next (tests of both paths). */
@@ -155,7 +155,7 @@ async function main(data: JournalReadWorkerData): Promise<void> {
   let env: JournalEnv | null = null;
   let verification: Verification | null = null;
   try {
-    env = openJournalEnv({ path: data.path, durability: data.durability, fingerprint: data.fingerprint });
+    env = openJournalEnvFrom(data.store, data.fingerprint);
     const reader = new JournalReader(env);
     verification = new Verification(reader, data.fromSeq, data.toSeqExclusive);
     queue.announceReady();

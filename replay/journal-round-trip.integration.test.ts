@@ -107,7 +107,7 @@ describe('journal round trip', () => {
     const watcher = openJournal({ path, config, durability: 'none' });
     for (let waitedMs = 0; new SnapshotStore(watcher, 10).list().length === 0; waitedMs += 10) {
       expect(waitedMs).toBeLessThan(90_000);
-      watcher.root.resetReadTxn();
+      watcher.store.refresh();
       await new Promise((r) => setTimeout(r, 10));
     }
     await watcher.close();

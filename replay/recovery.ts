@@ -67,9 +67,10 @@ export class SnapshotMismatchError extends Error {
 /**
  * Where the journal is read and verified. 'auto': from THREADED_READ_COMMANDS_MIN commands on,
  * on a second thread overlapped with applying (threaded-journal-reader.ts), this thread reading
- * on its own until that thread is ready; below, on this thread between applies. 'inline': always
- * on this thread. 'thread': all of it on the second thread, waited for (tests, comparisons). The
- * checks, their order and the errors are the same in every mode.
+ * on its own until that thread is ready; below, or when no other thread can open the store (a
+ * memory store), on this thread between applies. 'inline': always on this thread. 'thread': all
+ * of it on the second thread, waited for (tests, comparisons). The checks, their order and the
+ * errors are the same in every mode.
  */
 export type ReplayReadMode = 'auto' | 'inline' | 'thread';
 
@@ -144,7 +145,7 @@ interface CommandSource {
 
 function openCommandSource(env: JournalEnv, fromSeq: number, toSeqExclusive: number, mode: ReplayReadMode): CommandSource {
   const commands = toSeqExclusive - fromSeq;
-  const threaded = commands > 0 && (mode === 'thread' || (mode === 'auto' && commands >= THREADED_READ_COMMANDS_MIN));
+  const threaded = commands > 0 && (mode === 'thread' || (mode === 'auto' && commands >= THREADED_READ_COMMANDS_MIN && env.descriptor !== null));
   if (threaded) {
     const reader = new ThreadedJournalReader({ env, fromSeq, toSeqExclusive, waitForThread: mode === 'thread' });
     return { runs: reader.runs(), close: () => reader.close() };

@@ -14,8 +14,10 @@ import type { EngineConfig } from '../engine/symbol-config.js';
 import { MatchingEngine } from '../engine/matching-engine.js';
 import { fail } from '../engine/assert.js';
 import { decodeSnapshot, restoreSnapshot } from '../engine/engine-state.js';
-import { NULL_SINK, openJournal, saveSnapshot } from './recovery.js';
-import type { Durability, JournalEnv } from '../journal/journal-env.js';
+import { NULL_SINK, saveSnapshot } from './recovery.js';
+import { openJournalEnvFrom, type JournalEnv } from '../journal/journal-env.js';
+import type { JournalStoreDescriptor } from '../journal/journal-store-factory.js';
+import { configFingerprint } from '../journal/config-fingerprint.js';
 import { JournalReader } from '../journal/journal-reader.js';
 
 export interface SnapshotPolicy {
@@ -35,8 +37,8 @@ export const CONTROL_STOP = 0;
 
 export interface SnapshotWorkerData {
   kind: 'ordo-snapshots';
-  path: string;
-  durability: Durability;
+  /** The journal's store, opened in this thread. */
+  store: JournalStoreDescriptor;
   config: EngineConfig;
   policy: SnapshotPolicy;
   /** Int32Array over this: [CONTROL_STOP] set to 1 (and notified) to stop. */
@@ -62,7 +64,7 @@ export interface SnapshotWorkerReport {
 function catchUp(env: JournalEnv, engine: MatchingEngine): number {
   // lmdb-js renews its read transaction on event-loop turns; this loop blocks in Atomics.wait
   // and never turns, so without a reset it would keep reading the snapshot it started with.
-  env.root.resetReadTxn();
+  env.store.refresh();
   let applied = 0;
   const reader = new JournalReader(env);
   for (const group of reader.groups(engine.lastSeq + 1)) {
@@ -75,7 +77,7 @@ function catchUp(env: JournalEnv, engine: MatchingEngine): number {
 
 async function main(data: SnapshotWorkerData): Promise<SnapshotWorkerReport> {
   const control = new Int32Array(data.control);
-  const env = openJournal({ path: data.path, config: data.config, durability: data.durability });
+  const env = openJournalEnvFrom(data.store, configFingerprint(data.config));
   const engine = data.snapshot === null ? new MatchingEngine(data.config, NULL_SINK) : restoreSnapshot(data.config, decodeSnapshot(data.snapshot), NULL_SINK);
   if (engine.lastSeq !== data.seqBase - 1) fail(`snapshot follower starts after ${engine.lastSeq}, the journal continues at ${data.seqBase}`);
   const report: SnapshotWorkerReport = { type: 'stopped', snapshots: 0, lastSnapshotSeq: -1, lastSnapshotHash: '', appliedSeq: engine.lastSeq };

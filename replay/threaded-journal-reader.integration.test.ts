@@ -12,7 +12,7 @@ import { groupChecksum, groupHashOf } from '../journal/group-codec.js';
 import { JournalWriter } from '../journal/journal-writer.js';
 import { GROUP_CHECKSUM_OFFSET, GROUP_HASH_OFFSET, GROUP_PREV_HASH_OFFSET } from '../journal/record-layout.js';
 import { SnapshotStore } from '../journal/snapshot-store.js';
-import { SLOT_COMMANDS } from './command-queue.js';
+import { RUN_COMMANDS_MAX } from './command-queue.js';
 import { openJournal, replayJournal, SnapshotMismatchError, type ReplayOptions, type ReplayResult } from './recovery.js';
 import { randomCommandsAtLeast, removeTempDirs, writeJournal } from '../testkit/cli-fixtures.js';
 import { ThreadedJournalReader } from './threaded-journal-reader.js';
@@ -24,10 +24,10 @@ import { ThreadedJournalReader } from './threaded-journal-reader.js';
  */
 const SEED = process.env.FC_SEED !== undefined ? Number(process.env.FC_SEED) : Math.floor(Math.random() * 2 ** 31);
 
-// Group sizes around the queue's slot (8192 commands): runs split and merge across slots, and
-// the ~37k commands pass through a 2-slot queue more than twice (it wraps, the reader waits for room).
-const QUEUE_SLOTS = 2;
-const GROUP_SIZES = [3, SLOT_COMMANDS, 5000, 1, SLOT_COMMANDS, 7000, 100, SLOT_COMMANDS - 1];
+// Group sizes around the queue's run bound (8192 commands): groups split across claims and runs,
+// and the ~37k commands pass through a queue of 16384 more than twice (it wraps, the reader waits for room).
+const QUEUE_COMMANDS = 2 * RUN_COMMANDS_MAX;
+const GROUP_SIZES = [3, RUN_COMMANDS_MAX, 5000, 1, RUN_COMMANDS_MAX, 7000, 100, RUN_COMMANDS_MAX - 1];
 const TOTAL = GROUP_SIZES.reduce((a, b) => a + b, 0);
 
 let dir = '';
@@ -82,7 +82,7 @@ function inlineRead(fromSeq: number, toSeqExclusive: number): ReadOutcome {
  * thread is ready before the handover, so that it verifies ahead (a small journal: all of it).
  */
 async function threadedRead(fromSeq: number, toSeqExclusive: number, handoverAfterRuns: number | 'thread' = 'thread', options: { verifyAhead?: boolean; napMs?: number } = {}): Promise<ReadOutcome> {
-  const reader = new ThreadedJournalReader({ env, fromSeq, toSeqExclusive, waitForThread: handoverAfterRuns === 'thread', verifyAhead: options.verifyAhead ?? true, queueSlots: QUEUE_SLOTS });
+  const reader = new ThreadedJournalReader({ env, fromSeq, toSeqExclusive, waitForThread: handoverAfterRuns === 'thread', verifyAhead: options.verifyAhead ?? true, queueCommands: QUEUE_COMMANDS });
   const parts: Buffer[] = [];
   let error: unknown = null;
   const waitUntilReady = (): void => {
@@ -92,7 +92,7 @@ async function threadedRead(fromSeq: number, toSeqExclusive: number, handoverAft
   };
   try {
     if (handoverAfterRuns === 0) waitUntilReady();
-    // A copy: the run's slot is reused once the next run is taken.
+    // A copy: the run's slots are reused once the next run is taken.
     for (const run of reader.runs()) {
       parts.push(Buffer.from(new Uint8Array(run.view.buffer, run.view.byteOffset + run.offset, run.count * COMMAND_SIZE)));
       if (parts.length === handoverAfterRuns) waitUntilReady();
@@ -131,7 +131,7 @@ describe('threaded journal read', () => {
       [0, TOTAL],
       [0, Number.MAX_SAFE_INTEGER],
       [10, 20_000],
-      [SLOT_COMMANDS + 3, SLOT_COMMANDS + 4],
+      [RUN_COMMANDS_MAX + 3, RUN_COMMANDS_MAX + 4],
       [TOTAL - 1, TOTAL],
     ] as const) {
       const inline = inlineRead(from, to);
@@ -145,7 +145,7 @@ describe('threaded journal read', () => {
     for (const [runs, handoverSeq] of [
       [0, 0],
       [1, 3],
-      [2, 3 + SLOT_COMMANDS],
+      [2, 3 + RUN_COMMANDS_MAX],
       [GROUP_SIZES.length - 1, TOTAL - (GROUP_SIZES.at(-1) ?? 0)],
     ] as const) {
       // The thread starts over at the handover, or has verified past it already and goes on.
@@ -162,7 +162,7 @@ describe('threaded journal read', () => {
     // The group after the handover no longer links to the one before it: the thread sees it.
     const key = keys[2] ?? -1;
     const [, relinked] = relinkedGroup(key);
-    env.journal.putSync(key, relinked);
+    env.store.tamper.putGroup(key, relinked);
     try {
       const damaged = inlineRead(0, TOTAL);
       expect(damaged.error).toMatchObject({ kind: 'chain', seq: key });
@@ -186,7 +186,7 @@ describe('threaded journal read', () => {
         const key = keys[index] ?? 0;
         const value = Buffer.from(originals.get(key) ?? []);
         value.writeUInt8(value.readUInt8(position) ^ mask, position);
-        env.journal.putSync(key, value);
+        env.store.tamper.putGroup(key, value);
         try {
           const inline = inlineRead(0, TOTAL);
           expect(inline.error).toMatchObject({ seq: key });
@@ -202,9 +202,9 @@ describe('threaded journal read', () => {
 
   it('reports a missing group, a missing tail and a value cut short with their sequences', async () => {
     const cases: Array<[string, () => void]> = [
-      ['gap', () => env.journal.removeSync(keys[3] ?? -1)],
-      ['truncated tail', () => env.journal.removeSync(keys.at(-1) ?? -1)],
-      ['cut short', () => env.journal.putSync(keys[5] ?? -1, (originals.get(keys[5] ?? -1) ?? Buffer.alloc(0)).subarray(0, 1000))],
+      ['gap', () => env.store.tamper.removeGroup(keys[3] ?? -1)],
+      ['truncated tail', () => env.store.tamper.removeGroup(keys.at(-1) ?? -1)],
+      ['cut short', () => env.store.tamper.putGroup(keys[5] ?? -1, (originals.get(keys[5] ?? -1) ?? Buffer.alloc(0)).subarray(0, 1000))],
     ];
     for (const [name, damage] of cases) {
       damage();
@@ -220,7 +220,7 @@ describe('threaded journal read', () => {
   });
 
   it('stops the reader thread when the consumer stops early', async () => {
-    const reader = new ThreadedJournalReader({ env, fromSeq: 0, toSeqExclusive: TOTAL, queueSlots: QUEUE_SLOTS });
+    const reader = new ThreadedJournalReader({ env, fromSeq: 0, toSeqExclusive: TOTAL, queueCommands: QUEUE_COMMANDS });
     let runs = 0;
     for (const run of reader.runs()) {
       expect(run.count).toBeGreaterThan(0);

@@ -6,7 +6,7 @@
  *
  *   this thread: JournalReader.groups ──▶ runs ──▶ MatchingEngine.apply      (while the thread starts)
  *                        │ at a group boundary, once the reader thread is ready: start it there
- *   journal-read-worker: JournalReader.groupsBorrowed (verify, ahead) ──▶ command queue (SharedArrayBuffer, 8 × 1 MiB)
+ *   journal-read-worker: JournalReader.groupsBorrowed (verify, ahead) ──▶ command queue (a ring of 65536 commands, 8 MiB)
  *                                                                          │ runs, in sequence order
  *   this thread: runs() ◀───────────────────────────────────────────────────┘ ──▶ MatchingEngine.apply
  *
@@ -54,8 +54,8 @@ export interface ThreadedReadOptions {
   readonly stallMs?: number;
   /** The reader thread verifies ahead of what it hands over (default true; journal-read-worker.ts). */
   readonly verifyAhead?: boolean;
-  /** Slots of the command queue (default QUEUE_SLOTS_DEFAULT); tests take fewer, so that a small journal wraps the queue. */
-  readonly queueSlots?: number;
+  /** Capacity of the command queue in commands (default QUEUE_COMMANDS_DEFAULT); tests take less, so that a small journal wraps the queue. */
+  readonly queueCommands?: number;
 }
 
 /** A group's commands as one run, over the group's own bytes (borrowed ones stay borrowed). */
@@ -84,12 +84,13 @@ export class ThreadedJournalReader {
     this.fromSeq = options.fromSeq;
     this.toSeqExclusive = options.toSeqExclusive;
     this.waitForThread = options.waitForThread ?? false;
-    const buffer = createCommandQueue(options.queueSlots);
+    const store = options.env.descriptor;
+    assert(store !== null, 'a threaded read needs a journal another thread can open (not a memory store)');
+    const buffer = createCommandQueue(options.queueCommands);
     const { port1, port2 } = new MessageChannel();
     const workerData: JournalReadWorkerData = {
       kind: 'ordo-journal-read',
-      path: options.env.path,
-      durability: options.env.durability,
+      store,
       fingerprint: options.env.fingerprint,
       fromSeq: options.fromSeq,
       toSeqExclusive: options.toSeqExclusive,
@@ -122,7 +123,7 @@ export class ThreadedJournalReader {
       }
       this.handoverSeq = startSeq;
       this.queue.start(startSeq);
-      // Bounded: the reader publishes at most (range / SLOT_COMMANDS + 1) runs, then ends.
+      // Bounded: every run holds at least one command of the range, then the queue ends.
       for (;;) {
         const next = this.queue.next(this.stallMs);
         if (next === QUEUE_DONE) return;

@@ -12,7 +12,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { fail } from '../engine/assert.js';
 import { COMMAND_SIZE } from '../engine/command-layout.js';
 import { BatchConsumer, RingBuffer, SequenceBarrier, type RingDescriptor, type WaitStrategy } from '../ring/index.js';
-import { openJournalEnv, type Durability } from '../journal/journal-env.js';
+import { openJournalEnvFrom } from '../journal/journal-env.js';
+import type { JournalStoreDescriptor } from '../journal/journal-store-factory.js';
 import { JournalWriter, TXN_COMMANDS_MAX } from '../journal/journal-writer.js';
 
 export interface JournalWorkerData {
@@ -20,8 +21,8 @@ export interface JournalWorkerData {
   input: RingDescriptor;
   /** This consumer's index on the input ring (0: it runs first). */
   journalConsumer: number;
-  path: string;
-  durability: Durability;
+  /** The journal's store, opened in this thread. */
+  store: JournalStoreDescriptor;
   fingerprint: string;
   /** Command sequence of input-ring position 0: the journal's next sequence. */
   seqBase: number;
@@ -52,7 +53,7 @@ export interface JournalWorkerReport {
 
 async function main(data: JournalWorkerData): Promise<JournalWorkerReport> {
   const ring = RingBuffer.attach(data.input);
-  const env = openJournalEnv({ path: data.path, durability: data.durability, fingerprint: data.fingerprint });
+  const env = openJournalEnvFrom(data.store, data.fingerprint);
   const writer = JournalWriter.open(env);
   if (writer.seqStagedEnd() !== data.seqBase) fail(`journal continues at ${writer.seqStagedEnd()}, the ring starts at ${data.seqBase}`);
   const consumer = new BatchConsumer(ring, data.journalConsumer, new SequenceBarrier(ring, [], data.wait));

@@ -4,6 +4,7 @@ import { CMD_SEQ, CMD_TIMESTAMP_US, COMMAND_SIZE } from '../engine/command-layou
 import { type Command, encodeCommand } from '../engine/command-codec.js';
 import type { CoreWorkerData, CoreWorkerReport } from './core-worker.js';
 import type { Durability } from '../journal/journal-env.js';
+import type { JournalStoreDescriptor } from '../journal/journal-store-factory.js';
 import { JOURNAL_STATS_LENGTH, type JournalWorkerData, type JournalWorkerReport } from './journal-worker.js';
 import { CONTROL_STOP, type SnapshotPolicy, type SnapshotWorkerData, type SnapshotWorkerReport } from '../replay/snapshot-follower.js';
 import { EVENT_SIZE } from '../engine/event-layout.js';
@@ -170,12 +171,12 @@ export class Pipeline {
     this.worker = spawnWorker(siblingModuleUrl(import.meta.url, './core-worker'), { workerData: data });
     this.report = watchWorker<CoreWorkerReport>(this.worker, 'core', onReady, failed);
     if (options.journal) {
+      const store: JournalStoreDescriptor = { kind: 'lmdb', path: options.journal.path, durability: options.journal.durability };
       const journalData: JournalWorkerData = {
         kind: 'ordo-journal',
         input: this.input.descriptor,
         journalConsumer: 0,
-        path: options.journal.path,
-        durability: options.journal.durability,
+        store,
         fingerprint: options.journal.fingerprint,
         seqBase: this.seqBase,
         wait: options.journalWait ?? journalWaitDefault(options.journal.durability),
@@ -186,8 +187,7 @@ export class Pipeline {
       if (options.journal.snapshots) {
         const snapshotData: SnapshotWorkerData = {
           kind: 'ordo-snapshots',
-          path: options.journal.path,
-          durability: options.journal.durability,
+          store,
           config: options.config,
           policy: options.journal.snapshots,
           control: this.snapshotControl.buffer as SharedArrayBuffer,

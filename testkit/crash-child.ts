@@ -17,7 +17,7 @@
  * Usage: node --import tsx replay/crash-child.ts --data <dir> --run <n> [--retry run:counter,...]
  *        [--rate <commands/s>] [--max-ms <ms>]
  */
-import { parseArgs } from 'node:util';
+import { parseCliArgs, parseIntegerOption, parsePositiveOption, UsageError } from '../platform/cli-args.js';
 import { fail } from '../engine/assert.js';
 import { encodeCommand } from '../engine/command-codec.js';
 import { EV_CODE, EV_SEQ, EV_TYPE, EventType } from '../engine/event-layout.js';
@@ -32,23 +32,24 @@ const RATE_DEFAULT = 20_000;
 /** The child exits by itself after this long, so it can never outlive a parent that vanished. */
 const MAX_MS_DEFAULT = 120_000;
 const PUMP_INTERVAL_MS = 1;
+const CRASH_CHILD_USAGE = 'usage: crash-child --data <dir> --run <n> [--retry run:counter,...] [--rate <commands/s>] [--max-ms <ms>]';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      data: { type: 'string' },
-      run: { type: 'string' },
-      retry: { type: 'string', default: '' },
-      rate: { type: 'string', default: String(RATE_DEFAULT) },
-      'max-ms': { type: 'string', default: String(MAX_MS_DEFAULT) },
-    },
-  });
-  const dataDir = values.data ?? fail('--data is required');
-  const run = Number(values.run ?? fail('--run is required'));
-  const ratePerS = Number(values.rate);
-  const maxMs = Number(values['max-ms']);
-  if (!Number.isSafeInteger(run) || run < 0) fail(`--run ${values.run}`);
-  if (!(ratePerS > 0)) fail(`--rate ${values.rate}`);
+  const options = {
+    data: { type: 'string' },
+    run: { type: 'string' },
+    retry: { type: 'string', default: '' },
+    rate: { type: 'string', default: String(RATE_DEFAULT) },
+    'max-ms': { type: 'string', default: String(MAX_MS_DEFAULT) },
+  } as const;
+  // A bad argument is reported by die() with exit code 1 like any other failure: exit code 2
+  // already means that the parent went away.
+  const { values } = parseCliArgs({ args: process.argv.slice(2), options }, CRASH_CHILD_USAGE);
+  if (values.data === undefined || values.run === undefined) throw new UsageError(`--data and --run are required\n${CRASH_CHILD_USAGE}`);
+  const dataDir = values.data;
+  const run = parseIntegerOption(values.run, '--run', 0, Number.MAX_SAFE_INTEGER);
+  const ratePerS = parsePositiveOption(values.rate, '--rate');
+  const maxMs = parseIntegerOption(values['max-ms'], '--max-ms', 1, Number.MAX_SAFE_INTEGER);
   // The parent went away (EPIPE on stdout): nobody is left to acknowledge to.
   process.stdout.on('error', () => process.exit(2));
   setTimeout(() => {
@@ -117,7 +118,8 @@ async function main(): Promise<void> {
 }
 
 function die(error: unknown): never {
-  process.stderr.write(`crash child: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  const text = error instanceof UsageError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
+  process.stderr.write(`crash child: ${text}\n`);
   process.exit(1);
 }
 

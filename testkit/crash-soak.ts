@@ -9,28 +9,26 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { EXIT_USAGE, parseCliArgs, parseIntegerOption, parsePositiveOption, UsageError } from '../platform/cli-args.js';
 import { killCrashChildren, runCrashCycles } from './crash-harness.js';
 
 const KILLS_DEFAULT = 100;
 const RATE_DEFAULT = 5_000;
 
+const CRASH_SOAK_USAGE = 'usage: crash-soak [--kills N] [--seed N] [--rate commands/s] [--dir path] [--keep]';
+
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      kills: { type: 'string', default: String(KILLS_DEFAULT) },
-      seed: { type: 'string' },
-      rate: { type: 'string', default: String(RATE_DEFAULT) },
-      dir: { type: 'string' },
-      keep: { type: 'boolean', default: false },
-    },
-  });
-  const kills = Number(values.kills);
-  const seed = values.seed !== undefined ? Number(values.seed) : Math.floor(Math.random() * 2 ** 31);
-  const ratePerS = Number(values.rate);
-  if (!Number.isSafeInteger(kills) || kills < 1) throw new Error(`--kills ${values.kills}`);
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`--seed ${values.seed}`);
-  if (!(ratePerS > 0)) throw new Error(`--rate ${values.rate}`);
+  const options = {
+    kills: { type: 'string', default: String(KILLS_DEFAULT) },
+    seed: { type: 'string' },
+    rate: { type: 'string', default: String(RATE_DEFAULT) },
+    dir: { type: 'string' },
+    keep: { type: 'boolean', default: false },
+  } as const;
+  const { values } = parseCliArgs({ args: process.argv.slice(2), options }, CRASH_SOAK_USAGE);
+  const kills = parseIntegerOption(values.kills, '--kills', 1, Number.MAX_SAFE_INTEGER);
+  const seed = values.seed !== undefined ? parseIntegerOption(values.seed, '--seed', 0, Number.MAX_SAFE_INTEGER) : Math.floor(Math.random() * 2 ** 31);
+  const ratePerS = parsePositiveOption(values.rate, '--rate');
   const dataDir = values.dir ?? mkdtempSync(join(tmpdir(), 'ordo-crash-soak-'));
   const stop = (): void => {
     killCrashChildren();
@@ -73,7 +71,8 @@ main().then(
   (code) => process.exit(code),
   (error: unknown) => {
     killCrashChildren();
-    console.error(error);
-    process.exit(2);
+    // A usage error is the operator's, not the soak's: its message is the whole story.
+    console.error(error instanceof UsageError ? error.message : error);
+    process.exit(EXIT_USAGE);
   },
 );

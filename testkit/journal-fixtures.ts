@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { writeI64 } from '../engine/int64.js';
 import type { JournalEnv } from '../journal/journal-env.js';
+import { STORE_READ_LIMIT_MAX } from '../journal/journal-store.js';
 import { COMMAND_SEQ_OFFSET, COMMAND_SIZE_BYTES } from '../journal/record-layout.js';
 
 /** Writes `count` command slots for sequences firstSeq.. into `target` (count × slot size bytes). */
@@ -36,15 +37,14 @@ export function removeDir(dir: string): void {
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
-/** Copies of the stored groups under `keys`, for restoreGroups after a test tampers with them through LMDB. */
+/** Copies of the stored groups under `keys`, for restoreGroups after a test tampers with them through the store. */
 export function copyGroups(env: JournalEnv, keys: readonly number[]): Map<number, Buffer> {
-  return new Map(keys.map((key) => [key, Buffer.from(env.journal.getBinary(key) ?? [])]));
+  return new Map(keys.map((key) => [key, Buffer.from(env.store.getGroup(key) ?? [])]));
 }
 
-/** Puts the journal's groups back to exactly `originals` (one transaction: every key removed, each original put). */
+/** Puts the journal's groups back to exactly `originals` (every key removed, each original put). */
 export function restoreGroups(env: JournalEnv, originals: ReadonlyMap<number, Buffer>): void {
-  env.root.transactionSync(() => {
-    for (const key of [...env.journal.getKeys({})]) env.journal.removeSync(key);
-    for (const [key, value] of originals) env.journal.putSync(key, value);
-  });
+  // Bounded: the fixtures' journals hold far fewer groups than one read's limit.
+  for (const key of env.store.readGroupKeys(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, STORE_READ_LIMIT_MAX)) env.store.tamper.removeGroup(key);
+  for (const [key, value] of originals) env.store.tamper.putGroup(key, value);
 }

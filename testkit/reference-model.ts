@@ -4,74 +4,29 @@ import { type DecodedEvent, decodedEvent } from '../engine/event-codec.js';
 import { CancelReason, EventType } from '../engine/event-layout.js';
 import { ResultCode } from '../engine/result-code.js';
 import type { EngineConfig, SymbolConfig } from '../engine/symbol-config.js';
+import { type Balance, FEE_ACCOUNT, feeOf, intIn, isMarketType, isStopType, MAX_SAFE, type ModelOrder, type SavedState } from './reference-model-records.js';
+import { selfTradeCuts } from './self-trade-cuts.js';
 
 /**
  * A naive reference implementation of the matching core's documented semantics (design §4,
  * matching-engine.ts), for model-based tests only. It is written for obviousness, not speed:
  * every live order is one object in one array, a book side is that array filtered and sorted
  * (price, then time priority) whenever it is looked at, balances are a Map, fees are computed
- * with BigInt. It shares no logic with the engine, only the wire enums and the configuration.
+ * with BigInt. It shares no logic with the engine, only the wire enums and the configuration:
+ * self-trade prevention is the contract's table of cuts (self-trade-cuts.ts), and a fill-or-kill
+ * order is tried on the real state and undone rather than predicted by a second walk of the book.
  *
  * It consumes decoded commands (what the core reads from the bytes) and produces the events the
  * core must emit, as DecodedEvent objects, so a test compares the two with one deep equality.
  */
 
-type OrderStatus = 'active' | 'resting' | 'stop';
-
-export interface ModelOrder {
-  id: number;
-  account: number;
-  symbol: number;
-  side: Side;
-  type: OrderType;
-  tif: TimeInForce;
-  flags: number;
-  stp: StpMode;
-  /** Limit price; for a market order its protection price (0 = no liquidity, cannot trade). */
-  price: number;
-  stopPrice: number;
-  leaves: number;
-  filled: number;
-  reserved: number;
-  expireAtUs: number;
-  clOrdId: string;
-  status: OrderStatus;
-  /** Time priority: a fresh number each time the order joins a price level's queue. */
-  priority: number;
-}
-
-interface Balance {
-  available: number;
-  reserved: number;
-}
-
-const MAX_SAFE = Number.MAX_SAFE_INTEGER;
-const FEE_ACCOUNT = 0;
-
-function intIn(value: number, min: number, max: number): boolean {
-  return Number.isSafeInteger(value) && value >= min && value <= max;
-}
-
-/** floor(amount × bps / 10 000), exactly. */
-function feeOf(amount: number, bps: number): number {
-  return Number((BigInt(amount) * BigInt(bps)) / 10_000n);
-}
-
-function isMarketType(type: number): boolean {
-  return type === OrderType.MARKET || type === OrderType.STOP_MARKET;
-}
-
-function isStopType(type: number): boolean {
-  return type === OrderType.STOP_LIMIT || type === OrderType.STOP_MARKET;
-}
-
 export class ReferenceModel {
   private nowUsValue = 0;
   private orders: ModelOrder[] = [];
   private readonly accounts = new Map<number, { blocked: boolean }>();
-  private readonly balances = new Map<string, Balance>();
+  private balances = new Map<string, Balance>();
   private readonly supply = new Map<number, number>();
-  private readonly lastPrice = new Map<number, number>();
+  private lastPrice = new Map<number, number>();
   private readonly halted = new Set<number>();
   private readonly transferWindow: number[] = [];
   private transferWatermark = 0;
@@ -366,23 +321,19 @@ export class ReferenceModel {
   }
 
   /**
-   * A market order's worst price: explicit, else the reference price (best opposite; the stop
-   * price for a stop-market) moved by the protection band, else the book's edge when the band is
-   * 0. No opposite liquidity for a plain market order gives 0: it cannot trade.
+   * A market order's worst price (symbol configuration, marketProtectionBps): the one the client
+   * gave; else the reference price (the best opposite order's, or a stop-market order's stop
+   * price) moved against the taker by the band, kept within [1, maxPrice]; a band of 0 is no
+   * bound, the whole price range. With no reference there is nothing to trade with: 0.
    */
   private protectionPrice(s: SymbolConfig, c: Command): number {
     if (c.price !== 0) return c.price;
-    let reference: number;
-    if (c.orderType === OrderType.STOP_MARKET) {
-      reference = c.stopPrice;
-    } else {
-      const best = this.bestOpposite(s.id, c.side);
-      if (best === undefined) return 0;
-      reference = best.price;
-    }
-    if (s.marketProtectionBps === 0) return c.side === Side.BUY ? s.maxPrice : 1;
-    const band = feeOf(reference, s.marketProtectionBps);
-    return c.side === Side.BUY ? Math.min(s.maxPrice, reference + band) : Math.max(1, reference - band);
+    const reference = c.orderType === OrderType.STOP_MARKET ? c.stopPrice : this.bestOpposite(s.id, c.side)?.price;
+    if (reference === undefined) return 0;
+    const buying = c.side === Side.BUY;
+    if (s.marketProtectionBps === 0) return buying ? s.maxPrice : 1;
+    const worst = buying ? reference + feeOf(reference, s.marketProtectionBps) : reference - feeOf(reference, s.marketProtectionBps);
+    return Math.min(s.maxPrice, Math.max(1, worst));
   }
 
   private place(c: Command): void {
@@ -458,66 +409,76 @@ export class ReferenceModel {
     this.rest(o);
   }
 
-  /** FOK: would the whole quantity trade? An own order ends the walk unless STP cancels makers. */
+  /**
+   * FOK, checked the slow and obvious way: run the match on the real state, note whether the
+   * taker came out completely filled, and put everything back as it was. Whatever matching
+   * would do on the way (trade, or let self-trade prevention cancel or reduce an order) is what
+   * decides, so the check cannot disagree with the match it stands for.
+   */
   private canFillCompletely(o: ModelOrder): boolean {
-    let needed = o.leaves;
-    for (const m of this.bookSide(o.symbol, o.side === Side.BUY ? Side.SELL : Side.BUY)) {
-      if (!this.acceptable(o.side, o.price, m.price)) return false;
-      if (o.stp !== StpMode.NONE && m.account === o.account) {
-        if (o.stp === StpMode.CANCEL_MAKER) continue;
-        return false;
-      }
-      needed -= m.leaves;
-      if (needed <= 0) return true;
-    }
-    return false;
+    const saved = this.saveState();
+    const wanted = o.leaves;
+    const filledBefore = o.filled;
+    this.match(o);
+    const complete = this.isLive(o) && o.filled - filledBefore === wanted;
+    this.restoreState(saved);
+    return complete;
   }
 
+  private saveState(): SavedState {
+    return {
+      orders: this.orders.map((ref) => ({ ref, copy: { ...ref } })),
+      balances: new Map([...this.balances].map(([key, b]) => [key, { ...b }])),
+      lastPrice: new Map(this.lastPrice),
+      priorityCounter: this.priorityCounter,
+      events: [...this.events],
+      touchedBalances: [...this.touchedBalances],
+      touchedLevels: [...this.touchedLevels],
+    };
+  }
+
+  /** Puts back a saved state; orders keep their identity, because callers hold them. */
+  private restoreState(s: SavedState): void {
+    this.orders = s.orders.map(({ ref, copy }) => Object.assign(ref, copy));
+    this.balances = s.balances;
+    this.lastPrice = s.lastPrice;
+    this.priorityCounter = s.priorityCounter;
+    this.events = s.events;
+    this.touchedBalances = s.touchedBalances;
+    this.touchedLevels = s.touchedLevels;
+  }
+
+  /**
+   * Walks the opposite side best first (a copy taken once: matching only ever removes or
+   * shrinks resting orders, which leaves the others' order unchanged) while the taker has
+   * quantity left and the maker's price is within its limit.
+   */
   private match(taker: ModelOrder): void {
-    while (taker.leaves > 0) {
-      const maker = this.bestOpposite(taker.symbol, taker.side);
-      if (maker === undefined || !this.acceptable(taker.side, taker.price, maker.price)) return;
-      if (taker.stp !== StpMode.NONE && maker.account === taker.account) {
-        if (!this.preventSelfTrade(taker, maker)) return;
-      } else {
+    const makers = this.bookSide(taker.symbol, taker.side === Side.BUY ? Side.SELL : Side.BUY);
+    for (const maker of makers) {
+      if (taker.leaves === 0 || !this.isLive(taker)) return;
+      if (!this.acceptable(taker.side, taker.price, maker.price)) return;
+      if (!this.isLive(maker)) continue;
+      const selfTrade = maker.account === taker.account && taker.stp !== StpMode.NONE;
+      if (!selfTrade) {
         this.fill(taker, maker);
+        continue;
       }
+      for (const cut of selfTradeCuts(taker.stp, taker, maker)) this.takeOff(cut.order, cut.qty);
     }
   }
 
-  /** Returns whether the taker is still live. */
-  private preventSelfTrade(taker: ModelOrder, maker: ModelOrder): boolean {
-    switch (taker.stp) {
-      case StpMode.CANCEL_TAKER:
-        this.cancel(taker, CancelReason.SELF_TRADE);
-        return false;
-      case StpMode.CANCEL_MAKER:
-        this.cancel(maker, CancelReason.SELF_TRADE);
-        return true;
-      case StpMode.CANCEL_BOTH:
-        this.cancel(maker, CancelReason.SELF_TRADE);
-        this.cancel(taker, CancelReason.SELF_TRADE);
-        return false;
-      case StpMode.DECREMENT_AND_CANCEL: {
-        const qty = Math.min(taker.leaves, maker.leaves);
-        this.decrement(maker, qty);
-        return this.decrement(taker, qty);
-      }
-      case StpMode.NONE:
-        throw new Error('model: self-trade prevention with mode NONE');
-    }
-  }
-
-  private decrement(o: ModelOrder, qty: number): boolean {
+  /** Takes `qty` off an order for self-trade prevention: all of it cancels the order. */
+  private takeOff(o: ModelOrder, qty: number): void {
+    if (!(qty > 0 && qty <= o.leaves)) throw new Error(`model: self-trade cut of ${qty} from ${o.leaves}`);
     if (qty === o.leaves) {
       this.cancel(o, CancelReason.SELF_TRADE);
-      return false;
+      return;
     }
     if (o.status === 'resting') this.touchLevel(o);
     o.leaves -= qty;
     this.syncReservation(o);
     this.cancelledEvent(o, CancelReason.SELF_TRADE, qty, o.leaves);
-    return true;
   }
 
   private fill(taker: ModelOrder, maker: ModelOrder): void {

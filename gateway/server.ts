@@ -8,6 +8,7 @@ import { CancelReason } from '../engine/event-layout.js';
 import { type WireConfig, wireConfigFrom } from '../protocol/wire-config.js';
 import { type EngineHost, type EngineHostStart, type EngineHostStop, publishCommand } from '../runtime/engine-host.js';
 import { createEngineHost } from '../runtime/engine-host-factory.js';
+import { ReadModel } from '../replay/read-model.js';
 import { fundAccounts } from './account-funding.js';
 import { addAdminRoutes } from './admin-routes.js';
 import { ApiKeyStore } from './api-keys.js';
@@ -25,6 +26,7 @@ import { OrderIntake } from './order-intake.js';
 import { OrderRateThrottle } from './pre-trade-risk.js';
 import type { ClockNs } from './rate-limiter.js';
 import { checkServerConfig, type ServerConfig } from './server-config.js';
+import { QueryHandlers } from './query-handlers.js';
 import { ServerMetrics } from './server-metrics.js';
 import { type ServerPhase, ServerStatus } from './server-status.js';
 import { addStatusRoutes } from './status-routes.js';
@@ -81,6 +83,8 @@ export class GatewayServer {
   private readonly http: Server;
   private readonly wire: WireConfig;
   private readonly market: MarketData;
+  /** What the queries are answered from: fed every event before the replies it causes. */
+  private readonly readModel: ReadModel;
   private readonly host: EngineHost;
   private readonly log: Logger;
   private readonly clockUs: () => number;
@@ -104,6 +108,7 @@ export class GatewayServer {
     checkServerConfig(config);
     this.wire = wireConfigFrom(config.engine, config.risk);
     this.market = new MarketData(this.wire);
+    this.readModel = new ReadModel(config.readModel);
     this.clockUs = options.clockUs ?? wallClockUs;
     const clockNs = options.clockNs ?? monotonicNs;
     this.host = options.host ?? createEngineHost({ config: config.engine, dataDir: config.dataDir, durability: config.durability });
@@ -125,7 +130,8 @@ export class GatewayServer {
     this.intake = new OrderIntake(config, this.status, this.wire, this.market, throttle, this.host, this.connections, this.metrics, this.log, this.clockUs);
     this.commands = new InternalCommands(this.intake, this.log);
     this.fanout = new MarketDataFanout(this.wire, this.market, this.connections, this.metrics, this.log);
-    this.events = new EventDispatch(this.wire, this.market, this.intake, this.connections, this.fanout, this.metrics);
+    this.events = new EventDispatch(this.wire, this.market, this.readModel, this.intake, this.connections, this.fanout, this.metrics);
+    const queries = new QueryHandlers(this.readModel, this.wire, this.market, this.connections);
     // One entry per client message type (the type does not compile with one missing).
     const intake = this.intake;
     this.router = new MessageRouter(
@@ -139,6 +145,11 @@ export class GatewayServer {
         subscribe: (conn, m, format) => this.fanout.subscribe(conn, m, format),
         unsubscribe: (conn, m, format) => this.fanout.unsubscribe(conn, m, format),
         ping: (conn, m, format) => this.connections.send(conn, { type: 'pong', id: m.id }, format),
+        open_orders: (conn, m, format) => queries.openOrders(conn, m, format),
+        order_status: (conn, m, format) => queries.orderStatus(conn, m, format),
+        balances: (conn, m, format) => queries.balances(conn, m, format),
+        fills: (conn, m, format) => queries.fills(conn, m, format),
+        symbols: (conn, m, format) => queries.symbols(conn, m, format),
       },
       config.intake,
       this.connections,
@@ -209,7 +220,10 @@ export class GatewayServer {
   private async startEngine(): Promise<void> {
     const started = await this.host.start();
     this.startInfo = started;
-    if (started.state !== null) seedMarketData(this.market, started.state);
+    if (started.state !== null) {
+      seedMarketData(this.market, started.state);
+      this.readModel.seed(started.state, started.seqNext - 1);
+    }
     this.events.startAt(started.seqNext);
     const events = this.events;
     this.eventsDone = this.host.consumeEvents((view, offset, _seq, endOfBatch) => events.onEvent(decodeEvent(view, offset), endOfBatch));

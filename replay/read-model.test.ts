@@ -120,6 +120,21 @@ describe('read model', () => {
     expect(p.model.balances(99)).toEqual([]);
   });
 
+  it('pages accounts in id order whatever order they were created in, and follows blocks', () => {
+    const model = new ReadModel();
+    let seq = 1;
+    for (const accountId of [10, 5, 7, 1]) model.apply({ ...event(CommandType.ACCOUNT_CREATE), seq: seq++, accountId });
+    model.apply({ ...event(CommandType.ACCOUNT_BLOCK), seq: seq++, accountId: 7 });
+    expect(model.accountPage(-1, 100)).toEqual([0, 1, 5, 7, 10]);
+    expect(model.accountPage(1, 2)).toEqual([5, 7]);
+    expect(model.accountPage(10, 2)).toEqual([]);
+    expect(model.account(7)?.blocked).toBe(true);
+    model.apply({ ...event(CommandType.ACCOUNT_UNBLOCK), seq: seq++, accountId: 7 });
+    expect(model.account(7)?.blocked).toBe(false);
+    expect(model.account(8)).toBeUndefined();
+    expect(() => model.accountPage(0, 1_001)).toThrow();
+  });
+
   it('refuses events that go back in sequence or name an order it does not hold', () => {
     const model = new ReadModel();
     model.apply({ ...event(CommandType.PLACE_ORDER), seq: 5, orderId: 5, qty: 1, accountId: 1, symbolId: 1, orderType: OrderType.LIMIT });

@@ -3,6 +3,7 @@ import type { DecodedEvent } from '../engine/event-codec.js';
 import { CancelReason, EventType } from '../engine/event-layout.js';
 import type { EngineState } from '../engine/engine-state.js';
 import { OrderState } from '../engine/order-pool.js';
+import { FEE_ACCOUNT_ID } from '../engine/symbol-config.js';
 
 /**
  * The read model: a projection of the core's event stream that answers the queries of trading
@@ -71,6 +72,11 @@ export interface BalanceView {
   readonly reserved: number;
 }
 
+export interface AccountView {
+  readonly accountId: number;
+  blocked: boolean;
+}
+
 export interface ReadModelLimits {
   /** Finished (filled, cancelled, expired) orders kept for order_status, over all accounts. */
   readonly finalOrdersMax: number;
@@ -79,6 +85,8 @@ export interface ReadModelLimits {
 }
 
 export const READ_MODEL_LIMITS_DEFAULT: ReadModelLimits = { finalOrdersMax: 100_000, fillsMax: 200_000 };
+/** Most accounts one page lists. */
+export const ACCOUNTS_PAGE_MAX = 1_000;
 /** Most fills one query returns. */
 export const FILLS_PAGE_MAX = 1_000;
 
@@ -99,6 +107,9 @@ export class ReadModel {
   /** `account \0 clOrdId` → the order id of the newest order with it (live or final). */
   private readonly byClOrdId = new Map<string, number>();
   private readonly balancesByAccount = new Map<number, Map<number, BalanceView>>();
+  /** Every account the core has, with the fee account (0) from the start; ids kept sorted for paging. */
+  private readonly accounts = new Map<number, AccountView>([[FEE_ACCOUNT_ID, { accountId: FEE_ACCOUNT_ID, blocked: false }]]);
+  private readonly accountIds: number[] = [FEE_ACCOUNT_ID];
   private readonly fillsByAccount = new Map<number, FillQueue>();
   /** Account of each kept fill, oldest first, as a ring of fillsMax entries: what to evict next. */
   private readonly fillRing: Float64Array;
@@ -121,6 +132,7 @@ export class ReadModel {
   seed(state: EngineState, lastSeq: number, placedAtUs: (orderId: number) => number = () => 0): void {
     if (this.lastSeq !== -1 || this.live.size !== 0) throw new Error('seed an empty read model only');
     for (const account of state.accounts) {
+      this.addAccount(account.id).blocked = account.blocked;
       const balances = this.accountBalances(account.id);
       account.available.forEach((available, i) => {
         const reserved = account.reserved[i] ?? 0;
@@ -159,6 +171,8 @@ export class ReadModel {
     switch (ev.type) {
       case EventType.ACCEPTED:
         if (ev.commandType === CommandType.PLACE_ORDER) this.placed(ev);
+        else if (ev.commandType === CommandType.ACCOUNT_CREATE) this.addAccount(ev.accountId);
+        else if (ev.commandType === CommandType.ACCOUNT_BLOCK || ev.commandType === CommandType.ACCOUNT_UNBLOCK) this.knownAccount(ev.accountId).blocked = ev.commandType === CommandType.ACCOUNT_BLOCK;
         // The AMENDED event that follows has no stop price: an accepted amend carries the new one.
         else if (ev.commandType === CommandType.AMEND_ORDER && ev.stopPrice !== 0) this.liveOrder(ev.orderId).stopPrice = ev.stopPrice;
         return;
@@ -308,6 +322,24 @@ export class ReadModel {
     queue.items.push(fill);
   }
 
+  private addAccount(accountId: number): AccountView {
+    const known = this.accounts.get(accountId);
+    if (known !== undefined) return known;
+    const view: AccountView = { accountId, blocked: false };
+    this.accounts.set(accountId, view);
+    const ids = this.accountIds;
+    // Ids mostly come in rising order: the common case appends.
+    if (ids.length === 0 || (ids[ids.length - 1] as number) < accountId) ids.push(accountId);
+    else ids.splice(lowerBound(ids, accountId), 0, accountId);
+    return view;
+  }
+
+  private knownAccount(accountId: number): AccountView {
+    const view = this.accounts.get(accountId);
+    if (view === undefined) throw new Error(`read model: event for account ${accountId}, which it does not know`);
+    return view;
+  }
+
   private accountBalances(accountId: number): Map<number, BalanceView> {
     let balances = this.balancesByAccount.get(accountId);
     if (balances === undefined) this.balancesByAccount.set(accountId, (balances = new Map()));
@@ -377,9 +409,20 @@ export class ReadModel {
     return out.reverse();
   }
 
+  account(accountId: number): AccountView | undefined {
+    return this.accounts.get(accountId);
+  }
+
+  /** Account ids above `after` (all from the fee account when after is -1), at most `limit`, ascending. */
+  accountPage(after: number, limit: number): number[] {
+    if (!(Number.isSafeInteger(limit) && limit >= 1 && limit <= ACCOUNTS_PAGE_MAX)) throw new Error(`accounts limit ${limit}`);
+    const from = lowerBound(this.accountIds, after + 1);
+    return this.accountIds.slice(from, from + limit);
+  }
+
   /** Counts for metrics and tests. */
   get sizes(): { liveOrders: number; finalOrders: number; fills: number; accounts: number } {
-    return { liveOrders: this.live.size, finalOrders: this.finals.size, fills: this.fillCount, accounts: this.balancesByAccount.size };
+    return { liveOrders: this.live.size, finalOrders: this.finals.size, fills: this.fillCount, accounts: this.accounts.size };
   }
 }
 
@@ -389,6 +432,18 @@ function isMarketType(orderType: number): boolean {
 
 function clOrdIdKey(accountId: number, clOrdId: string): string {
   return `${accountId}\u0000${clOrdId}`;
+}
+
+/** Index of the first value in the sorted `values` that is >= `value`. */
+function lowerBound(values: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((values[mid] as number) < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** Index of the first fill in items[head, length) with seq >= seq (fills are in sequence order). */

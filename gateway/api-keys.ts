@@ -31,6 +31,16 @@ export function hashApiKey(account: number, apiKey: string, salt: Buffer = rando
   return { account, saltHex: salt.toString('hex'), hashHex: digest(salt, apiKey).toString('hex') };
 }
 
+/** Salt then hash, as the journaled key commands carry them (engine/command-layout.ts CMD_KEY_MATERIAL). */
+export const KEY_MATERIAL_BYTES = SALT_BYTES + HASH_BYTES;
+
+export function keyMaterial(key: StoredApiKey): Uint8Array {
+  const bytes = new Uint8Array(KEY_MATERIAL_BYTES);
+  bytes.set(parseHex(key.saltHex, SALT_BYTES, `account ${key.account} salt`), 0);
+  bytes.set(parseHex(key.hashHex, HASH_BYTES, `account ${key.account} hash`), SALT_BYTES);
+  return bytes;
+}
+
 /** A new random API key: 32 bytes, base64url (43 characters). */
 export function generateApiKey(): string {
   return randomBytes(32).toString('base64url');

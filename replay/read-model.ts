@@ -413,6 +413,11 @@ export class ReadModel {
     return this.accounts.get(accountId);
   }
 
+  /** The id above every account's: where an account created without an id goes. */
+  nextFreeAccount(): number {
+    return (this.accountIds[this.accountIds.length - 1] as number) + 1;
+  }
+
   /** Account ids above `after` (all from the fee account when after is -1), at most `limit`, ascending. */
   accountPage(after: number, limit: number): number[] {
     if (!(Number.isSafeInteger(limit) && limit >= 1 && limit <= ACCOUNTS_PAGE_MAX)) throw new Error(`accounts limit ${limit}`);

@@ -9,7 +9,7 @@ import { grow, grownLength } from './growable.js';
 import * as int64 from './int64.js';
 import { OrderBook } from './order-book.js';
 import { OrderIndex } from './order-index.js';
-import type { OrderRecord } from './engine-state.js';
+import type { OrderRecord } from './state-records.js';
 import * as orderPool from './order-pool.js';
 import { OrderPool } from './order-pool.js';
 import { LevelPool } from './price-levels.js';

@@ -9,6 +9,7 @@ import type { Matcher } from './matcher.js';
 import type { OrderBook } from './order-book.js';
 import type { OrderIndex } from './order-index.js';
 import * as orderPool from './order-pool.js';
+import * as orderRules from './order-rules.js';
 import type { OrderPool } from './order-pool.js';
 import type { LevelPool } from './price-levels.js';
 import * as resultCode from './result-code.js';
@@ -50,6 +51,7 @@ const {
   I_STRIDE, I_ACCOUNT, I_SYMBOL, I_SIDE_TO_FLAGS,
   B_STRIDE, B_STP, B_STATE,
 } = orderPool;
+const { CORE_TIF_MASK, needsExpiry, POST_ONLY_TIF_MASK, PRICE_OPTIONAL, STOP_TYPE } = orderRules;
 const { ResultCode } = resultCode;
 type ResultCode = resultCode.ResultCode;
 const { BPS_DENOMINATOR, FEE_ACCOUNT_ID } = symbolConfig;
@@ -110,8 +112,9 @@ export class OrderAdmission {
     // bound builds none, validation rejects it.
     const clLen = v.getUint8(o + CMD_CL_ORD_ID_LEN);
     const key = clLen === 0 || clLen > CL_ORD_ID_MAX_LENGTH ? '' : this.clOrdIdKey(v, o, accountId);
-    const isMarket = type === OrderType.MARKET || type === OrderType.STOP_MARKET;
-    const isStop = type === OrderType.STOP_LIMIT || type === OrderType.STOP_MARKET;
+    // Which fields go with which order type and time in force: the shared table (order-rules.ts).
+    const isMarket = PRICE_OPTIONAL[type] === 1;
+    const isStop = STOP_TYPE[type] === 1;
     // Validation: the first failing check gives the result code. It is written out here rather
     // than in a method of its own: the call and its eleven arguments cost about 85 instructions
     // per order, some 4% of a command on the standard flow.
@@ -123,15 +126,15 @@ export class OrderAdmission {
       if (accountId === FEE_ACCOUNT_ID) { code = ResultCode.ACCOUNT_NOT_TRADING; break validation; }
       if (side !== Side.BUY && side !== Side.SELL) { code = ResultCode.INVALID_SIDE; break validation; }
       if (type < OrderType.LIMIT || type > OrderType.STOP_MARKET) { code = ResultCode.INVALID_ORDER_TYPE; break validation; }
-      if (tif < TimeInForce.GTC || tif > TimeInForce.GTD) { code = ResultCode.INVALID_TIME_IN_FORCE; break validation; }
-      if (type === OrderType.MARKET && (tif === TimeInForce.GTC || tif === TimeInForce.GTD)) { code = ResultCode.INVALID_TIME_IN_FORCE; break validation; }
+      // A code outside 1..GTD is no bit of the mask; the bound keeps the shift below 32.
+      if (tif > TimeInForce.GTD || ((CORE_TIF_MASK[type] as number) & (1 << tif)) === 0) { code = ResultCode.INVALID_TIME_IN_FORCE; break validation; }
       // Flags, STP mode and client order id length are bytes 4-6 of the record: one read, and a
       // plain order (all three zero) skips their checks.
       const options = v.getUint32(o + CMD_FLAGS, true);
       const flags = options & 0xff;
       if (flags !== 0) {
         if ((flags & ~FLAGS_KNOWN) !== 0) { code = ResultCode.INVALID_FLAGS; break validation; }
-        if ((flags & FLAG_POST_ONLY) !== 0 && (type !== OrderType.LIMIT || tif === TimeInForce.IOC || tif === TimeInForce.FOK)) { code = ResultCode.INVALID_FLAGS; break validation; }
+        if ((flags & FLAG_POST_ONLY) !== 0 && ((POST_ONLY_TIF_MASK[type] as number) & (1 << tif)) === 0) { code = ResultCode.INVALID_FLAGS; break validation; }
       }
       if (((options >>> 8) & 0xff) > STP_MODE_MAX) { code = ResultCode.INVALID_STP_MODE; break validation; }
       const cfg = found.config;
@@ -141,7 +144,7 @@ export class OrderAdmission {
       if (!(isMarket && price === 0) && !i64In(price, 1, cfg.maxPrice)) { code = ResultCode.INVALID_PRICE; break validation; }
       if (isStop ? !i64In(stopPrice, 1, cfg.maxPrice) : stopPrice !== 0) { code = ResultCode.INVALID_STOP_PRICE; break validation; }
       const expireAtUs = readI64(v, o + CMD_EXPIRE_AT_US);
-      if (tif === TimeInForce.GTD ? !i64In(expireAtUs, 1, Number.MAX_SAFE_INTEGER) : expireAtUs !== 0) { code = ResultCode.INVALID_EXPIRY; break validation; }
+      if (needsExpiry(tif) ? !i64In(expireAtUs, 1, Number.MAX_SAFE_INTEGER) : expireAtUs !== 0) { code = ResultCode.INVALID_EXPIRY; break validation; }
       if ((options & 0xff0000) !== 0 && !this.validClOrdId(v, o)) { code = ResultCode.INVALID_CLIENT_ORDER_ID; break validation; }
       if (this.accounts.blocked[accountId] === 1) { code = ResultCode.ACCOUNT_BLOCKED; break validation; }
       if (found.halted) { code = ResultCode.SYMBOL_HALTED; break validation; }

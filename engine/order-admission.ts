@@ -51,7 +51,7 @@ const {
   I_STRIDE, I_ACCOUNT, I_SYMBOL, I_SIDE_TO_FLAGS,
   B_STRIDE, B_STP, B_STATE,
 } = orderPool;
-const { CORE_TIF_MASK, needsExpiry, POST_ONLY_TIF_MASK, PRICE_OPTIONAL, STOP_TYPE } = orderRules;
+const { CORE_TIF_BITS, EXPIRY_TIF, POST_ONLY_TIF_BITS, PRICE_OPTIONAL_TYPE_BITS, STOP_TYPE_BITS } = orderRules;
 const { ResultCode } = resultCode;
 type ResultCode = resultCode.ResultCode;
 const { BPS_DENOMINATOR, FEE_ACCOUNT_ID } = symbolConfig;
@@ -113,8 +113,9 @@ export class OrderAdmission {
     const clLen = v.getUint8(o + CMD_CL_ORD_ID_LEN);
     const key = clLen === 0 || clLen > CL_ORD_ID_MAX_LENGTH ? '' : this.clOrdIdKey(v, o, accountId);
     // Which fields go with which order type and time in force: the shared table (order-rules.ts).
-    const isMarket = PRICE_OPTIONAL[type] === 1;
-    const isStop = STOP_TYPE[type] === 1;
+    // Both are read only once the type is known to be in 1..4, so the shift stays in range.
+    const isMarket = ((PRICE_OPTIONAL_TYPE_BITS >>> type) & 1) !== 0;
+    const isStop = ((STOP_TYPE_BITS >>> type) & 1) !== 0;
     // Validation: the first failing check gives the result code. It is written out here rather
     // than in a method of its own: the call and its eleven arguments cost about 85 instructions
     // per order, some 4% of a command on the standard flow.
@@ -127,14 +128,14 @@ export class OrderAdmission {
       if (side !== Side.BUY && side !== Side.SELL) { code = ResultCode.INVALID_SIDE; break validation; }
       if (type < OrderType.LIMIT || type > OrderType.STOP_MARKET) { code = ResultCode.INVALID_ORDER_TYPE; break validation; }
       // A code outside 1..GTD is no bit of the mask; the bound keeps the shift below 32.
-      if (tif > TimeInForce.GTD || ((CORE_TIF_MASK[type] as number) & (1 << tif)) === 0) { code = ResultCode.INVALID_TIME_IN_FORCE; break validation; }
+      if (tif > TimeInForce.GTD || ((CORE_TIF_BITS >>> ((type - 1) << 3)) & (1 << tif)) === 0) { code = ResultCode.INVALID_TIME_IN_FORCE; break validation; }
       // Flags, STP mode and client order id length are bytes 4-6 of the record: one read, and a
       // plain order (all three zero) skips their checks.
       const options = v.getUint32(o + CMD_FLAGS, true);
       const flags = options & 0xff;
       if (flags !== 0) {
         if ((flags & ~FLAGS_KNOWN) !== 0) { code = ResultCode.INVALID_FLAGS; break validation; }
-        if ((flags & FLAG_POST_ONLY) !== 0 && ((POST_ONLY_TIF_MASK[type] as number) & (1 << tif)) === 0) { code = ResultCode.INVALID_FLAGS; break validation; }
+        if ((flags & FLAG_POST_ONLY) !== 0 && ((POST_ONLY_TIF_BITS >>> ((type - 1) << 3)) & (1 << tif)) === 0) { code = ResultCode.INVALID_FLAGS; break validation; }
       }
       if (((options >>> 8) & 0xff) > STP_MODE_MAX) { code = ResultCode.INVALID_STP_MODE; break validation; }
       const cfg = found.config;
@@ -144,7 +145,8 @@ export class OrderAdmission {
       if (!(isMarket && price === 0) && !i64In(price, 1, cfg.maxPrice)) { code = ResultCode.INVALID_PRICE; break validation; }
       if (isStop ? !i64In(stopPrice, 1, cfg.maxPrice) : stopPrice !== 0) { code = ResultCode.INVALID_STOP_PRICE; break validation; }
       const expireAtUs = readI64(v, o + CMD_EXPIRE_AT_US);
-      if (needsExpiry(tif) ? !i64In(expireAtUs, 1, Number.MAX_SAFE_INTEGER) : expireAtUs !== 0) { code = ResultCode.INVALID_EXPIRY; break validation; }
+      // EXPIRY_TIF compared here rather than through needsExpiry: the call measured about 2%.
+      if (tif === EXPIRY_TIF ? !i64In(expireAtUs, 1, Number.MAX_SAFE_INTEGER) : expireAtUs !== 0) { code = ResultCode.INVALID_EXPIRY; break validation; }
       if ((options & 0xff0000) !== 0 && !this.validClOrdId(v, o)) { code = ResultCode.INVALID_CLIENT_ORDER_ID; break validation; }
       if (this.accounts.blocked[accountId] === 1) { code = ResultCode.ACCOUNT_BLOCKED; break validation; }
       if (found.halted) { code = ResultCode.SYMBOL_HALTED; break validation; }

@@ -52,36 +52,47 @@ export function orderTypeRule(type: number): OrderTypeRule | undefined {
   return ORDER_TYPE_RULES.find((r) => r.type === type);
 }
 
+/** The one time in force whose orders carry an expiry: they need one, and no other order may. */
+export const EXPIRY_TIF = TimeInForce.GTD;
+
 /** Whether an order with this time in force must carry an expiry (and no other may). */
 export function needsExpiry(tif: number): boolean {
-  return tif === TimeInForce.GTD;
+  return tif === EXPIRY_TIF;
 }
 
-// The core's checks read the table through one bit mask per order type (bit n: time in force n,
-// so codes outside 1..4 are never allowed), built once here: a typed-array load and a shift on
-// the place path instead of a search.
-function tifMask(tifs: readonly TimeInForce[]): number {
-  let mask = 0;
-  for (const tif of tifs) mask |= 1 << tif;
-  return mask;
+// The core reads the table through bit sets packed into numbers, built once here: on the place
+// path a module-level const number costs a shift and a mask, with no bounds check or memory
+// load as a lookup in a typed array would have (three per order).
+function tifBits(tifs: readonly TimeInForce[]): number {
+  let bits = 0;
+  for (const tif of tifs) bits |= 1 << tif;
+  return bits;
 }
 
-function masksByType(pick: (r: OrderTypeRule) => number): Uint8Array {
-  const masks = new Uint8Array(256);
-  for (const rule of ORDER_TYPE_RULES) masks[rule.type] = pick(rule);
-  return masks;
+/** Byte `type - 1` for each type, of the bits `pick` gives it (bit n: time in force n). */
+function tifBitsByType(pick: (r: OrderTypeRule) => readonly TimeInForce[]): number {
+  let packed = 0;
+  for (const rule of ORDER_TYPE_RULES) packed |= tifBits(pick(rule)) << ((rule.type - 1) << 3);
+  return packed;
 }
 
-/** By order type code (any byte): the times in force the core accepts, as bits. */
-export const CORE_TIF_MASK: Uint8Array = masksByType((r) => tifMask(r.coreTifs));
-/** By order type code (any byte): the times in force post-only is allowed with, as bits. */
-export const POST_ONLY_TIF_MASK: Uint8Array = masksByType((r) => tifMask(r.postOnlyTifs));
-/** By order type code (any byte): 1 for a type that needs a stop price. */
-export const STOP_TYPE: Uint8Array = masksByType((r) => (r.stop ? 1 : 0));
-/** By order type code (any byte): 1 for a type whose limit price is optional (market types). */
-export const PRICE_OPTIONAL: Uint8Array = masksByType((r) => (r.needsPrice ? 0 : 1));
+/** Bit `type` for each type that `pick` holds for. */
+function typeBits(pick: (r: OrderTypeRule) => boolean): number {
+  let bits = 0;
+  for (const rule of ORDER_TYPE_RULES) if (pick(rule)) bits |= 1 << rule.type;
+  return bits;
+}
 
-assert(TimeInForce.GTD < 8, 'order rules: time in force codes fit the bits of a byte');
+/** The times in force the core accepts, per type: `(CORE_TIF_BITS >>> ((type - 1) << 3)) & (1 << tif)`. */
+export const CORE_TIF_BITS: number = tifBitsByType((r) => r.coreTifs);
+/** The times in force post-only goes with, per type, packed as CORE_TIF_BITS. */
+export const POST_ONLY_TIF_BITS: number = tifBitsByType((r) => r.postOnlyTifs);
+/** Bit `type` set for the types that need a stop price (read only for a type in 1..4). */
+export const STOP_TYPE_BITS: number = typeBits((r) => r.stop);
+/** Bit `type` set for the types whose limit price is optional (read only for a type in 1..4). */
+export const PRICE_OPTIONAL_TYPE_BITS: number = typeBits((r) => !r.needsPrice);
+
+assert(TimeInForce.GTD < 8 && OrderType.STOP_MARKET <= 4, 'order rules: four types of eight time-in-force bits fit one 32-bit number');
 for (const rule of ORDER_TYPE_RULES) {
   assert(rule.tifs.every((tif) => rule.coreTifs.includes(tif)), `order rules: the core accepts whatever the gateway lets through (type ${rule.type})`);
   assert(rule.postOnlyTifs.every((tif) => rule.tifs.includes(tif)), `order rules: post-only only with an allowed time in force (type ${rule.type})`);

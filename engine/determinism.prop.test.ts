@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type Command, command } from './command-codec.js';
-import { CMD_EXPIRE_AT_US, CMD_PRICE, CMD_QTY, CMD_TARGET_ID, CMD_TIMESTAMP_US, CommandType, commandMutates, COMMAND_TYPE_MAX, OrderType, Side, TimeInForce } from './command-layout.js';
+import { CMD_EXPIRE_AT_US, CMD_PRICE, CMD_QTY, CMD_TARGET_ID, CMD_TIMESTAMP_US, CommandType, COMMAND_TYPE_MAX, OrderType, Side, TimeInForce } from './command-layout.js';
+import { commandMutates } from './command-table.js';
 import { decodeSnapshot, encodeSnapshot, restoreSnapshot, stateHash, takeSnapshot } from './engine-state.js';
 import { decodeEvents } from './event-codec.js';
 import { EventType } from './event-layout.js';

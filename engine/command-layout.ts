@@ -76,32 +76,6 @@ export enum CommandType {
 }
 export const COMMAND_TYPE_MAX = 13;
 
-/**
- * Whether a command type changes state (and so is journaled). NOOP is the heartbeat: it is
- * sequenced so that consumers see progress, but it changes nothing.
- */
-export function commandMutates(type: CommandType): boolean {
-  switch (type) {
-    case CommandType.NOOP:
-      return false;
-    case CommandType.PLACE_ORDER:
-    case CommandType.CANCEL_ORDER:
-    case CommandType.AMEND_ORDER:
-    case CommandType.MASS_CANCEL:
-    case CommandType.DEPOSIT:
-    case CommandType.WITHDRAW:
-    case CommandType.TIMER_TICK:
-    case CommandType.SYMBOL_HALT:
-    case CommandType.SYMBOL_RESUME:
-    case CommandType.ACCOUNT_CREATE:
-    case CommandType.ACCOUNT_BLOCK:
-    case CommandType.ACCOUNT_UNBLOCK:
-      return true;
-    default:
-      throw new Error(`unknown command type ${String(type)}`);
-  }
-}
-
 export enum Side {
   BUY = 0,
   SELL = 1,

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type Command, command } from './command-codec.js';
-import { CMD_EXPIRE_AT_US, CMD_PRICE, CMD_QTY, CMD_TARGET_ID, CMD_TIMESTAMP_US, CommandType, commandMutates, COMMAND_TYPE_MAX, OrderType, Side, TimeInForce } from './command-layout.js';
+import { CMD_EXPIRE_AT_US, CMD_PRICE, CMD_QTY, CMD_TARGET_ID, CMD_TIMESTAMP_US, CommandType, COMMAND_TYPE_MAX, OrderType, Side, TimeInForce } from './command-layout.js';
+import { commandMutates } from './command-table.js';
 import { decodeSnapshot, encodeSnapshot, restoreSnapshot, stateHash, takeSnapshot } from './engine-state.js';
 import { decodeEvents } from './event-codec.js';
 import { EventType } from './event-layout.js';
@@ -22,6 +23,7 @@ const PATH = process.env.FC_PATH;
 const RUNS = process.env.FC_RUNS !== undefined ? Number(process.env.FC_RUNS) : 300;
 const MAX_STEPS = 120;
 const config = propertyTestConfig();
+const minQtyOf = (symbolId: number): number => config.symbols.find((s) => s.id === symbolId)?.minQty ?? 0;
 const params = { seed: SEED, numRuns: RUNS, ...(PATH !== undefined ? { path: PATH } : {}) };
 
 interface Recorded {
@@ -236,8 +238,9 @@ const BAD_INPUTS: BadInput[] = [
   atLiveOrder('amend to an unsafe price', (o) => ({ fields: { type: CommandType.AMEND_ORDER, accountId: o.account, targetId: o.id }, patch: CMD_PRICE }), ResultCode.INVALID_PRICE, true),
   atLiveOrder('amend above the maximum price', (o) => ({ fields: { type: CommandType.AMEND_ORDER, accountId: o.account, targetId: o.id, price: 1_000 } }), ResultCode.INVALID_PRICE, true),
   atLiveOrder('amend to its filled quantity', (o) => ({ fields: { type: CommandType.AMEND_ORDER, accountId: o.account, targetId: o.id, qty: o.filled } }),
-    // Quantity 0 means unchanged, so with nothing filled yet this asks for no change at all.
-    (o) => (o.filled > 0 ? ResultCode.AMEND_QUANTITY_TOO_LOW : ResultCode.AMEND_NO_CHANGE),
+    // Quantity 0 means unchanged, so with nothing filled yet this asks for no change at all; a
+    // filled quantity under the symbol's minimum fails the quantity check before the amend's own.
+    (o) => (o.filled === 0 ? ResultCode.AMEND_NO_CHANGE : o.filled < minQtyOf(o.symbol) ? ResultCode.QUANTITY_BELOW_MIN : ResultCode.AMEND_QUANTITY_TOO_LOW),
     true,
   ),
   atLiveOrder('amend that changes nothing', (o) => ({ fields: { type: CommandType.AMEND_ORDER, accountId: o.account, targetId: o.id, price: o.price, qty: o.leaves + o.filled } }), ResultCode.AMEND_NO_CHANGE, true),

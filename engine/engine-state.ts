@@ -30,6 +30,9 @@ import {
 } from './order-pool.js';
 import type { BookSide } from './price-levels.js';
 import { configFingerprintSource, type EngineConfig } from './symbol-config.js';
+import type { AccountRecord, BookRecord, EngineState, OrderRecord } from './state-records.js';
+
+export type { AccountRecord, BookRecord, EngineState, OrderRecord } from './state-records.js';
 
 /**
  * The engine's whole state as plain data in a canonical order that depends only on what the
@@ -40,52 +43,6 @@ import { configFingerprintSource, type EngineConfig } from './symbol-config.js';
  * gives the same hash" are each one equality.
  */
 export const STATE_FORMAT = 1;
-
-export interface OrderRecord {
-  id: number;
-  accountId: number;
-  symbolId: number;
-  side: number;
-  type: number;
-  tif: number;
-  flags: number;
-  stp: number;
-  state: number;
-  price: number;
-  stopPrice: number;
-  leaves: number;
-  filled: number;
-  reserved: number;
-  expireAtUs: number;
-  clOrdId: string;
-}
-
-export interface AccountRecord {
-  id: number;
-  blocked: boolean;
-  /** Per asset id 1..n. */
-  available: number[];
-  reserved: number[];
-}
-
-export interface BookRecord {
-  symbolId: number;
-  halted: boolean;
-  lastPrice: number;
-  orders: OrderRecord[];
-}
-
-export interface EngineState {
-  format: number;
-  configFingerprint: string;
-  nowUs: number;
-  supply: number[];
-  accounts: AccountRecord[];
-  books: BookRecord[];
-  transferWatermark: number;
-  transferIds: number[];
-  clientOrderIds: string[];
-}
 
 export function captureState(engine: MatchingEngine): EngineState {
   const accounts: AccountRecord[] = [];

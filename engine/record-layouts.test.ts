@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { AssertionError } from './assert.js';
 import * as cmd from './command-layout.js';
-import { assertLayout, CommandType, commandMutates } from './command-layout.js';
+import { assertLayout, CommandType } from './command-layout.js';
+import { commandMutates } from './command-table.js';
 import * as ev from './event-layout.js';
 
 /**

@@ -1,10 +1,11 @@
 import { type Command, command } from '../engine/command-codec.js';
-import { CommandType, FLAG_POST_ONLY, OrderType, Side, StpMode, TimeInForce } from '../engine/command-layout.js';
+import { CommandType, FLAG_POST_ONLY, Side, StpMode } from '../engine/command-layout.js';
 import type { DecodedEvent } from '../engine/event-codec.js';
 import { CancelReason, EVENT_FLAG_PRIORITY_KEPT, EventType } from '../engine/event-layout.js';
 import { formatUnits } from '../protocol/decimal.js';
 import { coreError, type GatewayError } from '../protocol/gateway-codes.js';
 import { type CheckedAmend, type CheckedPlace, defaultTif } from './pre-trade-risk.js';
+import { ORDER_TYPES, TIMES_IN_FORCE } from './wire-order-enums.js';
 import type { SymbolWire, WireConfig } from '../protocol/wire-config.js';
 import type {
   AckReply,
@@ -15,10 +16,8 @@ import type {
   PlaceMessage,
   RejectReply,
   WireCancelReason,
-  WireOrderType,
   WireSide,
   WireStpMode,
-  WireTimeInForce,
 } from '../protocol/wire-schema.js';
 
 /**
@@ -31,18 +30,6 @@ import type {
  */
 
 const SIDES: Readonly<Record<WireSide, Side>> = { buy: Side.BUY, sell: Side.SELL };
-const ORDER_TYPES: Readonly<Record<WireOrderType, OrderType>> = {
-  limit: OrderType.LIMIT,
-  market: OrderType.MARKET,
-  stop_limit: OrderType.STOP_LIMIT,
-  stop_market: OrderType.STOP_MARKET,
-};
-const TIMES_IN_FORCE: Readonly<Record<WireTimeInForce, TimeInForce>> = {
-  gtc: TimeInForce.GTC,
-  ioc: TimeInForce.IOC,
-  fok: TimeInForce.FOK,
-  gtd: TimeInForce.GTD,
-};
 const STP_MODES: Readonly<Record<WireStpMode, StpMode>> = {
   none: StpMode.NONE,
   cancel_taker: StpMode.CANCEL_TAKER,

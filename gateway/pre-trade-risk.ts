@@ -1,9 +1,11 @@
+import { needsExpiry, orderTypeRule } from '../engine/order-rules.js';
 import { BPS_DENOMINATOR } from '../engine/symbol-config.js';
 import { type DecimalUnit, parseUnits } from '../protocol/decimal.js';
 import { type GatewayError, GatewayCode, gatewayError } from '../protocol/gateway-codes.js';
 import { type ClockNs, KeyedTokenBuckets, type TokenBucket, type TokenBucketOptions } from './rate-limiter.js';
 import type { SymbolWire, WireConfig } from '../protocol/wire-config.js';
 import type { AmendMessage, MassCancelMessage, PlaceMessage } from '../protocol/wire-schema.js';
+import { ORDER_TYPES, TIMES_IN_FORCE } from './wire-order-enums.js';
 
 /**
  * Pre-trade risk at the gateway (design §7): the checks that need no replayable state, done
@@ -55,34 +57,20 @@ function tradingSymbol(name: string, wire: WireConfig, market: MarketView): Risk
   return { ok: true, value: symbol };
 }
 
-/** Which fields each order type takes (the core checks the same rules again, after the ring). */
+/**
+ * Which fields each order type takes, by the table the core checks too (engine/order-rules.ts);
+ * the core checks them again after the ring, with a result code per field.
+ */
 function placeCombinationError(msg: PlaceMessage): string | null {
-  const hasPrice = msg.price !== undefined;
-  const hasStop = msg.stopPrice !== undefined;
+  const rule = orderTypeRule(ORDER_TYPES[msg.orderType]);
+  if (rule === undefined) throw new Error(`unknown order type ${String(msg.orderType)}`);
   const tif = msg.tif ?? defaultTif(msg.orderType);
-  switch (msg.orderType) {
-    case 'limit':
-      if (!hasPrice) return 'limit needs price';
-      if (hasStop) return 'limit takes no stopPrice';
-      break;
-    case 'market':
-      if (hasStop) return 'market takes no stopPrice';
-      if (tif === 'gtc' || tif === 'gtd') return 'market takes tif ioc or fok';
-      break;
-    case 'stop_limit':
-      if (!hasPrice || !hasStop) return 'stop_limit needs price and stopPrice';
-      break;
-    case 'stop_market':
-      if (!hasStop) return 'stop_market needs stopPrice';
-      if (tif === 'gtc' || tif === 'gtd') return 'stop_market takes tif ioc or fok';
-      break;
-    default: {
-      const unknownType: never = msg.orderType;
-      throw new Error(`unknown order type ${String(unknownType)}`);
-    }
-  }
-  if (msg.postOnly === true && (msg.orderType !== 'limit' || tif === 'ioc' || tif === 'fok')) return 'postOnly needs a limit gtc or gtd order';
-  if ((tif === 'gtd') !== (msg.expireAtUs !== undefined)) return 'expireAtUs goes with tif gtd, and only with it';
+  const tifCode = TIMES_IN_FORCE[tif];
+  if (rule.needsPrice && msg.price === undefined) return `${msg.orderType} needs price`;
+  if (rule.stop !== (msg.stopPrice !== undefined)) return rule.stop ? `${msg.orderType} needs stopPrice` : `${msg.orderType} takes no stopPrice`;
+  if (!rule.tifs.includes(tifCode)) return `${msg.orderType} takes no tif ${tif}`;
+  if (msg.postOnly === true && !rule.postOnlyTifs.includes(tifCode)) return 'postOnly needs a limit gtc or gtd order';
+  if (needsExpiry(tifCode) !== (msg.expireAtUs !== undefined)) return 'expireAtUs goes with tif gtd, and only with it';
   return null;
 }
 

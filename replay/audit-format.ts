@@ -1,5 +1,6 @@
 import type { Command } from '../engine/command-codec.js';
 import { CommandType, OrderType, Side, StpMode, TimeInForce } from '../engine/command-layout.js';
+import { commandSpec } from '../engine/command-table.js';
 import type { DecodedEvent } from '../engine/event-codec.js';
 import { CancelReason, EVENT_FLAG_PRIORITY_KEPT, EVENT_FLAG_SELF_TRADE, EventType } from '../engine/event-layout.js';
 import { resultCodeName } from '../engine/result-code.js';
@@ -34,7 +35,7 @@ function putNonZero(target: Named, key: string, value: number | string): void {
 export function namedCommand(c: Command): Named {
   const named: Named = { type: enumName(CommandType, c.type) };
   putNonZero(named, 'account', c.accountId);
-  const isTransfer = c.type === CommandType.DEPOSIT || c.type === CommandType.WITHDRAW;
+  const isTransfer = commandSpec(c.type)?.transfer === true;
   putNonZero(named, isTransfer ? 'asset' : 'symbol', c.symbolId);
   if (c.type === CommandType.PLACE_ORDER) {
     named.side = enumName(Side, c.side);

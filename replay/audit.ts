@@ -2,6 +2,7 @@ import { assert, unreachable } from '../engine/assert.js';
 import { decodeCommand, type Command } from '../engine/command-codec.js';
 import { CMD_ACCOUNT_ID, CMD_CL_ORD_ID, CMD_CL_ORD_ID_LEN, CMD_SEQ, CMD_TARGET_ID, CMD_TIMESTAMP_US, CMD_TYPE, COMMAND_SIZE, CL_ORD_ID_MAX_LENGTH, CommandType } from '../engine/command-layout.js';
 import { BinaryEventWriter, decodeEvents, MemoryEventOutput, type DecodedEvent } from '../engine/event-codec.js';
+import { commandSpec } from '../engine/command-table.js';
 import { EV_ACCOUNT_ID, EV_CMD_TYPE, EV_MAKER_ACCOUNT_ID, EV_MAKER_ORDER_ID, EV_ORDER_ID, EV_TYPE, EVENT_SIZE, EventType } from '../engine/event-layout.js';
 import { readI64 } from '../engine/int64.js';
 import type { EngineConfig } from '../engine/symbol-config.js';
@@ -176,10 +177,10 @@ export class AuditMatcher {
   }
 
   private concernsOrders(cmd: DataView, events: DataView, eventCount: number): boolean {
-    const type = cmd.getUint8(CMD_TYPE);
+    const named = commandSpec(cmd.getUint8(CMD_TYPE))?.order ?? 'none';
     // The order id of a placement is its sequence (design §1).
-    if (type === CommandType.PLACE_ORDER && this.orders.has(readI64(cmd, CMD_SEQ))) return true;
-    if ((type === CommandType.CANCEL_ORDER || type === CommandType.AMEND_ORDER) && this.orders.has(readI64(cmd, CMD_TARGET_ID))) return true;
+    if (named === 'own-seq' && this.orders.has(readI64(cmd, CMD_SEQ))) return true;
+    if (named === 'target' && this.orders.has(readI64(cmd, CMD_TARGET_ID))) return true;
     for (let i = 0; i < eventCount; i++) {
       const o = i * EVENT_SIZE;
       const eventType = events.getUint8(o + EV_TYPE) as EventType;
@@ -203,7 +204,7 @@ function eventNamesOrder(type: EventType, commandType: number): boolean {
       return true;
     case EventType.ACCEPTED:
     case EventType.REJECTED:
-      return commandType === CommandType.PLACE_ORDER || commandType === CommandType.CANCEL_ORDER || commandType === CommandType.AMEND_ORDER;
+      return (commandSpec(commandType)?.order ?? 'none') !== 'none';
     case EventType.BALANCE:
     case EventType.BOOK_LEVEL:
       return false;
@@ -246,27 +247,24 @@ function eventsNameAccount(events: DataView, eventCount: number, accountId: numb
 /** The account a command acts for, or null when it has none (timer, halts, no-op, a kill switch for all). */
 export function commandAccount(cmd: DataView): number | null {
   const accountId = cmd.getUint32(CMD_ACCOUNT_ID, true);
-  const type = cmd.getUint8(CMD_TYPE) as CommandType;
-  switch (type) {
-    case CommandType.PLACE_ORDER:
-    case CommandType.CANCEL_ORDER:
-    case CommandType.AMEND_ORDER:
-    case CommandType.DEPOSIT:
-    case CommandType.WITHDRAW:
-    case CommandType.ACCOUNT_CREATE:
-    case CommandType.ACCOUNT_BLOCK:
-    case CommandType.ACCOUNT_UNBLOCK:
+  const spec = commandSpec(cmd.getUint8(CMD_TYPE));
+  // A malformed type (rejected by the core) still says who sent it.
+  if (spec === undefined) return accountId;
+  const scope = spec.account;
+  switch (scope) {
+    case 'field':
       return accountId;
-    case CommandType.MASS_CANCEL:
-      return accountId === 0 ? null : accountId; // account 0: every account (kill switch)
-    case CommandType.TIMER_TICK:
-    case CommandType.SYMBOL_HALT:
-    case CommandType.SYMBOL_RESUME:
-    case CommandType.NOOP:
+    case 'field-unless-zero':
+      return accountId === 0 ? null : accountId;
+    case 'none':
       return null;
     default:
-      return accountId; // a malformed type (rejected by the core) still says who sent it
+      return assertNever(scope);
   }
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unreachable: ${String(value)}`);
 }
 
 function commandClOrdId(cmd: DataView): string {

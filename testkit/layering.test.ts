@@ -3,17 +3,6 @@ import { importCycles, layeringProblems, readProject, repositoryRoot } from './i
 
 const root = repositoryRoot(import.meta.url);
 
-/**
- * Breaches still being mended, each named exactly. The list only shrinks: an entry that no longer
- * occurs fails the test too, so it is taken out in the commit that mends it.
- */
-const KNOWN_PROBLEMS: readonly string[] = [
-  'engine/matching-engine.ts: 1135 lines, over 600',
-];
-const KNOWN_CYCLES: readonly string[][] = [
-  ['engine/engine-state.ts', 'engine/matching-engine.ts'],
-];
-
 describe('the repository keeps its layering (docs/design.md §8)', () => {
   const sources = readProject(root);
 
@@ -23,11 +12,11 @@ describe('the repository keeps its layering (docs/design.md §8)', () => {
   });
 
   it('every production import goes down a layer, the core stays pure, files stay small', () => {
-    expect(layeringProblems(sources).sort()).toEqual([...KNOWN_PROBLEMS].sort());
+    expect(layeringProblems(sources)).toEqual([]);
   });
 
   it('no production files import each other in a circle', () => {
-    expect(importCycles(sources)).toEqual(KNOWN_CYCLES);
+    expect(importCycles(sources)).toEqual([]);
   });
 });
 

@@ -48,6 +48,9 @@ import { assertLayout } from './command-layout.js';
  *                  72..104 with its length at 120, when the command had one. The command's
  *                  order type, time in force and order flags (post-only) are at 122..125, so
  *                  that a projection of the events (the read model) knows a placed order whole.
+ *                  ACCOUNT_CREATE and API_KEY_ADD: orderId = the key's number (0: none) and
+ *                  the key's salt and hash at 72..120 (EV_KEY_MATERIAL), in place of the client
+ *                  order id, so a gateway that follows the events learns the key.
  *   REJECTED       code says why; the same fields as ACCEPTED, as far as the command had them.
  *   TRADE          side = taker side; accountId/orderId/leavesQty/cumQty of the taker; maker
  *                  fields; price, qty; fees in quote minor units; flags bit 0 set when the taker
@@ -82,6 +85,7 @@ export const EV_LEAVES_QTY = 56;
 export const EV_CUM_QTY = 64;
 export const EV_MAKER_ORDER_ID = 72;
 export const EV_CL_ORD_ID = EV_MAKER_ORDER_ID;
+export const EV_KEY_MATERIAL = EV_MAKER_ORDER_ID;
 export const EV_MAKER_ACCOUNT_ID = 80;
 export const EV_PAD0 = 84;
 export const EV_MAKER_LEAVES_QTY = 88;

@@ -31,7 +31,9 @@ describe('record layouts', () => {
 
   it('pin the stable numbers of command types, enums and event types', () => {
     expect([CommandType.PLACE_ORDER, CommandType.CANCEL_ORDER, CommandType.AMEND_ORDER, CommandType.MASS_CANCEL, CommandType.DEPOSIT, CommandType.WITHDRAW, CommandType.TIMER_TICK]).toEqual([1, 2, 3, 4, 5, 6, 7]);
-    expect([CommandType.SYMBOL_HALT, CommandType.SYMBOL_RESUME, CommandType.NOOP, CommandType.ACCOUNT_CREATE, CommandType.ACCOUNT_BLOCK, CommandType.ACCOUNT_UNBLOCK, cmd.COMMAND_TYPE_MAX]).toEqual([8, 9, 10, 11, 12, 13, 13]);
+    expect([CommandType.SYMBOL_HALT, CommandType.SYMBOL_RESUME, CommandType.NOOP, CommandType.ACCOUNT_CREATE, CommandType.ACCOUNT_BLOCK, CommandType.ACCOUNT_UNBLOCK]).toEqual([8, 9, 10, 11, 12, 13]);
+    expect([CommandType.API_KEY_ADD, CommandType.API_KEY_REVOKE, CommandType.TRADING_HALT, CommandType.TRADING_RESUME, cmd.COMMAND_TYPE_MAX]).toEqual([14, 15, 16, 17, 17]);
+    expect([cmd.CMD_KEY_MATERIAL, cmd.KEY_MATERIAL_BYTES]).toEqual([72, 48]);
     expect([cmd.Side.BUY, cmd.Side.SELL, cmd.OrderType.LIMIT, cmd.OrderType.STOP_MARKET, cmd.TimeInForce.GTC, cmd.TimeInForce.GTD, cmd.StpMode.NONE, cmd.StpMode.DECREMENT_AND_CANCEL, cmd.STP_MODE_MAX]).toEqual([0, 1, 1, 4, 1, 4, 0, 4, 4]);
     expect([ev.EventType.ACCEPTED, ev.EventType.BOOK_LEVEL, ev.CancelReason.USER, ev.CancelReason.KILL_SWITCH, ev.CANCEL_REASON_MAX]).toEqual([1, 8, 1, 6, 6]);
   });

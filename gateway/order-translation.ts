@@ -1,4 +1,4 @@
-import { type Command, command } from '../engine/command-codec.js';
+import { type Command, command, NO_KEY_MATERIAL } from '../engine/command-codec.js';
 import { CommandType, FLAG_POST_ONLY, Side, StpMode } from '../engine/command-layout.js';
 import type { DecodedEvent } from '../engine/event-codec.js';
 import { CancelReason, EVENT_FLAG_PRIORITY_KEPT, EventType } from '../engine/event-layout.js';
@@ -65,6 +65,7 @@ export function placeCommand(msg: PlaceMessage, checked: CheckedPlace, accountId
     targetId: 0,
     expireAtUs: msg.expireAtUs ?? 0,
     clOrdId: msg.clOrdId ?? '',
+    keyMaterial: NO_KEY_MATERIAL,
   };
 }
 

@@ -58,6 +58,7 @@ function checkAgainstEngine(model: ReadModel, state: EngineState, where: string)
   const accounts = state.accounts.map((a) => a.id);
   expect(modelOrders(model, accounts), `${where}: open orders`).toEqual(engineOrders(state));
   expect(modelBalanceRows(model, accounts), `${where}: balances`).toEqual(balanceRows(state));
+  expect(model.tradingHalted, `${where}: trading halted`).toBe(state.tradingHalted);
   expect(model.accountPage(-1, 1_000).map((a) => [a, model.account(a)?.blocked]), `${where}: accounts`).toEqual(state.accounts.map((a) => [a.id, a.blocked]));
   for (const row of engineOrders(state)) {
     const view = model.order(row[1], row[0]);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { DecodedEvent } from '../engine/event-codec.js';
+import { type DecodedEvent, decodedEvent } from '../engine/event-codec.js';
+import { EventType } from '../engine/event-layout.js';
 import { BUY, CommandType, type Fields, funded, type Harness, OrderType, QUOTE, SELL, TimeInForce } from '../testkit/unit-fixtures.js';
 import { FILLS_PAGE_MAX, ReadModel, type ReadModelLimits } from './read-model.js';
 
@@ -32,10 +33,7 @@ class Projected {
 }
 
 function event(commandType: number): DecodedEvent {
-  return {
-    type: 1, commandType, code: 0, seq: 0, timestampUs: 0, side: 0, reason: 0, accountId: 0, symbolId: 0, orderId: 0, price: 0, qty: 0, leavesQty: 0, cumQty: 0,
-    makerOrderId: 0, makerAccountId: 0, makerLeavesQty: 0, makerCumQty: 0, takerFee: 0, makerFee: 0, stopPrice: 0, clOrdId: '', flags: 0, orderType: 0, tif: 0, orderFlags: 0,
-  };
+  return decodedEvent({ type: EventType.ACCEPTED, commandType });
 }
 
 describe('read model', () => {

@@ -115,6 +115,8 @@ export class ReadModel {
   private readonly fillRing: Float64Array;
   private fillHead = 0;
   private fillCount = 0;
+  /** The kill switch for everything (TRADING_HALT) is on. */
+  tradingHalted = false;
   private tradeSeq = -1;
   private tradeIndex = 0;
   lastSeq = -1;
@@ -161,6 +163,7 @@ export class ReadModel {
         status: o.filled > 0 ? 'partially_filled' : 'new',
       });
     }
+    this.tradingHalted = state.tradingHalted;
     this.lastSeq = lastSeq;
   }
 
@@ -172,6 +175,7 @@ export class ReadModel {
       case EventType.ACCEPTED:
         if (ev.commandType === CommandType.PLACE_ORDER) this.placed(ev);
         else if (ev.commandType === CommandType.ACCOUNT_CREATE) this.addAccount(ev.accountId);
+        else if (ev.commandType === CommandType.TRADING_HALT || ev.commandType === CommandType.TRADING_RESUME) this.tradingHalted = ev.commandType === CommandType.TRADING_HALT;
         else if (ev.commandType === CommandType.ACCOUNT_BLOCK || ev.commandType === CommandType.ACCOUNT_UNBLOCK) this.knownAccount(ev.accountId).blocked = ev.commandType === CommandType.ACCOUNT_BLOCK;
         // The AMENDED event that follows has no stop price: an accepted amend carries the new one.
         else if (ev.commandType === CommandType.AMEND_ORDER && ev.stopPrice !== 0) this.liveOrder(ev.orderId).stopPrice = ev.stopPrice;

@@ -86,7 +86,7 @@ export function addAdminRoutes(routes: HttpRoutes, deps: AdminRouteDeps): void {
 }
 
 function adminRoutes(deps: AdminRouteDeps): readonly Route[] {
-  const { status, log, clockUs, readModel, wire, maxAccounts } = deps;
+  const { log, clockUs, readModel, wire, maxAccounts } = deps;
   const accountParam = (raw: string | undefined): number | null => {
     if (raw === undefined || !/^[0-9]{1,10}$/.test(raw)) return null;
     const id = Number(raw);
@@ -131,7 +131,7 @@ function adminRoutes(deps: AdminRouteDeps): readonly Route[] {
       ev.type === EventType.ACCEPTED ? { status: 200, body: { symbol: symbol.name, status: halted ? 'halted' : 'trading', seq: ev.seq } } : refused(ev),
     );
   };
-  const applied = (ev: DecodedEvent): Answer => (ev.type === EventType.ACCEPTED ? { status: 200, body: { seq: ev.seq, tradingDisabled: status.tradingDisabled } } : refused(ev));
+  const applied = (ev: DecodedEvent): Answer => (ev.type === EventType.ACCEPTED ? { status: 200, body: { seq: ev.seq, tradingDisabled: readModel.tradingHalted } } : refused(ev));
   const route = (method: Route['method'], path: string, endpoint: AdminEndpoint): Route => ({ method, segments: path.split('/'), endpoint });
   return [
     route('POST', 'accounts', ({ body }) => {

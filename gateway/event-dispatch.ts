@@ -45,10 +45,11 @@ export class EventDispatch {
     this.metrics.events.inc();
     this.eventsInBatch++;
     this.readModel.apply(ev);
+    if (ev.type === EventType.ACCEPTED) this.connections.onKeyEvent(ev);
     if (ev.type === EventType.ACCEPTED || ev.type === EventType.REJECTED) this.intake.settle(ev);
     const out = this.accountOut;
     out.length = 0;
-    accountMessages(ev, this.wire, out);
+    accountMessages(ev, this.wire, this.readModel, out);
     for (const m of out) this.connections.sendToAccount(m.accountId, m.message);
     this.market.apply(ev);
     if (endOfBatch) {

@@ -85,6 +85,7 @@ export class GatewayServer {
   private readonly market: MarketData;
   /** What the queries are answered from: fed every event before the replies it causes. */
   private readonly readModel: ReadModel;
+  private readonly apiKeys = new ApiKeyStore([]);
   private readonly host: EngineHost;
   private readonly log: Logger;
   private readonly clockUs: () => number;
@@ -119,7 +120,9 @@ export class GatewayServer {
       pending: () => this.intake.pendingCount,
       hostStats: () => (this.startInfo === null || this.status.phase === 'stopped' ? null : this.host.stats()),
     });
-    this.connections = new Connections(config, this.status, new ApiKeyStore(config.apiKeys), clockNs, this.log, {
+    // The trading keys follow the journal (seeded at start, then the key events); the configured
+    // ones are journaled once, for accounts that never had a key (account-funding.ts).
+    this.connections = new Connections(config, this.status, this.apiKeys, clockNs, this.log, {
       onFrame: (conn, data, isBinary) => this.router.onFrame(conn, data, isBinary),
       onClosed: (conn, cancelAccount) => {
         this.fanout.unsubscribeAll(conn);
@@ -127,7 +130,7 @@ export class GatewayServer {
       },
     });
     const throttle = new OrderRateThrottle(config.orderRate, clockNs);
-    this.intake = new OrderIntake(config, this.status, this.wire, this.market, throttle, this.host, this.connections, this.metrics, this.log, this.clockUs);
+    this.intake = new OrderIntake(config, this.status, this.wire, this.market, this.readModel, throttle, this.host, this.connections, this.metrics, this.log, this.clockUs);
     this.commands = new InternalCommands(this.intake, this.log);
     this.fanout = new MarketDataFanout(this.wire, this.market, this.connections, this.metrics, this.log);
     this.events = new EventDispatch(this.wire, this.market, this.readModel, this.intake, this.connections, this.fanout, this.metrics);
@@ -161,6 +164,8 @@ export class GatewayServer {
     addAdminRoutes(routes, {
       adminKeys: config.adminToken === null ? null : new ApiKeyStore([{ account: 1, ...config.adminToken }]),
       maxAccounts: config.engine.maxAccounts,
+      readModel: this.readModel,
+      wire: this.wire,
       status: this.status,
       commands: this.commands,
       log: this.log,
@@ -223,6 +228,7 @@ export class GatewayServer {
     if (started.state !== null) {
       seedMarketData(this.market, started.state);
       this.readModel.seed(started.state, started.seqNext - 1);
+      for (const record of started.state.apiKeys) for (const [keyId, hex] of record.keys) this.apiKeys.addHex(record.account, keyId, hex);
     }
     this.events.startAt(started.seqNext);
     const events = this.events;

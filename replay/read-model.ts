@@ -429,6 +429,21 @@ export class ReadModel {
     return this.accountIds.slice(from, from + limit);
   }
 
+  /** The trade id of the last TRADE event applied (`seq-k`); '' before any. */
+  get lastTradeId(): string {
+    return this.tradeSeq < 0 ? '' : `${this.tradeSeq}-${this.tradeIndex - 1}`;
+  }
+
+  /** The client order id of an order of the account, live or recently finished; '' when none. */
+  clOrdIdOf(accountId: number, orderId: number): string {
+    return this.order(accountId, orderId)?.clOrdId ?? '';
+  }
+
+  /** The id of the account's newest order with this client order id, live or recently finished. */
+  orderIdOf(accountId: number, clOrdId: string): number | undefined {
+    return this.orderByClOrdId(accountId, clOrdId)?.orderId;
+  }
+
   /** Counts for metrics and tests. */
   get sizes(): { liveOrders: number; finalOrders: number; fills: number; accounts: number } {
     return { liveOrders: this.live.size, finalOrders: this.finals.size, fills: this.fillCount, accounts: this.accounts.size };

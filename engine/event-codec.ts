@@ -174,6 +174,30 @@ export class BinaryEventWriter implements EventSink {
 }
 
 /** A growable in-memory EventOutput, for in-process use, tests and audit. */
+/**
+ * An EventOutput that hands each command's events, decoded, to a callback when the command is
+ * done, then reuses its buffer: for projections rebuilt during recovery, in bounded memory.
+ */
+export class ForwardingEventOutput implements EventOutput {
+  private readonly memory = new MemoryEventOutput();
+
+  constructor(private readonly forward: (ev: DecodedEvent) => void) {}
+
+  get view(): DataView {
+    return this.memory.view;
+  }
+
+  claim(): number {
+    return this.memory.claim();
+  }
+
+  commandDone(): void {
+    const view = this.memory.view;
+    for (let o = 0; o < this.memory.count * EVENT_SIZE; o += EVENT_SIZE) this.forward(decodeEvent(view, o));
+    this.memory.clear();
+  }
+}
+
 export class MemoryEventOutput implements EventOutput {
   private buffer: ArrayBuffer;
   view: DataView;

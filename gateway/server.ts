@@ -223,11 +223,23 @@ export class GatewayServer {
   }
 
   private async startEngine(): Promise<void> {
-    const started = await this.host.start();
+    // The read model is rebuilt as recovery replays: from the state the replay starts at (a
+    // snapshot's, or empty), then every replayed event, so the history since that snapshot
+    // (finished orders, fills) is back too. A host without recovery hands over its state only.
+    let replayed = false;
+    const started = await this.host.start({
+      replayStart: (state, lastSeq) => {
+        replayed = true;
+        if (state !== null) this.readModel.seed(state, lastSeq);
+      },
+      replayedEvent: (ev) => this.readModel.apply(ev),
+    });
     this.startInfo = started;
     if (started.state !== null) {
       seedMarketData(this.market, started.state);
-      this.readModel.seed(started.state, started.seqNext - 1);
+      if (!replayed) this.readModel.seed(started.state, started.seqNext - 1);
+      const liveOrders = started.state.books.reduce((n, b) => n + b.orders.length, 0);
+      if (this.readModel.sizes.liveOrders !== liveOrders) throw new Error(`read model rebuilt with ${this.readModel.sizes.liveOrders} live orders, the recovered state has ${liveOrders}`);
       for (const record of started.state.apiKeys) for (const [keyId, hex] of record.keys) this.apiKeys.addHex(record.account, keyId, hex);
     }
     this.events.startAt(started.seqNext);

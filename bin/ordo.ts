@@ -11,6 +11,7 @@
  *                                        engine; embedded demo configuration unless --config
  *   ordo replay | verify | audit ...     the journal's operator commands (journal-cli.ts: options
  *                                        and exit codes)
+ *   ordo admin SUBCOMMAND ...            the admin HTTP API from a shell (admin-cli.ts)
  */
 import { hrtime } from 'node:process';
 import { tuneJitForCore } from '../platform/jit-tuning.js';
@@ -20,6 +21,7 @@ import { orderFlowGenMain } from '../loadgen/order-flow-gen.js';
 import { runServer } from './demo.js';
 import { EXIT_USAGE, parseCliArgs, parseIntegerOption, UsageError } from '../platform/cli-args.js';
 import { AUDIT_NOTES, AUDIT_USAGE, auditMain, REPLAY_USAGE, replayMain, VERIFY_USAGE, verifyMain } from './journal-cli.js';
+import { runAdmin } from './admin-cli.js';
 
 const USAGE = `usage:
   ordo flow <file> [--passes N]
@@ -28,6 +30,7 @@ const USAGE = `usage:
   ${REPLAY_USAGE}
   ${VERIFY_USAGE}
   ${AUDIT_USAGE}
+  ordo admin [--url <url>] [--token <t> | --data <dir>] <subcommand> ...   (ordo admin --help)
 ${AUDIT_NOTES}`;
 
 const FLOW_PASSES_MAX = 100;
@@ -64,6 +67,8 @@ async function main(argv: string[]): Promise<number> {
         return await verifyMain(rest);
       case 'audit':
         return await auditMain(rest);
+      case 'admin':
+        return await runAdmin(rest);
       default:
         throw new UsageError(sub === undefined ? 'missing subcommand' : `unknown subcommand ${sub}`);
     }

@@ -12,12 +12,22 @@ import type {
   MarketDataDroppedMessage,
   MarketDataMessage,
   PlaceMessage,
+  OpenOrdersReply,
+  OrderStatusReply,
   PongReply,
+  QueryReply,
+  FillsReply,
+  BalancesReply,
+  SymbolsReply,
   RejectReply,
   ServerMessage,
   SubscribedReply,
   UnsubscribedReply,
+  WireBalance,
   WireChannel,
+  WireFill,
+  WireOrder,
+  WireSymbol,
 } from '../protocol/wire-schema.js';
 
 /**
@@ -164,7 +174,7 @@ export class Stream<T> {
   }
 }
 
-type Reply = AckReply | LoggedInReply | PongReply | SubscribedReply | UnsubscribedReply;
+type Reply = AckReply | LoggedInReply | PongReply | SubscribedReply | UnsubscribedReply | QueryReply;
 
 /** How a request's outcome is delivered: the reply, or the error (ReplyError for a refusal). */
 export type ReplyCallback<T> = (error: Error | null, reply: T | null) => void;
@@ -249,8 +259,9 @@ export class OrdoClient {
     return this.request('ack', (id) => ({ ...order, type: 'place', id }));
   }
 
-  cancel(orderId: number): Promise<AckReply> {
-    return this.request('ack', (id) => ({ type: 'cancel', id, orderId }));
+  /** Cancels by order id, or by client order id with `{ clOrdId }`. */
+  cancel(order: number | { clOrdId: string }): Promise<AckReply> {
+    return this.request('ack', (id) => (typeof order === 'number' ? { type: 'cancel', id, orderId: order } : { type: 'cancel', id, clOrdId: order.clOrdId }));
   }
 
   amend(amend: AmendRequest): Promise<AckReply> {
@@ -296,6 +307,36 @@ export class OrdoClient {
 
   ping(): Promise<PongReply> {
     return this.request('pong', (id) => ({ type: 'ping', id }));
+  }
+
+  /** The account's live orders (of one symbol when given), in order id order. */
+  async openOrders(symbol?: string): Promise<WireOrder[]> {
+    const reply = await this.request<OpenOrdersReply>('open_orders', (id) => ({ type: 'open_orders', id, ...(symbol === undefined ? {} : { symbol }) }));
+    return reply.orders;
+  }
+
+  /** One order, live or recently finished, by order id or client order id; rejects UNKNOWN_ORDER otherwise. */
+  async orderStatus(which: { orderId: number } | { clOrdId: string }): Promise<WireOrder> {
+    const reply = await this.request<OrderStatusReply>('order_status', (id) => ({ type: 'order_status', id, ...which }));
+    return reply.order;
+  }
+
+  /** The account's balances (named `balances` on the wire; the stream of balance reports is `balances`). */
+  async queryBalances(): Promise<WireBalance[]> {
+    const reply = await this.request<BalancesReply>('balances', (id) => ({ type: 'balances', id }));
+    return reply.balances;
+  }
+
+  /** The account's recent fills, oldest first. */
+  async fills(options: { symbol?: string; fromSeq?: number; limit?: number } = {}): Promise<WireFill[]> {
+    const reply = await this.request<FillsReply>('fills', (id) => ({ type: 'fills', id, ...options }));
+    return reply.fills;
+  }
+
+  /** Every symbol's configuration and status (no login needed). */
+  async symbols(): Promise<WireSymbol[]> {
+    const reply = await this.request<SymbolsReply>('symbols', (id) => ({ type: 'symbols', id }));
+    return reply.symbols;
   }
 
   async subscribe(channel: WireChannel, symbol: string): Promise<SubscribedReply> {
@@ -447,6 +488,11 @@ export class OrdoClient {
       case 'pong':
       case 'subscribed':
       case 'unsubscribed':
+      case 'open_orders':
+      case 'order_status':
+      case 'balances':
+      case 'fills':
+      case 'symbols':
         return this.settle(m.id, m);
       case 'reject':
         if (m.id === null || !this.pending.has(m.id)) return this.unmatched.emit(m);

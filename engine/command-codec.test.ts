@@ -1,13 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AssertionError } from './assert.js';
-import { type Command, command, decodeCommand, encodeCommand, encodeCommands } from './command-codec.js';
-import { CL_ORD_ID_MAX_LENGTH, CMD_RESERVED, COMMAND_SIZE, CommandType } from './command-layout.js';
+import { carriesKeyMaterial, type Command, command, decodeCommand, encodeCommand, encodeCommands, NO_KEY_MATERIAL } from './command-codec.js';
+import { CL_ORD_ID_MAX_LENGTH, CMD_RESERVED, COMMAND_SIZE, CommandType, KEY_MATERIAL_BYTES } from './command-layout.js';
 import { FC_SEED, fcParameters } from '../testkit/unit-fixtures.js';
 
 const byte = fc.integer({ min: 0, max: 0xff });
 const u32 = fc.integer({ min: 0, max: 0xffffffff });
 const i64 = fc.maxSafeInteger();
+const keyArb = fc.uint8Array({ minLength: KEY_MATERIAL_BYTES, maxLength: KEY_MATERIAL_BYTES }).filter((b) => b.some((x) => x !== 0));
 const commandArb: fc.Arbitrary<Command> = fc.record({
   type: byte,
   seq: i64,
@@ -26,7 +27,11 @@ const commandArb: fc.Arbitrary<Command> = fc.record({
   targetId: i64,
   expireAtUs: i64,
   clOrdId: fc.string({ unit: fc.integer({ min: 0, max: 0xff }).map((c) => String.fromCharCode(c)), maxLength: CL_ORD_ID_MAX_LENGTH }),
-});
+  key: fc.option(keyArb),
+}).map(({ key, ...c }): Command =>
+  // A key command carries key material (or none) where the others carry a client order id.
+  carriesKeyMaterial(c.type) ? { ...c, clOrdId: '', keyMaterial: key ?? NO_KEY_MATERIAL } : { ...c, keyMaterial: NO_KEY_MATERIAL },
+);
 
 describe('command codec', () => {
   it(`decodes what it encodes, every field at full width (seed ${FC_SEED})`, () => {
@@ -52,8 +57,8 @@ describe('command codec', () => {
   });
 
   it('fills unnamed fields with zeros', () => {
-    const { type, timestampUs, clOrdId, ...rest } = command({ type: CommandType.TIMER_TICK, timestampUs: 5 });
-    expect([type, timestampUs, clOrdId]).toEqual([CommandType.TIMER_TICK, 5, '']);
+    const { type, timestampUs, clOrdId, keyMaterial, ...rest } = command({ type: CommandType.TIMER_TICK, timestampUs: 5 });
+    expect([type, timestampUs, clOrdId, keyMaterial.length]).toEqual([CommandType.TIMER_TICK, 5, '', 0]);
     expect(Object.keys(rest)).toHaveLength(14);
     expect(Object.values(rest).every((v) => v === 0)).toBe(true);
   });

@@ -6,6 +6,7 @@ import {
   CMD_CL_ORD_ID_LEN,
   CMD_EXPIRE_AT_US,
   CMD_FLAGS,
+  CMD_KEY_MATERIAL,
   CMD_ORDER_TYPE,
   CMD_PRICE,
   CMD_QTY,
@@ -21,7 +22,16 @@ import {
   CMD_TYPE,
   COMMAND_SIZE,
   CommandType,
+  KEY_MATERIAL_BYTES,
 } from './command-layout.js';
+
+/** No key material: the empty array every command but the key commands carries. */
+export const NO_KEY_MATERIAL: Uint8Array = new Uint8Array(0);
+
+/** Whether a command type carries key material in place of a client order id. */
+export function carriesKeyMaterial(type: number): boolean {
+  return type === CommandType.ACCOUNT_CREATE || type === CommandType.API_KEY_ADD;
+}
 import { readI64, writeI64 } from './int64.js';
 
 /**
@@ -47,6 +57,8 @@ export interface Command {
   targetId: number;
   expireAtUs: number;
   clOrdId: string;
+  /** ACCOUNT_CREATE (optional) and API_KEY_ADD: the key's salt and hash, KEY_MATERIAL_BYTES; else empty. */
+  keyMaterial: Uint8Array;
 }
 
 export function command(fields: Partial<Command> & Pick<Command, 'type'>): Command {
@@ -67,6 +79,7 @@ export function command(fields: Partial<Command> & Pick<Command, 'type'>): Comma
     targetId: 0,
     expireAtUs: 0,
     clOrdId: '',
+    keyMaterial: NO_KEY_MATERIAL,
     ...fields,
   };
 }
@@ -115,14 +128,25 @@ export function encodeCommand(c: Command, view: DataView, offset: number): void 
     assert(code <= 0xff, 'client order id must be single-byte characters');
     view.setUint8(offset + CMD_CL_ORD_ID + i, code);
   }
+  if (c.keyMaterial.length > 0) {
+    assert(c.keyMaterial.length === KEY_MATERIAL_BYTES && carriesKeyMaterial(c.type) && c.clOrdId === '', `key material: ${KEY_MATERIAL_BYTES} bytes, on a key command without a client order id`);
+    new Uint8Array(view.buffer, view.byteOffset + offset + CMD_KEY_MATERIAL, KEY_MATERIAL_BYTES).set(c.keyMaterial);
+  }
+}
+
+/** The key material of a key command record, or empty when it carries none (all zero). */
+export function readKeyMaterial(view: DataView, offset: number): Uint8Array {
+  const bytes = new Uint8Array(view.buffer, view.byteOffset + offset + CMD_KEY_MATERIAL, KEY_MATERIAL_BYTES);
+  return bytes.some((b) => b !== 0) ? bytes.slice() : NO_KEY_MATERIAL;
 }
 
 export function decodeCommand(view: DataView, offset: number): Command {
+  const type = view.getUint8(offset + CMD_TYPE);
   const len = Math.min(view.getUint8(offset + CMD_CL_ORD_ID_LEN), CL_ORD_ID_MAX_LENGTH);
   let clOrdId = '';
   for (let i = 0; i < len; i++) clOrdId += String.fromCharCode(view.getUint8(offset + CMD_CL_ORD_ID + i));
   return {
-    type: view.getUint8(offset + CMD_TYPE),
+    type,
     seq: readI64(view, offset + CMD_SEQ),
     timestampUs: readI64(view, offset + CMD_TIMESTAMP_US),
     accountId: view.getUint32(offset + CMD_ACCOUNT_ID, true),
@@ -139,6 +163,7 @@ export function decodeCommand(view: DataView, offset: number): Command {
     targetId: readI64(view, offset + CMD_TARGET_ID),
     expireAtUs: readI64(view, offset + CMD_EXPIRE_AT_US),
     clOrdId,
+    keyMaterial: carriesKeyMaterial(type) ? readKeyMaterial(view, offset) : NO_KEY_MATERIAL,
   };
 }
 

@@ -30,6 +30,10 @@ import { assert } from './assert.js';
  *  │ reserved, zero                                        │ 104 .. 128
  *  └───────────────────────────────────────────────────────┘
  *
+ * ACCOUNT_CREATE and API_KEY_ADD carry an API key's salted hash instead of a client order id:
+ * 16 bytes of salt then 32 of SHA-256(salt ‖ key) at 72 .. 120 (CMD_KEY_MATERIAL). The journal
+ * keeps only that hash, so replay (and a standby) rebuilds the keys without ever seeing one.
+ *
  * All multi-byte fields are little-endian; i64 fields hold safe integers (int64.ts).
  */
 export const COMMAND_SIZE = 128;
@@ -57,6 +61,11 @@ export const CMD_EXPIRE_AT_US = 64;
 export const CMD_CL_ORD_ID = 72;
 export const CL_ORD_ID_MAX_LENGTH = 32;
 export const CMD_RESERVED = CMD_CL_ORD_ID + CL_ORD_ID_MAX_LENGTH;
+/** An API key's salt and hash (key commands only), overlaying the client order id. */
+export const CMD_KEY_MATERIAL = CMD_CL_ORD_ID;
+export const KEY_SALT_BYTES = 16;
+export const KEY_HASH_BYTES = 32;
+export const KEY_MATERIAL_BYTES = KEY_SALT_BYTES + KEY_HASH_BYTES;
 
 /** Command types. Numbers are stable: they are stored in the journal. */
 export enum CommandType {
@@ -73,8 +82,15 @@ export enum CommandType {
   ACCOUNT_CREATE = 11,
   ACCOUNT_BLOCK = 12,
   ACCOUNT_UNBLOCK = 13,
+  /** Adds an API key (its salted hash) to an account; the engine numbers keys per account. */
+  API_KEY_ADD = 14,
+  /** Revokes an account's key by its number (targetId). */
+  API_KEY_REVOKE = 15,
+  /** The kill switch for everything: cancels every order and refuses new ones until resumed. */
+  TRADING_HALT = 16,
+  TRADING_RESUME = 17,
 }
-export const COMMAND_TYPE_MAX = 13;
+export const COMMAND_TYPE_MAX = 17;
 
 export enum Side {
   BUY = 0,
@@ -134,6 +150,8 @@ const FIELDS: ReadonlyArray<readonly [string, number, number]> = [
   ['reserved', CMD_RESERVED, COMMAND_SIZE - CMD_RESERVED],
 ];
 assertLayout('command', FIELDS, COMMAND_SIZE);
+// The key material overlays the client order id and the reserved bytes after it, up to the end.
+if (!(CMD_KEY_MATERIAL + KEY_MATERIAL_BYTES <= COMMAND_SIZE && CMD_KEY_MATERIAL === CMD_CL_ORD_ID)) throw new Error('command layout: key material must fit the client order id and reserved bytes');
 
 export function assertLayout(
   name: string,

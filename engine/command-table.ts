@@ -28,6 +28,9 @@ export interface CommandHandlers {
   halt(v: DataView, o: number, halt: boolean): void;
   createAccount(v: DataView, o: number): void;
   block(v: DataView, o: number, block: boolean): void;
+  apiKeyAdd(v: DataView, o: number): void;
+  apiKeyRevoke(v: DataView, o: number): void;
+  tradingHalt(v: DataView, o: number, halt: boolean): void;
 }
 
 export type CommandAccount = 'field' | 'field-unless-zero' | 'none';
@@ -59,6 +62,11 @@ const SPECS: readonly CommandSpec[] = [
   { type: CommandType.ACCOUNT_CREATE, mutates: true, account: 'field', order: 'none', transfer: false, apply: (h, v, o) => h.createAccount(v, o) },
   { type: CommandType.ACCOUNT_BLOCK, mutates: true, account: 'field', order: 'none', transfer: false, apply: (h, v, o) => h.block(v, o, true) },
   { type: CommandType.ACCOUNT_UNBLOCK, mutates: true, account: 'field', order: 'none', transfer: false, apply: (h, v, o) => h.block(v, o, false) },
+  { type: CommandType.API_KEY_ADD, mutates: true, account: 'field', order: 'none', transfer: false, apply: (h, v, o) => h.apiKeyAdd(v, o) },
+  { type: CommandType.API_KEY_REVOKE, mutates: true, account: 'field', order: 'none', transfer: false, apply: (h, v, o) => h.apiKeyRevoke(v, o) },
+  // The kill switch for all: every order cancelled, and none taken until TRADING_RESUME.
+  { type: CommandType.TRADING_HALT, mutates: true, account: 'none', order: 'none', transfer: false, apply: (h, v, o) => h.tradingHalt(v, o, true) },
+  { type: CommandType.TRADING_RESUME, mutates: true, account: 'none', order: 'none', transfer: false, apply: (h, v, o) => h.tradingHalt(v, o, false) },
 ];
 
 /** The rows by command code; codes 0 and above COMMAND_TYPE_MAX have none. */

@@ -42,7 +42,7 @@ export type { AccountRecord, BookRecord, EngineState, OrderRecord } from './stat
  * encoding tagged with the sequence and the hash; so "restore gives the same hash" and "replay
  * gives the same hash" are each one equality.
  */
-export const STATE_FORMAT = 1;
+export const STATE_FORMAT = 2;
 
 export function captureState(engine: MatchingEngine): EngineState {
   const accounts: AccountRecord[] = [];
@@ -71,6 +71,8 @@ export function captureState(engine: MatchingEngine): EngineState {
     transferWatermark: engine.transfers.watermark,
     transferIds: engine.transfers.windowIds(),
     clientOrderIds: engine.clOrdIds.windowKeys(),
+    tradingHalted: engine.trading.halted,
+    apiKeys: engine.keys.capture(),
   };
 }
 
@@ -79,7 +81,7 @@ function captureBook(engine: MatchingEngine, book: OrderBook): BookRecord {
   for (const side of [book.bids, book.asks]) captureSide(engine, side, orders);
   for (const h of book.buyStops) orders.push(orderRecord(engine, h));
   for (const h of book.sellStops) orders.push(orderRecord(engine, h));
-  return { symbolId: book.config.id, halted: book.halted, lastPrice: book.lastPrice, orders };
+  return { symbolId: book.config.id, halted: book.symbolHalted, lastPrice: book.lastPrice, orders };
 }
 
 function captureSide(engine: MatchingEngine, side: BookSide, out: OrderRecord[]): void {
@@ -175,7 +177,8 @@ export function restoreSnapshot(config: EngineConfig, snapshot: Snapshot, sink: 
   const liveKeys: string[] = [];
   for (const b of state.books) {
     const book = engine.books[b.symbolId] as OrderBook;
-    book.halted = b.halted;
+    book.symbolHalted = b.halted;
+    book.halted = b.halted || state.tradingHalted;
     book.lastPrice = b.lastPrice;
     for (const r of b.orders) {
       restored.push([r.id, engine.restoreOrder(r)]);
@@ -187,6 +190,8 @@ export function restoreSnapshot(config: EngineConfig, snapshot: Snapshot, sink: 
   for (const [, h] of restored) a.linkOrder(engine.orders.I[h * I_STRIDE + I_ACCOUNT] as number, h);
   engine.transfers.restore(state.transferWatermark, state.transferIds);
   engine.clOrdIds.restore(state.clientOrderIds, liveKeys);
+  engine.trading.halted = state.tradingHalted;
+  engine.keys.restore(state.apiKeys);
   engine.finishRestore(snapshot.seq, state.nowUs);
   const hash = stateHash(engine);
   assert(hash === snapshot.hash, `restored state hash ${hash} differs from the snapshot's ${snapshot.hash}`);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { command, encodeCommand } from './command-codec.js';
-import { COMMAND_SIZE, CommandType, Side } from './command-layout.js';
+import { COMMAND_SIZE, CommandType, FLAG_POST_ONLY, OrderType, Side, TimeInForce } from './command-layout.js';
 import { BinaryEventWriter, type DecodedEvent, decodeEvents, MemoryEventOutput } from './event-codec.js';
 import { CancelReason, EVENT_FLAG_PRIORITY_KEPT, EVENT_FLAG_SELF_TRADE, EVENT_SIZE, EventType } from './event-layout.js';
 
@@ -11,7 +11,7 @@ function written(write: (w: BinaryEventWriter, cmd: DataView) => void, initialEv
   const out = new MemoryEventOutput(initialEvents);
   const w = new BinaryEventWriter(out);
   const cmd = new DataView(new ArrayBuffer(COMMAND_SIZE));
-  encodeCommand(command({ type: CommandType.PLACE_ORDER, clOrdId: 'client-7' }), cmd, 0);
+  encodeCommand(command({ type: CommandType.PLACE_ORDER, clOrdId: 'client-7', orderType: OrderType.STOP_LIMIT, tif: TimeInForce.GTD, flags: FLAG_POST_ONLY }), cmd, 0);
   w.beginCommand(BIG + 1, 123_456, CommandType.PLACE_ORDER);
   write(w, cmd);
   w.endCommand();
@@ -21,17 +21,19 @@ function written(write: (w: BinaryEventWriter, cmd: DataView) => void, initialEv
 
 /** What every event of the command carries; all other fields zero unless the event sets them. */
 const HEADER = { commandType: CommandType.PLACE_ORDER, seq: BIG + 1, timestampUs: 123_456 };
+/** The order's kind as ACCEPTED and REJECTED copy it from the command. */
+const ORDER = { orderType: OrderType.STOP_LIMIT, tif: TimeInForce.GTD, orderFlags: FLAG_POST_ONLY };
 /** A zeroed record decodes to all fields zero (type 0 included); each event sets its own. */
 const ZERO = decodeEvents(new Uint8Array(EVENT_SIZE))[0]!;
 
 describe('event codec', () => {
-  it('ACCEPTED and REJECTED carry the command’s client order id, ACCEPTED its stop price', () => {
+  it('ACCEPTED and REJECTED carry the command’s client order id, order type, time in force and flags, ACCEPTED its stop price', () => {
     const [accepted, rejected] = written((w, cmd) => {
       w.accepted(7, 2, BIG, Side.SELL, 101, 5, 99, cmd, 0);
       w.rejected(2001, 7, 2, BIG, Side.BUY, 101, 5, cmd, 0);
     });
-    expect(accepted).toEqual({ ...ZERO, ...HEADER, type: EventType.ACCEPTED, accountId: 7, symbolId: 2, orderId: BIG, side: Side.SELL, price: 101, qty: 5, stopPrice: 99, clOrdId: 'client-7' });
-    expect(rejected).toEqual({ ...ZERO, ...HEADER, type: EventType.REJECTED, code: 2001, accountId: 7, symbolId: 2, orderId: BIG, side: Side.BUY, price: 101, qty: 5, clOrdId: 'client-7' });
+    expect(accepted).toEqual({ ...ZERO, ...HEADER, type: EventType.ACCEPTED, accountId: 7, symbolId: 2, orderId: BIG, side: Side.SELL, price: 101, qty: 5, stopPrice: 99, clOrdId: 'client-7', ...ORDER });
+    expect(rejected).toEqual({ ...ZERO, ...HEADER, type: EventType.REJECTED, code: 2001, accountId: 7, symbolId: 2, orderId: BIG, side: Side.BUY, price: 101, qty: 5, clOrdId: 'client-7', ...ORDER });
   });
 
   it('TRADE carries both sides, the fees, and the self-trade flag when the accounts are the same', () => {

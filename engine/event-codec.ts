@@ -1,5 +1,6 @@
 import { assert } from './assert.js';
-import { CL_ORD_ID_MAX_LENGTH, CMD_CL_ORD_ID, CMD_CL_ORD_ID_LEN } from './command-layout.js';
+import { carriesKeyMaterial } from './command-codec.js';
+import { CL_ORD_ID_MAX_LENGTH, CMD_CL_ORD_ID, CMD_CL_ORD_ID_LEN, CMD_FLAGS, CMD_KEY_MATERIAL, CMD_ORDER_TYPE, CMD_TIF, KEY_MATERIAL_BYTES } from './command-layout.js';
 import {
   CancelReason,
   EV_ACCOUNT_ID,
@@ -9,13 +10,16 @@ import {
   EV_CODE,
   EV_CUM_QTY,
   EV_FLAGS,
+  EV_KEY_MATERIAL,
   EV_LEAVES_QTY,
   EV_MAKER_ACCOUNT_ID,
   EV_MAKER_CUM_QTY,
   EV_MAKER_FEE,
   EV_MAKER_LEAVES_QTY,
   EV_MAKER_ORDER_ID,
+  EV_ORDER_FLAGS,
   EV_ORDER_ID,
+  EV_ORDER_TYPE,
   EV_PRICE,
   EV_QTY,
   EV_REASON,
@@ -24,6 +28,7 @@ import {
   EV_STOP_PRICE,
   EV_SYMBOL_ID,
   EV_TAKER_FEE,
+  EV_TIF,
   EV_TIMESTAMP_US,
   EV_TYPE,
   EVENT_FLAG_PRIORITY_KEPT,
@@ -87,12 +92,20 @@ export class BinaryEventWriter implements EventSink {
     const len = Math.min(cmd.getUint8(cmdOffset + CMD_CL_ORD_ID_LEN), CL_ORD_ID_MAX_LENGTH);
     v.setUint8(o + EV_CL_ORD_ID_LEN, len);
     for (let i = 0; i < len; i++) v.setUint8(o + EV_CL_ORD_ID + i, cmd.getUint8(cmdOffset + CMD_CL_ORD_ID + i));
+    v.setUint8(o + EV_ORDER_TYPE, cmd.getUint8(cmdOffset + CMD_ORDER_TYPE));
+    v.setUint8(o + EV_TIF, cmd.getUint8(cmdOffset + CMD_TIF));
+    v.setUint8(o + EV_ORDER_FLAGS, cmd.getUint8(cmdOffset + CMD_FLAGS));
     return o;
   }
 
   accepted(accountId: number, symbolId: number, orderId: number, side: number, price: number, qty: number, stopPrice: number, cmd: DataView, cmdOffset: number): void {
     const o = this.result(EventType.ACCEPTED, 0, accountId, symbolId, orderId, side, price, qty, cmd, cmdOffset);
     writeI64(this.out.view, o + EV_STOP_PRICE, stopPrice);
+    if (carriesKeyMaterial(this.commandType)) {
+      // A key command has no client order id and no stop price: its key's salt and hash go there.
+      const v = this.out.view;
+      for (let i = 0; i < KEY_MATERIAL_BYTES; i++) v.setUint8(o + EV_KEY_MATERIAL + i, cmd.getUint8(cmdOffset + CMD_KEY_MATERIAL + i));
+    }
   }
 
   rejected(code: number, accountId: number, symbolId: number, orderId: number, side: number, price: number, qty: number, cmd: DataView, cmdOffset: number): void {
@@ -161,6 +174,30 @@ export class BinaryEventWriter implements EventSink {
 }
 
 /** A growable in-memory EventOutput, for in-process use, tests and audit. */
+/**
+ * An EventOutput that hands each command's events, decoded, to a callback when the command is
+ * done, then reuses its buffer: for projections rebuilt during recovery, in bounded memory.
+ */
+export class ForwardingEventOutput implements EventOutput {
+  private readonly memory = new MemoryEventOutput();
+
+  constructor(private readonly forward: (ev: DecodedEvent) => void) {}
+
+  get view(): DataView {
+    return this.memory.view;
+  }
+
+  claim(): number {
+    return this.memory.claim();
+  }
+
+  commandDone(): void {
+    const view = this.memory.view;
+    for (let o = 0; o < this.memory.count * EVENT_SIZE; o += EVENT_SIZE) this.forward(decodeEvent(view, o));
+    this.memory.clear();
+  }
+}
+
 export class MemoryEventOutput implements EventOutput {
   private buffer: ArrayBuffer;
   view: DataView;
@@ -230,6 +267,12 @@ export interface DecodedEvent {
   stopPrice: number;
   clOrdId: string;
   flags: number;
+  /** ACCEPTED of ACCOUNT_CREATE and API_KEY_ADD: the key's salt and hash in hex; '' when none. */
+  keyHex: string;
+  /** ACCEPTED and REJECTED: the command's order type, time in force and order flags. */
+  orderType: number;
+  tif: number;
+  orderFlags: number;
 }
 
 /** A DecodedEvent with the given fields and every other field zero (or empty), as a record would read. */
@@ -257,6 +300,10 @@ export function decodedEvent(fields: Partial<DecodedEvent> & Pick<DecodedEvent, 
     stopPrice: 0,
     clOrdId: '',
     flags: 0,
+    keyHex: '',
+    orderType: 0,
+    tif: 0,
+    orderFlags: 0,
     ...fields,
   };
 }
@@ -264,6 +311,12 @@ export function decodedEvent(fields: Partial<DecodedEvent> & Pick<DecodedEvent, 
 export function decodeEvent(v: DataView, o: number): DecodedEvent {
   const type = v.getUint8(o + EV_TYPE) as EventType;
   const isResult = type === EventType.ACCEPTED || type === EventType.REJECTED;
+  const isKey = type === EventType.ACCEPTED && carriesKeyMaterial(v.getUint8(o + EV_CMD_TYPE));
+  let keyHex = '';
+  if (isKey) {
+    for (let i = 0; i < KEY_MATERIAL_BYTES; i++) keyHex += v.getUint8(o + EV_KEY_MATERIAL + i).toString(16).padStart(2, '0');
+    if (/^0+$/.test(keyHex)) keyHex = '';
+  }
   let clOrdId = '';
   if (isResult) {
     const len = v.getUint8(o + EV_CL_ORD_ID_LEN);
@@ -289,10 +342,14 @@ export function decodeEvent(v: DataView, o: number): DecodedEvent {
     makerLeavesQty: isResult ? 0 : readI64(v, o + EV_MAKER_LEAVES_QTY),
     makerCumQty: isResult ? 0 : readI64(v, o + EV_MAKER_CUM_QTY),
     takerFee: type === EventType.TRADE ? readI64(v, o + EV_TAKER_FEE) : 0,
-    makerFee: readI64(v, o + EV_MAKER_FEE),
-    stopPrice: type === EventType.ACCEPTED ? readI64(v, o + EV_STOP_PRICE) : 0,
+    makerFee: isKey ? 0 : readI64(v, o + EV_MAKER_FEE),
+    stopPrice: type === EventType.ACCEPTED && !isKey ? readI64(v, o + EV_STOP_PRICE) : 0,
     clOrdId,
     flags: v.getUint8(o + EV_FLAGS),
+    keyHex,
+    orderType: isResult ? v.getUint8(o + EV_ORDER_TYPE) : 0,
+    tif: isResult ? v.getUint8(o + EV_TIF) : 0,
+    orderFlags: isResult ? v.getUint8(o + EV_ORDER_FLAGS) : 0,
   };
 }
 

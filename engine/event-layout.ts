@@ -36,16 +36,21 @@ import { assertLayout } from './command-layout.js';
  *  │ takerFee                                     i64      │ 104
  *  ├───────────────────────────────────────────────────────┤
  *  │ makerFee                                     i64      │ 112
- *  ├──────┬──────┬─────────────────────────────────────────┤
- *  │clLen │flags │ pad                                     │ 120
- *  └──────┴──────┴─────────────────────────────────────────┘
+ *  ├──────┬──────┬──────┬──────┬──────┬────────────────────┤
+ *  │clLen │flags │ordTy │ tif  │ordFl │ pad                │ 120
+ *  └──────┴──────┴──────┴──────┴──────┴────────────────────┘
  *
  * Field meaning by event type (unused fields are zero):
  *
  *   ACCEPTED       the command was accepted. Place: orderId (= seq), side, price, qty, stop
  *                  price at 104 (takerFee's place). Cancel/amend: orderId = the target. Deposit/withdraw:
  *                  assetId, qty = amount, orderId = transfer id. The client order id is at
- *                  72..104 with its length at 120, when the command had one.
+ *                  72..104 with its length at 120, when the command had one. The command's
+ *                  order type, time in force and order flags (post-only) are at 122..125, so
+ *                  that a projection of the events (the read model) knows a placed order whole.
+ *                  ACCOUNT_CREATE and API_KEY_ADD: orderId = the key's number (0: none) and
+ *                  the key's salt and hash at 72..120 (EV_KEY_MATERIAL), in place of the client
+ *                  order id, so a gateway that follows the events learns the key.
  *   REJECTED       code says why; the same fields as ACCEPTED, as far as the command had them.
  *   TRADE          side = taker side; accountId/orderId/leavesQty/cumQty of the taker; maker
  *                  fields; price, qty; fees in quote minor units; flags bit 0 set when the taker
@@ -80,6 +85,7 @@ export const EV_LEAVES_QTY = 56;
 export const EV_CUM_QTY = 64;
 export const EV_MAKER_ORDER_ID = 72;
 export const EV_CL_ORD_ID = EV_MAKER_ORDER_ID;
+export const EV_KEY_MATERIAL = EV_MAKER_ORDER_ID;
 export const EV_MAKER_ACCOUNT_ID = 80;
 export const EV_PAD0 = 84;
 export const EV_MAKER_LEAVES_QTY = 88;
@@ -88,7 +94,10 @@ export const EV_TAKER_FEE = 104;
 export const EV_MAKER_FEE = 112;
 export const EV_CL_ORD_ID_LEN = 120;
 export const EV_FLAGS = 121;
-export const EV_PAD1 = 122;
+export const EV_ORDER_TYPE = 122;
+export const EV_TIF = 123;
+export const EV_ORDER_FLAGS = 124;
+export const EV_PAD1 = 125;
 
 /** ACCEPTED of a place order carries its stop price here (fees are unused before a trade). */
 export const EV_STOP_PRICE = EV_TAKER_FEE;
@@ -146,7 +155,10 @@ assertLayout(
     ['makerFee', EV_MAKER_FEE, 8],
     ['clOrdIdLen', EV_CL_ORD_ID_LEN, 1],
     ['flags', EV_FLAGS, 1],
-    ['pad1', EV_PAD1, 6],
+    ['orderType', EV_ORDER_TYPE, 1],
+    ['tif', EV_TIF, 1],
+    ['orderFlags', EV_ORDER_FLAGS, 1],
+    ['pad1', EV_PAD1, 3],
   ],
   EVENT_SIZE,
 );

@@ -19,7 +19,8 @@ import { OrderPool } from './order-pool.js';
 import { LevelPool } from './price-levels.js';
 import * as resultCode from './result-code.js';
 import { Settlement } from './settlement.js';
-import type { SharedState } from './shared-state.js';
+import type { SharedState, TradingSwitch } from './shared-state.js';
+import { AccountKeys } from './account-keys.js';
 import type { OrderRecord } from './state-records.js';
 import * as symbolConfig from './symbol-config.js';
 import type { EngineConfig } from './symbol-config.js';
@@ -80,6 +81,9 @@ export class MatchingEngine {
   readonly clOrdIds: ClientOrderIds;
   readonly transfers: TransferWindow;
   readonly expiries: ExpiryQueue;
+  readonly keys = new AccountKeys();
+  /** The kill switch for everything (TRADING_HALT): while on, every book is halted too. */
+  readonly trading: TradingSwitch = { halted: false };
   /** Client order id keys of live orders that have one, by order handle (lookup only). */
   readonly clOrdIdKeyByHandle = new Map<number, string>();
   private readonly index: OrderIndex;
@@ -106,7 +110,7 @@ export class MatchingEngine {
     const clOrdIds = (this.clOrdIds = new ClientOrderIds(config.clientOrderIdWindow));
     const transfers = (this.transfers = new TransferWindow(config.transferIdWindow));
     const expiries = (this.expiries = new ExpiryQueue(orders, config.maxOrders));
-    const state: SharedState = { config, orders, levels, books, accounts, index, clOrdIds, clOrdIdKeyByHandle: this.clOrdIdKeyByHandle, expiries, transfers, sink };
+    const state: SharedState = { config, orders, levels, books, accounts, index, clOrdIds, clOrdIdKeyByHandle: this.clOrdIdKeyByHandle, expiries, transfers, keys: this.keys, trading: this.trading, sink };
     const tracker = (this.tracker = new LevelTracker(orders, levels, config.maxOrders));
     const settlement = new Settlement(state);
     const matcher = (this.matcher = new Matcher(state, tracker, settlement));
@@ -123,6 +127,9 @@ export class MatchingEngine {
       halt: (v, o, halt) => administration.halt(v, o, halt),
       createAccount: (v, o) => administration.createAccount(v, o),
       block: (v, o, block) => administration.block(v, o, block),
+      apiKeyAdd: (v, o) => administration.apiKeyAdd(v, o),
+      apiKeyRevoke: (v, o) => administration.apiKeyRevoke(v, o),
+      tradingHalt: (v, o, halt) => administration.tradingHalt(v, o, halt),
     };
   }
 

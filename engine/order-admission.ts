@@ -14,7 +14,7 @@ import type { OrderPool } from './order-pool.js';
 import type { LevelPool } from './price-levels.js';
 import * as resultCode from './result-code.js';
 import type { Settlement } from './settlement.js';
-import type { SharedState } from './shared-state.js';
+import type { SharedState, TradingSwitch } from './shared-state.js';
 import * as symbolConfig from './symbol-config.js';
 
 // Everything place uses from other modules is bound here to module-level consts and never used
@@ -81,6 +81,8 @@ export class OrderAdmission {
   private readonly sink: EventSink;
   private readonly riskEnabled: boolean;
   private readonly maxOpenOrdersPerAccount: number;
+  /** Read only to name why a halted book refuses (never on the path of an order it takes). */
+  private readonly trading: TradingSwitch;
 
   constructor(state: SharedState, matcher: Matcher, settlement: Settlement) {
     this.orders = state.orders;
@@ -94,6 +96,7 @@ export class OrderAdmission {
     this.matcher = matcher;
     this.settlement = settlement;
     this.sink = state.sink;
+    this.trading = state.trading;
     this.riskEnabled = state.config.riskEnabled;
     this.maxOpenOrdersPerAccount = state.config.maxOpenOrdersPerAccount;
   }
@@ -149,7 +152,7 @@ export class OrderAdmission {
       if (tif === EXPIRY_TIF ? !i64In(expireAtUs, 1, Number.MAX_SAFE_INTEGER) : expireAtUs !== 0) { code = ResultCode.INVALID_EXPIRY; break validation; }
       if ((options & 0xff0000) !== 0 && !this.validClOrdId(v, o)) { code = ResultCode.INVALID_CLIENT_ORDER_ID; break validation; }
       if (this.accounts.blocked[accountId] === 1) { code = ResultCode.ACCOUNT_BLOCKED; break validation; }
-      if (found.halted) { code = ResultCode.SYMBOL_HALTED; break validation; }
+      if (found.halted) { code = this.trading.halted ? ResultCode.TRADING_HALTED : ResultCode.SYMBOL_HALTED; break validation; }
       if (tif === TimeInForce.GTD && expireAtUs <= nowUs) { code = ResultCode.EXPIRED_ON_ARRIVAL; break validation; }
       if (key !== '' && this.clOrdIds.taken(key)) { code = ResultCode.DUPLICATE_CLIENT_ORDER_ID; break validation; }
       if ((this.accounts.openOrders[accountId] as number) >= this.maxOpenOrdersPerAccount) { code = ResultCode.MAX_OPEN_ORDERS; break validation; }

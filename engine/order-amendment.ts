@@ -11,7 +11,7 @@ import * as orderPool from './order-pool.js';
 import type { OrderPool } from './order-pool.js';
 import * as resultCode from './result-code.js';
 import type { Settlement } from './settlement.js';
-import type { SharedState } from './shared-state.js';
+import type { SharedState, TradingSwitch } from './shared-state.js';
 
 // Bound to module-level consts as on the other per-command paths (why: order-pool.ts); cancel
 // is a third of the standard flow.
@@ -44,6 +44,7 @@ export class OrderAmendment {
   private readonly settlement: Settlement;
   private readonly sink: EventSink;
   private readonly riskEnabled: boolean;
+  private readonly trading: TradingSwitch;
 
   constructor(state: SharedState, matcher: Matcher, tracker: LevelTracker, settlement: Settlement) {
     this.orders = state.orders;
@@ -55,6 +56,7 @@ export class OrderAmendment {
     this.settlement = settlement;
     this.sink = state.sink;
     this.riskEnabled = state.config.riskEnabled;
+    this.trading = state.trading;
   }
 
   /** The handle of a live order owned by `accountId`, or NIL (another account's order is unknown). */
@@ -94,7 +96,7 @@ export class OrderAmendment {
     const cfg = book.config;
     const pending = B[b + B_STATE] === OrderState.STOP_PENDING;
     if (this.accounts.blocked[accountId] === 1) return rejectWith(ResultCode.ACCOUNT_BLOCKED);
-    if (book.halted) return rejectWith(ResultCode.SYMBOL_HALTED);
+    if (book.halted) return rejectWith(this.trading.halted ? ResultCode.TRADING_HALTED : ResultCode.SYMBOL_HALTED);
     if (newPriceIn !== 0 && !i64In(newPriceIn, 1, cfg.maxPrice)) return rejectWith(ResultCode.INVALID_PRICE);
     if (newQtyIn !== 0 && !i64In(newQtyIn, 1, Number.MAX_SAFE_INTEGER)) return rejectWith(ResultCode.INVALID_QUANTITY);
     if (newQtyIn !== 0 && newQtyIn < cfg.minQty) return rejectWith(ResultCode.QUANTITY_BELOW_MIN);

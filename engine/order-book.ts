@@ -25,6 +25,9 @@ export class OrderBook {
   readonly buyStops: number[] = [];
   readonly sellStops: number[] = [];
   lastPrice = 0;
+  /** Halted by an operator for this symbol alone (SYMBOL_HALT). */
+  symbolHalted = false;
+  /** Trades nothing and takes no order: halted for itself or with all trading (TRADING_HALT). */
   halted = false;
 
   constructor(

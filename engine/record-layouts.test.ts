@@ -25,13 +25,15 @@ describe('record layouts', () => {
     expect([ev.EV_ORDER_ID, ev.EV_PRICE, ev.EV_QTY, ev.EV_LEAVES_QTY, ev.EV_CUM_QTY, ev.EV_MAKER_ORDER_ID, ev.EV_MAKER_ACCOUNT_ID, ev.EV_PAD0, ev.EV_MAKER_LEAVES_QTY, ev.EV_MAKER_CUM_QTY]).toEqual([
       32, 40, 48, 56, 64, 72, 80, 84, 88, 96,
     ]);
-    expect([ev.EV_TAKER_FEE, ev.EV_MAKER_FEE, ev.EV_CL_ORD_ID_LEN, ev.EV_FLAGS, ev.EV_PAD1]).toEqual([104, 112, 120, 121, 122]);
+    expect([ev.EV_TAKER_FEE, ev.EV_MAKER_FEE, ev.EV_CL_ORD_ID_LEN, ev.EV_FLAGS, ev.EV_ORDER_TYPE, ev.EV_TIF, ev.EV_ORDER_FLAGS, ev.EV_PAD1]).toEqual([104, 112, 120, 121, 122, 123, 124, 125]);
     expect([ev.EV_CL_ORD_ID, ev.EV_CL_ORD_ID + cmd.CL_ORD_ID_MAX_LENGTH, ev.EV_STOP_PRICE]).toEqual([72, 104, 104]);
   });
 
   it('pin the stable numbers of command types, enums and event types', () => {
     expect([CommandType.PLACE_ORDER, CommandType.CANCEL_ORDER, CommandType.AMEND_ORDER, CommandType.MASS_CANCEL, CommandType.DEPOSIT, CommandType.WITHDRAW, CommandType.TIMER_TICK]).toEqual([1, 2, 3, 4, 5, 6, 7]);
-    expect([CommandType.SYMBOL_HALT, CommandType.SYMBOL_RESUME, CommandType.NOOP, CommandType.ACCOUNT_CREATE, CommandType.ACCOUNT_BLOCK, CommandType.ACCOUNT_UNBLOCK, cmd.COMMAND_TYPE_MAX]).toEqual([8, 9, 10, 11, 12, 13, 13]);
+    expect([CommandType.SYMBOL_HALT, CommandType.SYMBOL_RESUME, CommandType.NOOP, CommandType.ACCOUNT_CREATE, CommandType.ACCOUNT_BLOCK, CommandType.ACCOUNT_UNBLOCK]).toEqual([8, 9, 10, 11, 12, 13]);
+    expect([CommandType.API_KEY_ADD, CommandType.API_KEY_REVOKE, CommandType.TRADING_HALT, CommandType.TRADING_RESUME, cmd.COMMAND_TYPE_MAX]).toEqual([14, 15, 16, 17, 17]);
+    expect([cmd.CMD_KEY_MATERIAL, cmd.KEY_MATERIAL_BYTES]).toEqual([72, 48]);
     expect([cmd.Side.BUY, cmd.Side.SELL, cmd.OrderType.LIMIT, cmd.OrderType.STOP_MARKET, cmd.TimeInForce.GTC, cmd.TimeInForce.GTD, cmd.StpMode.NONE, cmd.StpMode.DECREMENT_AND_CANCEL, cmd.STP_MODE_MAX]).toEqual([0, 1, 1, 4, 1, 4, 0, 4, 4]);
     expect([ev.EventType.ACCEPTED, ev.EventType.BOOK_LEVEL, ev.CancelReason.USER, ev.CancelReason.KILL_SWITCH, ev.CANCEL_REASON_MAX]).toEqual([1, 8, 1, 6, 6]);
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CMD_CL_ORD_ID_LEN, COMMAND_SIZE, FLAG_POST_ONLY } from './command-layout.js';
+import { CMD_CL_ORD_ID_LEN, COMMAND_SIZE, FLAG_POST_ONLY, KEY_MATERIAL_BYTES } from './command-layout.js';
+import { KEYS_PER_ACCOUNT_MAX } from './account-keys.js';
 import { command, encodeCommand } from './command-codec.js';
 import { checkInvariants } from './invariants.js';
 import { RESULT_CODE_NAMES, ResultCode, resultCodeName } from './result-code.js';
@@ -18,6 +19,7 @@ import {
   SELL,
   StpMode,
   SYM,
+  SYM2,
   testConfig,
   TimeInForce,
 } from '../testkit/unit-fixtures.js';
@@ -51,7 +53,7 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { code: 1001, name: 'UNKNOWN_COMMAND', commands: () => [{ type: 0 as CommandType }, { type: 14 as CommandType }, { type: 255 as CommandType }] },
+  { code: 1001, name: 'UNKNOWN_COMMAND', commands: () => [{ type: 0 as CommandType }, { type: 18 as CommandType }, { type: 255 as CommandType }] },
   {
     code: 1002,
     name: 'UNKNOWN_SYMBOL',
@@ -231,7 +233,54 @@ const CASES: Case[] = [
     },
   },
   { code: 3013, name: 'ACCOUNT_NOT_BLOCKED', commands: () => [{ type: CommandType.ACCOUNT_UNBLOCK, accountId: 2 }] },
+  {
+    code: 3014,
+    name: 'TRADING_HALTED',
+    commands: (t) => {
+      // A resting order first: the halt cancels it (reason kill_switch) along with every other.
+      t.rest(2, BUY, 100, 1);
+      t.submit({ type: CommandType.TRADING_HALT });
+      return [
+        { type: CommandType.PLACE_ORDER, accountId: 1, symbolId: SYM, side: BUY, orderType: OrderType.LIMIT, tif: TimeInForce.GTC, price: 100, qty: 1 },
+        // Every symbol is halted with it.
+        { type: CommandType.PLACE_ORDER, accountId: 1, symbolId: SYM2, side: SELL, orderType: OrderType.LIMIT, tif: TimeInForce.GTC, price: 100, qty: 1 },
+      ];
+    },
+  },
+  {
+    code: 3015,
+    name: 'TRADING_ALREADY_HALTED',
+    commands: (t) => {
+      t.submit({ type: CommandType.TRADING_HALT });
+      return [{ type: CommandType.TRADING_HALT }];
+    },
+  },
+  { code: 3016, name: 'TRADING_NOT_HALTED', commands: () => [{ type: CommandType.TRADING_RESUME }] },
+  { code: 1023, name: 'INVALID_API_KEY', commands: () => [{ type: CommandType.API_KEY_ADD, accountId: 1 }] },
+  {
+    code: 2010,
+    name: 'API_KEY_LIMIT',
+    commands: (t) => {
+      for (let i = 0; i < KEYS_PER_ACCOUNT_MAX; i++) t.submit({ type: CommandType.API_KEY_ADD, accountId: 1, keyMaterial: keyBytes(i + 1) });
+      return [{ type: CommandType.API_KEY_ADD, accountId: 1, keyMaterial: keyBytes(99) }];
+    },
+  },
+  {
+    code: 2011,
+    name: 'UNKNOWN_API_KEY',
+    commands: (t) => {
+      t.submit({ type: CommandType.API_KEY_ADD, accountId: 1, keyMaterial: keyBytes(1) });
+      t.submit({ type: CommandType.API_KEY_REVOKE, accountId: 1, targetId: 1 });
+      // Revoked already, never given, or another account's number.
+      return [{ type: CommandType.API_KEY_REVOKE, accountId: 1, targetId: 1 }, { type: CommandType.API_KEY_REVOKE, accountId: 1, targetId: 7 }, { type: CommandType.API_KEY_REVOKE, accountId: 2, targetId: 1 }];
+    },
+  },
 ];
+
+/** Key material that is not all zero: byte `n` repeated. */
+function keyBytes(n: number): Uint8Array {
+  return new Uint8Array(KEY_MATERIAL_BYTES).fill(n);
+}
 
 /**
  * Codes below 4000 that the core does not produce, and why. A test below fails when a code is

@@ -35,6 +35,8 @@ export enum ResultCode {
   INVALID_CANCEL_REASON = 1020,
   INVALID_ACCOUNT_ID = 1021,
   INVALID_TIMESTAMP = 1022,
+  /** A key command without key material (salt and hash all zero). */
+  INVALID_API_KEY = 1023,
 
   INSUFFICIENT_FUNDS = 2001,
   MAX_OPEN_ORDERS = 2002,
@@ -45,6 +47,9 @@ export enum ResultCode {
   ACCOUNT_EXISTS = 2007,
   SUPPLY_OVERFLOW = 2008,
   ACCOUNT_NOT_TRADING = 2009,
+  /** The account already has the most API keys it may have. */
+  API_KEY_LIMIT = 2010,
+  UNKNOWN_API_KEY = 2011,
 
   UNKNOWN_ORDER = 3001,
   SYMBOL_HALTED = 3002,
@@ -59,6 +64,10 @@ export enum ResultCode {
   AMEND_NOT_SUPPORTED = 3011,
   ACCOUNT_ALREADY_BLOCKED = 3012,
   ACCOUNT_NOT_BLOCKED = 3013,
+  /** The kill switch for everything is on: no new orders or amends until trading resumes. */
+  TRADING_HALTED = 3014,
+  TRADING_ALREADY_HALTED = 3015,
+  TRADING_NOT_HALTED = 3016,
 }
 
 /** Stable names for logs, audit and the wire; keyed by code. */
@@ -86,6 +95,7 @@ export const RESULT_CODE_NAMES: Readonly<Record<number, string>> = {
   1020: 'INVALID_CANCEL_REASON',
   1021: 'INVALID_ACCOUNT_ID',
   1022: 'INVALID_TIMESTAMP',
+  1023: 'INVALID_API_KEY',
   2001: 'INSUFFICIENT_FUNDS',
   2002: 'MAX_OPEN_ORDERS',
   2003: 'DUPLICATE_CLIENT_ORDER_ID',
@@ -95,6 +105,8 @@ export const RESULT_CODE_NAMES: Readonly<Record<number, string>> = {
   2007: 'ACCOUNT_EXISTS',
   2008: 'SUPPLY_OVERFLOW',
   2009: 'ACCOUNT_NOT_TRADING',
+  2010: 'API_KEY_LIMIT',
+  2011: 'UNKNOWN_API_KEY',
   3001: 'UNKNOWN_ORDER',
   3002: 'SYMBOL_HALTED',
   3003: 'POST_ONLY_WOULD_CROSS',
@@ -108,6 +120,9 @@ export const RESULT_CODE_NAMES: Readonly<Record<number, string>> = {
   3011: 'AMEND_NOT_SUPPORTED',
   3012: 'ACCOUNT_ALREADY_BLOCKED',
   3013: 'ACCOUNT_NOT_BLOCKED',
+  3014: 'TRADING_HALTED',
+  3015: 'TRADING_ALREADY_HALTED',
+  3016: 'TRADING_NOT_HALTED',
 };
 
 export function resultCodeName(code: number): string {

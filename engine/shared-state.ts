@@ -7,7 +7,13 @@ import type { OrderIndex } from './order-index.js';
 import type { OrderPool } from './order-pool.js';
 import type { LevelPool } from './price-levels.js';
 import type { EngineConfig } from './symbol-config.js';
+import type { AccountKeys } from './account-keys.js';
 import type { TransferWindow } from './transfer-window.js';
+
+/** The kill switch for everything, as state: while halted, every book is halted too. */
+export interface TradingSwitch {
+  halted: boolean;
+}
 
 /**
  * The state the matching engine owns and hands to its parts (matching-engine.ts): the pools,
@@ -27,5 +33,7 @@ export interface SharedState {
   readonly clOrdIdKeyByHandle: Map<number, string>;
   readonly expiries: ExpiryQueue;
   readonly transfers: TransferWindow;
+  readonly keys: AccountKeys;
+  readonly trading: TradingSwitch;
   readonly sink: EventSink;
 }

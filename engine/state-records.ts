@@ -1,3 +1,5 @@
+import type { AccountKeysRecord } from './account-keys.js';
+
 /**
  * The engine's state as plain records (engine-state.ts captures, encodes and restores them).
  * A file of their own: the engine restores orders from them and engine-state builds engines, so
@@ -32,6 +34,7 @@ export interface AccountRecord {
 
 export interface BookRecord {
   symbolId: number;
+  /** Halted for this symbol alone (SYMBOL_HALT); the kill switch for everything is tradingHalted. */
   halted: boolean;
   lastPrice: number;
   orders: OrderRecord[];
@@ -47,4 +50,8 @@ export interface EngineState {
   transferWatermark: number;
   transferIds: number[];
   clientOrderIds: string[];
+  /** The kill switch for everything (TRADING_HALT). */
+  tradingHalted: boolean;
+  /** API keys as salted hashes, by account id. */
+  apiKeys: AccountKeysRecord[];
 }

@@ -4,6 +4,7 @@ import { EventType } from '../engine/event-layout.js';
 import type { EngineHostStart } from '../runtime/engine-host.js';
 import type { InternalCommands } from './internal-commands.js';
 import type { Logger } from './log.js';
+import { keyMaterial } from './api-keys.js';
 import { fundingDeposits, type ServerConfig } from './server-config.js';
 
 /**
@@ -21,5 +22,13 @@ export async function fundAccounts(config: ServerConfig, started: EngineHostStar
       if (ev.type !== EventType.ACCEPTED) throw new Error(`funding account ${account.id}: engine code ${ev.code}`);
     }
     log.info('account funded', { account: account.id, deposits: account.deposits.length });
+  }
+  // Configured keys are journaled once: for an account that has never had a key. A key revoked
+  // later stays revoked across restarts, whatever the configuration still lists.
+  const everKeyed = new Set((started.state?.apiKeys ?? []).map((k) => k.account));
+  for (const key of config.apiKeys) {
+    if (everKeyed.has(key.account)) continue;
+    const ev = await commands.publishAndAwait(command({ type: CommandType.API_KEY_ADD, timestampUs: clockUs(), accountId: key.account, keyMaterial: keyMaterial(key) }));
+    if (ev.type !== EventType.ACCEPTED) log.warn('configured api key not journaled', { account: key.account, code: ev.code });
   }
 }

@@ -17,6 +17,8 @@ export class Connection {
   corked = false;
   /** Format of account messages: the one the login came in. */
   accountFormat: FrameFormat = 'json';
+  /** The number of the API key the session logged in with (0 before login): revoking it closes the session. */
+  keyId = 0;
   /** The login asked for bundles: messages of one turn in accountFormat go out in one frame. */
   bundle = false;
   /** Messages waiting for this turn's bundle (at most BUNDLE_MESSAGES_MAX), in send order. */

@@ -1,3 +1,6 @@
+import { CommandType } from '../engine/command-layout.js';
+import type { DecodedEvent } from '../engine/event-codec.js';
+import { EventType } from '../engine/event-layout.js';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -91,7 +94,8 @@ export class Connections {
   login(conn: Connection, m: LoginMessage, format: FrameFormat): void {
     const { id, account, apiKey } = m;
     const cancelOnDisconnect = m.cancelOnDisconnect ?? false;
-    if (!this.apiKeys.verify(account, apiKey)) {
+    const keyId = this.apiKeys.match(account, apiKey);
+    if (keyId === 0) {
       const closeNow = conn.session.loginFailed();
       this.log.warn('login failed', { session: conn.id, account, closing: closeNow });
       this.refuse(conn, id, format, gatewayError(GatewayCode.AUTH_FAILED));
@@ -102,6 +106,7 @@ export class Connections {
       return;
     }
     conn.session.login(account, cancelOnDisconnect);
+    conn.keyId = keyId;
     conn.accountFormat = format;
     conn.bundle = m.bundle ?? false;
     this.loggedInNow++;
@@ -113,6 +118,25 @@ export class Connections {
     sessions.add(conn);
     this.log.info('login', { session: conn.id, account, cancelOnDisconnect });
     this.send(conn, { type: 'logged_in', id, account, cancelOnDisconnect }, format);
+  }
+
+  /**
+   * The key events as the core applies them: an added key works from the next login; a revoked
+   * one no longer does, and the sessions logged in with it are closed (1008, "API key revoked").
+   */
+  onKeyEvent(ev: DecodedEvent): void {
+    if (ev.type !== EventType.ACCEPTED) return;
+    if ((ev.commandType === CommandType.ACCOUNT_CREATE || ev.commandType === CommandType.API_KEY_ADD) && ev.keyHex !== '') {
+      this.apiKeys.addHex(ev.accountId, ev.orderId, ev.keyHex);
+    } else if (ev.commandType === CommandType.API_KEY_REVOKE) {
+      this.apiKeys.revoke(ev.accountId, ev.orderId);
+      for (const conn of [...(this.byAccount.get(ev.accountId) ?? [])]) {
+        if (conn.keyId !== ev.orderId) continue;
+        this.flushBundle(conn);
+        this.close(conn, 'api key revoked');
+        conn.ws.close(1008, 'API key revoked');
+      }
+    }
   }
 
   /** Ends a session once: forgets its routes, then tells the hooks (cancel-on-disconnect, subscriptions). */

@@ -4,6 +4,7 @@ import type { WireConfig } from '../protocol/wire-config.js';
 import type { Connections } from './connections.js';
 import type { MarketData } from './market-data.js';
 import type { MarketDataFanout } from './market-data-fanout.js';
+import type { ReadModel } from '../replay/read-model.js';
 import { type AccountMessage, accountMessages } from './order-translation.js';
 import type { OrderIntake } from './order-intake.js';
 import type { ServerMetrics } from './server-metrics.js';
@@ -11,6 +12,8 @@ import type { ServerMetrics } from './server-metrics.js';
 /**
  * Every event from the output ring, in command order, on the server's thread:
  *
+ *   any event ──▶ the read model first, so that every reply below is already reflected in what
+ *                 a query sent after it reads (read-your-writes)
  *   ACCEPTED / REJECTED ──▶ the requester's answer (order-intake.ts settle)
  *   any event ──▶ account messages to the owning account's sessions
  *             ──▶ the market-data view; at the end of each drained batch, the fan-out
@@ -23,6 +26,7 @@ export class EventDispatch {
   constructor(
     private readonly wire: WireConfig,
     private readonly market: MarketData,
+    private readonly readModel: ReadModel,
     private readonly intake: OrderIntake,
     private readonly connections: Connections,
     private readonly fanout: MarketDataFanout,
@@ -40,10 +44,12 @@ export class EventDispatch {
     this.lastEventSeq = ev.seq;
     this.metrics.events.inc();
     this.eventsInBatch++;
+    this.readModel.apply(ev);
+    if (ev.type === EventType.ACCEPTED) this.connections.onKeyEvent(ev);
     if (ev.type === EventType.ACCEPTED || ev.type === EventType.REJECTED) this.intake.settle(ev);
     const out = this.accountOut;
     out.length = 0;
-    accountMessages(ev, this.wire, out);
+    accountMessages(ev, this.wire, this.readModel, out);
     for (const m of out) this.connections.sendToAccount(m.accountId, m.message);
     this.market.apply(ev);
     if (endOfBatch) {

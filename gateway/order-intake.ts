@@ -2,7 +2,9 @@ import { performance } from 'node:perf_hooks';
 import type { Command } from '../engine/command-codec.js';
 import type { DecodedEvent } from '../engine/event-codec.js';
 import { CancelReason, EventType } from '../engine/event-layout.js';
-import { GatewayCode, type GatewayError, gatewayError } from '../protocol/gateway-codes.js';
+import { ResultCode } from '../engine/result-code.js';
+import { coreError, GatewayCode, type GatewayError, gatewayError } from '../protocol/gateway-codes.js';
+import type { ReadModel } from '../replay/read-model.js';
 import type { FrameFormat } from '../protocol/wire-codec.js';
 import type { WireConfig } from '../protocol/wire-config.js';
 import type { MassCancelMessage, OrderMessage } from '../protocol/wire-schema.js';
@@ -49,6 +51,7 @@ export class OrderIntake {
     private readonly status: ServerStatus,
     private readonly wire: WireConfig,
     private readonly market: MarketData,
+    private readonly readModel: ReadModel,
     private readonly throttle: OrderRateThrottle,
     private readonly host: EngineHost,
     private readonly connections: Connections,
@@ -118,22 +121,33 @@ export class OrderIntake {
     let c: Command;
     switch (m.type) {
       case 'place': {
-        if (this.status.tradingDisabled) return refuse(gatewayError(GatewayCode.TRADING_DISABLED));
+        if (this.readModel.tradingHalted) return refuse(gatewayError(GatewayCode.TRADING_DISABLED));
         const checked = checkPlace(m, this.wire, this.market);
         if (!checked.ok) return refuse(checked.error);
         c = placeCommand(m, checked.value, account, timestampUs);
         break;
       }
       case 'amend': {
-        if (this.status.tradingDisabled) return refuse(gatewayError(GatewayCode.TRADING_DISABLED));
-        const checked = checkAmend(m, this.wire, this.market);
+        if (this.readModel.tradingHalted) return refuse(gatewayError(GatewayCode.TRADING_DISABLED));
+        // The order's own symbol, price and quantity come from the read model; another account's
+        // order, or one that is gone, is answered as the core would answer it.
+        const order = this.readModel.order(account, m.orderId);
+        if (order === undefined || (order.status !== 'new' && order.status !== 'partially_filled')) return refuse(coreError(ResultCode.UNKNOWN_ORDER));
+        const checked = checkAmend(m, order, this.wire, this.market);
         if (!checked.ok) return refuse(checked.error);
         c = amendCommand(m, checked.value, account, timestampUs);
         break;
       }
-      case 'cancel':
-        c = cancelCommand(m, account, timestampUs);
+      case 'cancel': {
+        let orderId = m.orderId;
+        if (orderId === undefined) {
+          // By client order id: the newest order of the account that has it (the core refuses it when it is no longer live).
+          orderId = this.readModel.orderByClOrdId(account, m.clOrdId ?? '')?.orderId;
+          if (orderId === undefined) return refuse(coreError(ResultCode.UNKNOWN_ORDER));
+        }
+        c = cancelCommand(orderId, account, timestampUs);
         break;
+      }
       case 'mass_cancel': {
         const checked = checkMassCancel(m, this.wire);
         if (!checked.ok) return refuse(checked.error);
@@ -203,6 +217,6 @@ export class OrderIntake {
     this.metrics.orderOut(accepted ? CODE_ACK : ev.code).inc();
     this.metrics.orderLatency.observe((performance.now() - p.receivedMs) / 1_000);
     if (p.conn.closed) return;
-    this.connections.send(p.conn, accepted ? ackReply(ev, p.requestId) : rejectReply(ev, p.requestId), p.format);
+    this.connections.send(p.conn, accepted ? ackReply(ev, p.requestId, this.readModel) : rejectReply(ev, p.requestId, this.readModel), p.format);
   }
 }

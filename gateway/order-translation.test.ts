@@ -29,7 +29,11 @@ function placeVia(t: EngineFixture, accountId: number, fields: Partial<PlaceMess
 
 function messagesOf(t: EngineFixture, events: ReturnType<EngineFixture['submit']>): AccountMessage[] {
   const out: AccountMessage[] = [];
-  for (const ev of events) accountMessages(ev, t.wire, out);
+  const lookup = t.lookupFor(events);
+  for (const ev of events) {
+    lookup.next(ev);
+    accountMessages(ev, t.wire, lookup, out);
+  }
   return out;
 }
 
@@ -56,9 +60,9 @@ describe('wire → command', () => {
 
   it('builds cancel, amend and mass cancel commands; only the kill switch covers every account', () => {
     const t = new EngineFixture();
-    expect(cancelCommand({ type: 'cancel', id: 1, orderId: 12 }, 3, 5)).toMatchObject({ type: CommandType.CANCEL_ORDER, accountId: 3, targetId: 12 });
+    expect(cancelCommand(12, 3, 5)).toMatchObject({ type: CommandType.CANCEL_ORDER, accountId: 3, targetId: 12 });
     const amend: AmendMessage = { type: 'amend', id: 1, orderId: 12, symbol: 'BTC-USD', price: '1.00' };
-    const checked = checkAmend(amend, t.wire, openMarket);
+    const checked = checkAmend(amend, { symbolId: 1, price: 100, stopPrice: 0, qty: 10 }, t.wire, openMarket);
     if (!checked.ok) throw new Error('amend refused');
     expect(amendCommand(amend, checked.value, 3, 5)).toMatchObject({ type: CommandType.AMEND_ORDER, symbolId: 1, targetId: 12, price: 100, qty: 0 });
     expect(massCancelCommand(3, 0, CancelReason.DISCONNECT, 5)).toMatchObject({ type: CommandType.MASS_CANCEL, accountId: 3, reason: CancelReason.DISCONNECT });
@@ -74,7 +78,7 @@ describe('events → wire', () => {
     const events = placeVia(t, 1, { clOrdId: 'mine-1' });
     const accepted = events.find((e) => e.type === EventType.ACCEPTED);
     if (accepted === undefined) throw new Error('not accepted');
-    expect(ackReply(accepted, 42)).toEqual({ type: 'ack', id: 42, orderId: accepted.seq, seq: accepted.seq });
+    expect(ackReply(accepted, 42, t.model)).toEqual({ type: 'ack', id: 42, orderId: accepted.seq, seq: accepted.seq, clOrdId: 'mine-1' });
     const reports = executions(messagesOf(t, events));
     expect(reports).toEqual([
       [1, expect.objectContaining({ exec: 'new', orderId: accepted.seq, symbol: 'BTC-USD', side: 'buy', price: '50000.00', qty: '0.5000', cumQty: '0.0000', leavesQty: '0.5000', clOrdId: 'mine-1' })],
@@ -118,7 +122,7 @@ describe('events → wire', () => {
     if (rejected?.type !== EventType.REJECTED) throw new Error('expected a rejection');
     expect(rejectReply(rejected, 3)).toEqual({ type: 'reject', id: 3, code: ResultCode.UNKNOWN_ORDER, name: 'UNKNOWN_ORDER', message: 'unknown order' });
     expect(refusalReply(gatewayError(GatewayCode.BUSY), 4)).toEqual({ type: 'reject', id: 4, code: 10031, name: 'BUSY', message: 'engine busy, try again' });
-    expect(() => ackReply(rejected, 1)).toThrow();
+    expect(() => ackReply(rejected, 1, t.model)).toThrow();
     expect(messagesOf(t, events)).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
-import { type Command, command } from '../engine/command-codec.js';
+import { ResultCode } from '../engine/result-code.js';
+import { type Command, command, NO_KEY_MATERIAL } from '../engine/command-codec.js';
 import { CommandType, FLAG_POST_ONLY, Side, StpMode } from '../engine/command-layout.js';
 import type { DecodedEvent } from '../engine/event-codec.js';
 import { CancelReason, EVENT_FLAG_PRIORITY_KEPT, EventType } from '../engine/event-layout.js';
@@ -11,7 +12,6 @@ import type {
   AckReply,
   AmendMessage,
   BalanceReport,
-  CancelMessage,
   ExecutionReport,
   PlaceMessage,
   RejectReply,
@@ -65,12 +65,13 @@ export function placeCommand(msg: PlaceMessage, checked: CheckedPlace, accountId
     targetId: 0,
     expireAtUs: msg.expireAtUs ?? 0,
     clOrdId: msg.clOrdId ?? '',
+    keyMaterial: NO_KEY_MATERIAL,
   };
 }
 
-export function cancelCommand(msg: CancelMessage, accountId: number, timestampUs: number): Command {
+export function cancelCommand(orderId: number, accountId: number, timestampUs: number): Command {
   checkAccount(accountId);
-  return command({ type: CommandType.CANCEL_ORDER, timestampUs, accountId, targetId: msg.orderId });
+  return command({ type: CommandType.CANCEL_ORDER, timestampUs, accountId, targetId: orderId });
 }
 
 export function amendCommand(msg: AmendMessage, checked: CheckedAmend, accountId: number, timestampUs: number): Command {
@@ -98,14 +99,32 @@ export function massCancelCommand(accountId: number, symbolId: number, reason: C
 
 // ───────────────────────────── events → wire ─────────────────────────────
 
-export function ackReply(ev: DecodedEvent, requestId: number): AckReply {
-  if (ev.type !== EventType.ACCEPTED) throw new Error(`ack for event type ${ev.type}`);
-  return { type: 'ack', id: requestId, orderId: ev.orderId, seq: ev.seq };
+/** What the replies and reports need to know of orders beyond their events (the read model). */
+export interface OrderLookup {
+  /** The client order id of an order of the account (live or recently finished), '' for none. */
+  clOrdIdOf(accountId: number, orderId: number): string;
+  /** The order of the account that has this client order id, or undefined. */
+  orderIdOf(accountId: number, clOrdId: string): number | undefined;
+  /** The trade id of the TRADE event just applied. */
+  readonly lastTradeId: string;
 }
 
-export function rejectReply(ev: DecodedEvent, requestId: number): RejectReply {
+/** The ack of an accepted command, with the order's client order id when it has one. */
+export function ackReply(ev: DecodedEvent, requestId: number, orders: OrderLookup): AckReply {
+  if (ev.type !== EventType.ACCEPTED) throw new Error(`ack for event type ${ev.type}`);
+  const clOrdId = ev.clOrdId !== '' ? ev.clOrdId : ev.orderId === 0 ? '' : orders.clOrdIdOf(ev.accountId, ev.orderId);
+  return clOrdId === '' ? { type: 'ack', id: requestId, orderId: ev.orderId, seq: ev.seq } : { type: 'ack', id: requestId, orderId: ev.orderId, seq: ev.seq, clOrdId };
+}
+
+/** The reject of a refused command; a duplicate client order id names the order that has it. */
+export function rejectReply(ev: DecodedEvent, requestId: number, orders: OrderLookup | null = null): RejectReply {
   if (ev.type !== EventType.REJECTED) throw new Error(`reject for event type ${ev.type}`);
-  return refusalReply(coreError(ev.code), requestId);
+  const reply = refusalReply(coreError(ev.code), requestId);
+  if (ev.code === ResultCode.DUPLICATE_CLIENT_ORDER_ID && orders !== null && ev.clOrdId !== '') {
+    const existing = orders.orderIdOf(ev.accountId, ev.clOrdId);
+    if (existing !== undefined) reply.orderId = existing;
+  }
+  return reply;
 }
 
 /** A gateway refusal (or a core one) as a reply. */
@@ -157,11 +176,15 @@ function report(exec: ExecutionReport['exec'], ev: DecodedEvent, s: SymbolWire, 
   };
 }
 
+function withClOrdId(r: ExecutionReport, clOrdId: string): void {
+  if (clOrdId !== '') r.clOrdId = clOrdId;
+}
+
 /**
  * Appends the account messages an event causes to `out` (0, 1 or 2: a trade reports to the
  * taker and to the maker). Acks and rejects are not here: they answer a request, not an account.
  */
-export function accountMessages(ev: DecodedEvent, wire: WireConfig, out: AccountMessage[]): void {
+export function accountMessages(ev: DecodedEvent, wire: WireConfig, orders: OrderLookup, out: AccountMessage[]): void {
   switch (ev.type) {
     case EventType.ACCEPTED: {
       if (ev.commandType !== CommandType.PLACE_ORDER) return;
@@ -175,8 +198,11 @@ export function accountMessages(ev: DecodedEvent, wire: WireConfig, out: Account
     }
     case EventType.TRADE: {
       const s = symbolOf(ev, wire);
-      const fill = (orderId: number, side: number, cum: number, leaves: number, fee: number, liquidity: 'maker' | 'taker'): ExecutionReport => {
+      const tradeId = orders.lastTradeId;
+      const fill = (accountId: number, orderId: number, side: number, cum: number, leaves: number, fee: number, liquidity: 'maker' | 'taker'): ExecutionReport => {
         const r = report(leaves === 0 ? 'fill' : 'partial_fill', ev, s, orderId, side, cum, leaves);
+        withClOrdId(r, orders.clOrdIdOf(accountId, orderId));
+        r.tradeId = tradeId;
         r.lastPrice = formatUnits(ev.price, s.tick);
         r.lastQty = formatUnits(ev.qty, s.lot);
         r.fee = formatUnits(fee, s.quote.unit);
@@ -185,8 +211,8 @@ export function accountMessages(ev: DecodedEvent, wire: WireConfig, out: Account
         return r;
       };
       const makerSide = ev.side === Side.BUY ? Side.SELL : Side.BUY;
-      out.push({ accountId: ev.accountId, message: fill(ev.orderId, ev.side, ev.cumQty, ev.leavesQty, ev.takerFee, 'taker') });
-      out.push({ accountId: ev.makerAccountId, message: fill(ev.makerOrderId, makerSide, ev.makerCumQty, ev.makerLeavesQty, ev.makerFee, 'maker') });
+      out.push({ accountId: ev.accountId, message: fill(ev.accountId, ev.orderId, ev.side, ev.cumQty, ev.leavesQty, ev.takerFee, 'taker') });
+      out.push({ accountId: ev.makerAccountId, message: fill(ev.makerAccountId, ev.makerOrderId, makerSide, ev.makerCumQty, ev.makerLeavesQty, ev.makerFee, 'maker') });
       return;
     }
     case EventType.CANCELLED: {
@@ -197,6 +223,7 @@ export function accountMessages(ev: DecodedEvent, wire: WireConfig, out: Account
       r.reason = reason;
       r.cancelledQty = formatUnits(ev.qty, s.lot);
       if (ev.price !== 0) r.price = formatUnits(ev.price, s.tick);
+      withClOrdId(r, orders.clOrdIdOf(ev.accountId, ev.orderId));
       out.push({ accountId: ev.accountId, message: r });
       return;
     }
@@ -205,6 +232,7 @@ export function accountMessages(ev: DecodedEvent, wire: WireConfig, out: Account
       if (ev.qty !== ev.cumQty + ev.leavesQty) throw new Error(`event ${ev.seq}: amended qty ${ev.qty} is not cum ${ev.cumQty} + leaves ${ev.leavesQty}`);
       const r = report('amended', ev, s, ev.orderId, ev.side, ev.cumQty, ev.leavesQty);
       r.price = formatUnits(ev.price, s.tick);
+      withClOrdId(r, orders.clOrdIdOf(ev.accountId, ev.orderId));
       r.priorityKept = (ev.flags & EVENT_FLAG_PRIORITY_KEPT) !== 0;
       out.push({ accountId: ev.accountId, message: r });
       return;
@@ -213,6 +241,7 @@ export function accountMessages(ev: DecodedEvent, wire: WireConfig, out: Account
       const s = symbolOf(ev, wire);
       const r = report('stop_triggered', ev, s, ev.orderId, ev.side, ev.cumQty, ev.leavesQty);
       r.price = formatUnits(ev.price, s.tick);
+      withClOrdId(r, orders.clOrdIdOf(ev.accountId, ev.orderId));
       out.push({ accountId: ev.accountId, message: r });
       return;
     }

@@ -66,19 +66,34 @@ describe('checkPlace', () => {
   });
 });
 
+/** A resting BTC-USD buy of 1 BTC at 51 020 USD, as the read model gives it to an amend. */
+const BTC_ORDER = { symbolId: 1, price: 5_102_000, stopPrice: 0, qty: 10_000 };
+
 describe('checkAmend and checkMassCancel', () => {
   it('converts present fields and leaves the rest 0 (unchanged)', () => {
-    expect(checkAmend({ type: 'amend', id: 1, orderId: 7, symbol: 'BTC-USD', qty: '0.2' }, wire, market())).toMatchObject({
+    expect(checkAmend({ type: 'amend', id: 1, orderId: 7, qty: '0.2' }, BTC_ORDER, wire, market())).toMatchObject({
       ok: true,
       value: { qtyLots: 2_000, priceTicks: 0, stopPriceTicks: 0 },
     });
     const codes = [
-      checkAmend({ type: 'amend', id: 1, orderId: 7, symbol: 'BTC-USD' }, wire, market()),
-      checkAmend({ type: 'amend', id: 1, orderId: 7, symbol: 'X' }, wire, market()),
-      checkAmend({ type: 'amend', id: 1, orderId: 7, symbol: 'BTC-USD', price: '1.001' }, wire, market()),
-      checkAmend({ type: 'amend', id: 1, orderId: 7, symbol: 'BTC-USD', price: '99999' }, wire, market(5_000_000)),
+      checkAmend({ type: 'amend', id: 1, orderId: 7, symbol: 'BTC-USD' }, BTC_ORDER, wire, market()),
+      checkAmend({ type: 'amend', id: 1, orderId: 7, symbol: 'ETH-USD', price: '30' }, BTC_ORDER, wire, market()),
+      checkAmend({ type: 'amend', id: 1, orderId: 7, price: '1.001' }, BTC_ORDER, wire, market()),
+      checkAmend({ type: 'amend', id: 1, orderId: 7, price: '99999' }, BTC_ORDER, wire, market(5_000_000)),
+      // 1 BTC at 51 020 amended to 99 BTC: 5.05M USD against the 5M limit.
+      checkAmend({ type: 'amend', id: 1, orderId: 7, qty: '99' }, BTC_ORDER, wire, market(5_100_000)),
+      // A price-only amend of a 97 BTC order to 54 536.08 USD: 5.29M USD.
+      checkAmend({ type: 'amend', id: 1, orderId: 7, price: '54536.08' }, { ...BTC_ORDER, qty: 970_000 }, wire, market(5_200_000)),
     ].map(codeOf);
-    expect(codes).toEqual([GatewayCode.INVALID_ORDER_COMBINATION, GatewayCode.UNKNOWN_SYMBOL, GatewayCode.PRICE_NOT_TICK_MULTIPLE, GatewayCode.PRICE_OUTSIDE_BAND]);
+    expect(codes).toEqual([
+      GatewayCode.INVALID_ORDER_COMBINATION,
+      GatewayCode.INVALID_FIELD_VALUE,
+      GatewayCode.PRICE_NOT_TICK_MULTIPLE,
+      GatewayCode.PRICE_OUTSIDE_BAND,
+      GatewayCode.NOTIONAL_ABOVE_MAX,
+      GatewayCode.NOTIONAL_ABOVE_MAX,
+    ]);
+    expect(checkAmend({ type: 'amend', id: 1, orderId: 7, qty: '98' }, BTC_ORDER, wire, market(5_100_000)).ok).toBe(true);
     expect(checkMassCancel({ type: 'mass_cancel', id: 1 }, wire)).toEqual({ ok: true, value: 0 });
     expect(checkMassCancel({ type: 'mass_cancel', id: 1, symbol: 'ETH-USD' }, wire)).toEqual({ ok: true, value: 2 });
     expect(codeOf(checkMassCancel({ type: 'mass_cancel', id: 1, symbol: 'X' }, wire))).toBe(GatewayCode.UNKNOWN_SYMBOL);

@@ -165,8 +165,28 @@ export function checkPlace(msg: PlaceMessage, wire: WireConfig, market: MarketVi
   return { ok: true, value: { symbol: s, priceTicks: price.value, stopPriceTicks: stop.value, qtyLots: qty.value } };
 }
 
-export function checkAmend(msg: AmendMessage, wire: WireConfig, market: MarketView): RiskResult<CheckedAmend> {
-  const symbol = tradingSymbol(msg.symbol, wire, market);
+/** What an amend's checks need of the order it changes (from the read model). */
+export interface AmendedOrder {
+  readonly symbolId: number;
+  /** Limit price in ticks; 0 for market and stop-market orders. */
+  readonly price: number;
+  readonly stopPrice: number;
+  /** The quantity in force (filled + leaves). */
+  readonly qty: number;
+}
+
+/**
+ * An amend is checked as a place would be, on the order as it will be: its own symbol (a
+ * `symbol` that names another is refused, never used), the new quantity's lot, minimum and
+ * maximum, the notional of the new price and total (the old one where a field is unchanged),
+ * and the price band for a new price. A price left as it is is not checked against the band
+ * again, so a client can always reduce an order the market has moved away from.
+ */
+export function checkAmend(msg: AmendMessage, order: AmendedOrder, wire: WireConfig, market: MarketView): RiskResult<CheckedAmend> {
+  const own = wire.symbolById(order.symbolId);
+  if (own === undefined) throw new Error(`amended order names unknown symbol ${order.symbolId}`);
+  if (msg.symbol !== undefined && msg.symbol !== own.name) return refuse(GatewayCode.INVALID_FIELD_VALUE, `symbol: the order is on ${own.name}, not ${msg.symbol.slice(0, 32)}`);
+  const symbol = tradingSymbol(own.name, wire, market);
   if (!symbol.ok) return symbol;
   const s = symbol.value;
   if (msg.price === undefined && msg.qty === undefined && msg.stopPrice === undefined) {
@@ -182,9 +202,9 @@ export function checkAmend(msg: AmendMessage, wire: WireConfig, market: MarketVi
   if (!price.ok) return price;
   const stop = priceTicks(msg.stopPrice, s, 'stopPrice');
   if (!stop.ok) return stop;
-  // Only a new price together with a new total is a notional the gateway knows; the core
-  // bounds the rest through maxPrice × maxQty.
-  const notional = qty === 0 ? null : notionalError(price.value, qty, s);
+  // Valued as a place is: a stop-market order (no limit price) at its stop price.
+  const newPrice = price.value !== 0 ? price.value : order.price !== 0 ? order.price : stop.value !== 0 ? stop.value : order.stopPrice;
+  const notional = notionalError(newPrice, qty !== 0 ? qty : order.qty, s);
   if (notional !== null) return { ok: false, error: notional };
   const band = bandError(price.value, s, market);
   if (band !== null) return { ok: false, error: band };

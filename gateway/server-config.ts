@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { READ_MODEL_LIMITS_DEFAULT, type ReadModelLimits } from '../replay/read-model.js';
 import { defaultEngineConfig } from '../engine/default-config.js';
 import { type EngineConfig, validateEngineConfig } from '../engine/symbol-config.js';
 import { type StoredApiKey } from './api-keys.js';
@@ -60,9 +61,13 @@ export interface ServerConfig {
   /** Longest a graceful shutdown waits for outstanding replies before closing anyway. */
   readonly drainTimeoutMs: number;
   readonly logLevel: LogLevel;
+  /** Bounds of the query read model: finished orders and fills kept (replay/read-model.ts). */
+  readonly readModel: ReadModelLimits;
 }
 
 export const DEFAULT_PORT = 8080;
+/** Upper bound of each read-model bound: a few hundred bytes per entry, so at most a few GB. */
+export const READ_MODEL_BOUND_LIMIT = 10_000_000;
 export const TIMER_INTERVAL_MS_DEFAULT = 100;
 export const PENDING_MAX_DEFAULT = 65_536;
 export const PENDING_MAX_LIMIT = 1_048_576;
@@ -102,6 +107,7 @@ export function defaultServerConfig(): ServerConfig {
     connectionBufferedBytesMax: 64 * 1024 * 1024,
     drainTimeoutMs: 5_000,
     logLevel: 'info',
+    readModel: READ_MODEL_LIMITS_DEFAULT,
   };
 }
 
@@ -151,6 +157,10 @@ export function checkServerConfig(c: ServerConfig): void {
   if (!Number.isSafeInteger(c.connectionBufferedBytesMax) || c.connectionBufferedBytesMax < c.session.mdBufferedBytesMax) throw new Error('config connectionBufferedBytesMax below session.mdBufferedBytesMax');
   if (!Number.isInteger(c.drainTimeoutMs) || c.drainTimeoutMs < 0 || c.drainTimeoutMs > 600_000) throw new Error(`config drainTimeoutMs ${c.drainTimeoutMs}`);
   if (!LOG_LEVELS.includes(c.logLevel)) throw new Error(`config logLevel ${String(c.logLevel)}`);
+  for (const key of ['finalOrdersMax', 'fillsMax'] as const) {
+    const value = c.readModel[key];
+    if (!Number.isInteger(value) || value < 1 || value > READ_MODEL_BOUND_LIMIT) throw new Error(`config readModel.${key} ${value}: 1..${READ_MODEL_BOUND_LIMIT}`);
+  }
 }
 
 /** A deposit of a configured account, in the core's units (asset id, minor units, transfer id). */

@@ -219,10 +219,15 @@ describe('gateway server: pre-trade risk and core codes', () => {
     ];
     for (const [order, code] of cases) expect(await codeOf(client.place(order)), JSON.stringify(order)).toBe(code);
     // A reference price (mid of the best bid and ask) turns the band on.
-    await client.place({ ...BUY, price: '50000.00', qty: '0.1' });
+    const resting = await client.place({ ...BUY, price: '50000.00', qty: '0.1' });
     await client.place({ ...SELL, price: '50100.00', qty: '0.1' });
     expect(await codeOf(client.place({ ...BUY, price: '60000.00', qty: '0.1' }))).toBe('PRICE_OUTSIDE_BAND');
-    expect(await codeOf(client.amend({ orderId: 1, symbol: 'BTC-USD' }))).toBe('INVALID_ORDER_COMBINATION');
+    // An amend is checked on the order it names: its own symbol, the new notional.
+    expect(await codeOf(client.amend({ orderId: resting.orderId, symbol: 'BTC-USD' }))).toBe('INVALID_ORDER_COMBINATION');
+    expect(await codeOf(client.amend({ orderId: resting.orderId, symbol: 'ETH-USD', price: '3000.00' }))).toBe('INVALID_FIELD_VALUE');
+    expect(await codeOf(client.amend({ orderId: resting.orderId, qty: '99' }))).toBe('OK');
+    expect(await codeOf(client.amend({ orderId: resting.orderId, qty: '100', price: '50100.00' }))).toBe('NOTIONAL_ABOVE_MAX');
+    expect(await codeOf(client.amend({ orderId: 1e9, qty: '1' }))).toBe('UNKNOWN_ORDER');
     // Core codes: stateful risk, idempotency, post-only.
     const poor = await f.connect(4);
     expect(await codeOf(poor.place(BUY))).toBe('INSUFFICIENT_FUNDS');
@@ -326,14 +331,14 @@ describe('gateway server: cancel-on-disconnect and kill switch', () => {
     expect((await f.admin('/admin/kill-switch', { account: 1 }, 'wrong-token')).status).toBe(401);
     expect((await f.admin('/admin/kill-switch', { account: 'x' })).status).toBe(400);
     const blocked = await f.admin('/admin/kill-switch', { account: 1 });
-    expect(blocked).toMatchObject({ status: 200, body: { accepted: true } });
+    expect(blocked).toMatchObject({ status: 200, body: { tradingDisabled: false } });
     expect(await aliceReports.until((r) => r.exec === 'cancelled' && r.orderId === order.orderId)).toMatchObject({ reason: 'kill_switch' });
     expect(await codeOf(alice.place(BUY))).toBe('ACCOUNT_BLOCKED');
-    expect((await f.admin('/admin/kill-switch', { account: 1 })).body).toMatchObject({ accepted: false, name: 'ACCOUNT_ALREADY_BLOCKED' });
+    expect(await f.admin('/admin/kill-switch', { account: 1 })).toMatchObject({ status: 409, body: { code: 3012, name: 'ACCOUNT_ALREADY_BLOCKED' } });
     expect((await f.admin('/admin/unblock', { account: 1 })).status).toBe(200);
     expect(await codeOf(alice.place(BUY))).toBe('OK');
     const bobOrder = await bob.place({ ...SELL, price: '51000.00' });
-    expect((await f.admin('/admin/kill-switch', { all: true })).body).toMatchObject({ accepted: true, tradingDisabled: true });
+    expect(await f.admin('/admin/kill-switch', { all: true })).toMatchObject({ status: 200, body: { tradingDisabled: true } });
     expect(await bobReports.until((r) => r.orderId === bobOrder.orderId && r.exec === 'cancelled')).toMatchObject({ reason: 'kill_switch' });
     expect(await codeOf(bob.place(SELL))).toBe('TRADING_DISABLED');
     await f.admin('/admin/resume', {});

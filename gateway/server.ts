@@ -8,6 +8,7 @@ import { CancelReason } from '../engine/event-layout.js';
 import { type WireConfig, wireConfigFrom } from '../protocol/wire-config.js';
 import { type EngineHost, type EngineHostStart, type EngineHostStop, publishCommand } from '../runtime/engine-host.js';
 import { createEngineHost } from '../runtime/engine-host-factory.js';
+import { ReadModel } from '../replay/read-model.js';
 import { fundAccounts } from './account-funding.js';
 import { addAdminRoutes } from './admin-routes.js';
 import { ApiKeyStore } from './api-keys.js';
@@ -25,6 +26,7 @@ import { OrderIntake } from './order-intake.js';
 import { OrderRateThrottle } from './pre-trade-risk.js';
 import type { ClockNs } from './rate-limiter.js';
 import { checkServerConfig, type ServerConfig } from './server-config.js';
+import { QueryHandlers } from './query-handlers.js';
 import { ServerMetrics } from './server-metrics.js';
 import { type ServerPhase, ServerStatus } from './server-status.js';
 import { addStatusRoutes } from './status-routes.js';
@@ -81,6 +83,9 @@ export class GatewayServer {
   private readonly http: Server;
   private readonly wire: WireConfig;
   private readonly market: MarketData;
+  /** What the queries are answered from: fed every event before the replies it causes. */
+  private readonly readModel: ReadModel;
+  private readonly apiKeys = new ApiKeyStore([]);
   private readonly host: EngineHost;
   private readonly log: Logger;
   private readonly clockUs: () => number;
@@ -104,6 +109,7 @@ export class GatewayServer {
     checkServerConfig(config);
     this.wire = wireConfigFrom(config.engine, config.risk);
     this.market = new MarketData(this.wire);
+    this.readModel = new ReadModel(config.readModel);
     this.clockUs = options.clockUs ?? wallClockUs;
     const clockNs = options.clockNs ?? monotonicNs;
     this.host = options.host ?? createEngineHost({ config: config.engine, dataDir: config.dataDir, durability: config.durability });
@@ -114,7 +120,9 @@ export class GatewayServer {
       pending: () => this.intake.pendingCount,
       hostStats: () => (this.startInfo === null || this.status.phase === 'stopped' ? null : this.host.stats()),
     });
-    this.connections = new Connections(config, this.status, new ApiKeyStore(config.apiKeys), clockNs, this.log, {
+    // The trading keys follow the journal (seeded at start, then the key events); the configured
+    // ones are journaled once, for accounts that never had a key (account-funding.ts).
+    this.connections = new Connections(config, this.status, this.apiKeys, clockNs, this.log, {
       onFrame: (conn, data, isBinary) => this.router.onFrame(conn, data, isBinary),
       onClosed: (conn, cancelAccount) => {
         this.fanout.unsubscribeAll(conn);
@@ -122,10 +130,11 @@ export class GatewayServer {
       },
     });
     const throttle = new OrderRateThrottle(config.orderRate, clockNs);
-    this.intake = new OrderIntake(config, this.status, this.wire, this.market, throttle, this.host, this.connections, this.metrics, this.log, this.clockUs);
+    this.intake = new OrderIntake(config, this.status, this.wire, this.market, this.readModel, throttle, this.host, this.connections, this.metrics, this.log, this.clockUs);
     this.commands = new InternalCommands(this.intake, this.log);
     this.fanout = new MarketDataFanout(this.wire, this.market, this.connections, this.metrics, this.log);
-    this.events = new EventDispatch(this.wire, this.market, this.intake, this.connections, this.fanout, this.metrics);
+    this.events = new EventDispatch(this.wire, this.market, this.readModel, this.intake, this.connections, this.fanout, this.metrics);
+    const queries = new QueryHandlers(this.readModel, this.wire, this.market, this.connections);
     // One entry per client message type (the type does not compile with one missing).
     const intake = this.intake;
     this.router = new MessageRouter(
@@ -139,6 +148,11 @@ export class GatewayServer {
         subscribe: (conn, m, format) => this.fanout.subscribe(conn, m, format),
         unsubscribe: (conn, m, format) => this.fanout.unsubscribe(conn, m, format),
         ping: (conn, m, format) => this.connections.send(conn, { type: 'pong', id: m.id }, format),
+        open_orders: (conn, m, format) => queries.openOrders(conn, m, format),
+        order_status: (conn, m, format) => queries.orderStatus(conn, m, format),
+        balances: (conn, m, format) => queries.balances(conn, m, format),
+        fills: (conn, m, format) => queries.fills(conn, m, format),
+        symbols: (conn, m, format) => queries.symbols(conn, m, format),
       },
       config.intake,
       this.connections,
@@ -150,6 +164,8 @@ export class GatewayServer {
     addAdminRoutes(routes, {
       adminKeys: config.adminToken === null ? null : new ApiKeyStore([{ account: 1, ...config.adminToken }]),
       maxAccounts: config.engine.maxAccounts,
+      readModel: this.readModel,
+      wire: this.wire,
       status: this.status,
       commands: this.commands,
       log: this.log,
@@ -207,9 +223,25 @@ export class GatewayServer {
   }
 
   private async startEngine(): Promise<void> {
-    const started = await this.host.start();
+    // The read model is rebuilt as recovery replays: from the state the replay starts at (a
+    // snapshot's, or empty), then every replayed event, so the history since that snapshot
+    // (finished orders, fills) is back too. A host without recovery hands over its state only.
+    let replayed = false;
+    const started = await this.host.start({
+      replayStart: (state, lastSeq) => {
+        replayed = true;
+        if (state !== null) this.readModel.seed(state, lastSeq);
+      },
+      replayedEvent: (ev) => this.readModel.apply(ev),
+    });
     this.startInfo = started;
-    if (started.state !== null) seedMarketData(this.market, started.state);
+    if (started.state !== null) {
+      seedMarketData(this.market, started.state);
+      if (!replayed) this.readModel.seed(started.state, started.seqNext - 1);
+      const liveOrders = started.state.books.reduce((n, b) => n + b.orders.length, 0);
+      if (this.readModel.sizes.liveOrders !== liveOrders) throw new Error(`read model rebuilt with ${this.readModel.sizes.liveOrders} live orders, the recovered state has ${liveOrders}`);
+      for (const record of started.state.apiKeys) for (const [keyId, hex] of record.keys) this.apiKeys.addHex(record.account, keyId, hex);
+    }
     this.events.startAt(started.seqNext);
     const events = this.events;
     this.eventsDone = this.host.consumeEvents((view, offset, _seq, endOfBatch) => events.onEvent(decodeEvent(view, offset), endOfBatch));

@@ -36,7 +36,7 @@ export const SESSION_OPTIONS_DEFAULT: SessionOptions = {
 export const SUBSCRIPTIONS_MAX_LIMIT = 1_024;
 
 /** Messages an anonymous session may send. */
-const PUBLIC_TYPES: ReadonlySet<ClientMessageType> = new Set<ClientMessageType>(['login', 'subscribe', 'unsubscribe', 'ping']);
+const PUBLIC_TYPES: ReadonlySet<ClientMessageType> = new Set<ClientMessageType>(['login', 'subscribe', 'unsubscribe', 'ping', 'symbols']);
 
 export function subscriptionKey(channel: WireChannel, symbol: string): string {
   return `${channel}:${symbol}`;

@@ -17,10 +17,12 @@ function messagesOfFlow(): BundledMessage[] {
   const out: BundledMessage[] = [];
   const take = (events: ReturnType<EngineFixture['submit']>): number => {
     const account: AccountMessage[] = [];
+    const lookup = t.lookupFor(events);
     for (const ev of events) {
-      if (ev.type === EventType.ACCEPTED) out.push(ackReply(ev, ev.seq + 1000));
-      if (ev.type === EventType.REJECTED) out.push(rejectReply(ev, ev.seq + 1000));
-      accountMessages(ev, t.wire, account);
+      lookup.next(ev);
+      if (ev.type === EventType.ACCEPTED) out.push(ackReply(ev, ev.seq + 1000, lookup));
+      if (ev.type === EventType.REJECTED) out.push(rejectReply(ev, ev.seq + 1000, lookup));
+      accountMessages(ev, t.wire, lookup, account);
     }
     for (const m of account) out.push(m.message);
     return events[0]?.seq ?? -1;

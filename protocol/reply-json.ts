@@ -41,11 +41,13 @@ function messageJson(m: ServerMessage): string {
 }
 
 function ackJson(m: AckReply): string {
-  return `{"type":"ack","id":${num(m.id)},"orderId":${num(m.orderId)},"seq":${num(m.seq)}}`;
+  const clOrdId = m.clOrdId === undefined ? '' : `,"clOrdId":${str(m.clOrdId)}`;
+  return `{"type":"ack","id":${num(m.id)},"orderId":${num(m.orderId)},"seq":${num(m.seq)}${clOrdId}}`;
 }
 
 function rejectJson(m: RejectReply): string {
-  return `{"type":"reject","id":${m.id === null ? 'null' : num(m.id)},"code":${num(m.code)},"name":${str(m.name)},"message":${str(m.message)}}`;
+  const orderId = m.orderId === undefined ? '' : `,"orderId":${num(m.orderId)}`;
+  return `{"type":"reject","id":${m.id === null ? 'null' : num(m.id)},"code":${num(m.code)},"name":${str(m.name)},"message":${str(m.message)}${orderId}}`;
 }
 
 function balanceJson(m: BalanceReport): string {
@@ -60,6 +62,7 @@ function executionJson(m: ExecutionReport): string {
   if (m.price !== undefined) text += `,"price":${str(m.price)}`;
   if (m.stopPrice !== undefined) text += `,"stopPrice":${str(m.stopPrice)}`;
   if (m.clOrdId !== undefined) text += `,"clOrdId":${str(m.clOrdId)}`;
+  if (m.tradeId !== undefined) text += `,"tradeId":${str(m.tradeId)}`;
   if (m.lastPrice !== undefined) text += `,"lastPrice":${str(m.lastPrice)}`;
   if (m.lastQty !== undefined) text += `,"lastQty":${str(m.lastQty)}`;
   if (m.fee !== undefined) text += `,"fee":${str(m.fee)}`;

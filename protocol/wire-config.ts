@@ -40,6 +40,8 @@ export interface SymbolWire {
   readonly maxNotionalQuoteUnits: number;
   /** Half-width of the accepted price band around the reference price, in basis points; 0 = off. */
   readonly priceBandBps: number;
+  readonly makerFeeBps: number;
+  readonly takerFeeBps: number;
 }
 
 export interface WireConfig {
@@ -106,6 +108,8 @@ function symbolWire(s: SymbolConfig, assetById: (id: number) => AssetWire | unde
     maxPrice: s.maxPrice,
     maxNotionalQuoteUnits,
     priceBandBps,
+    makerFeeBps: s.makerFeeBps,
+    takerFeeBps: s.takerFeeBps,
   };
 }
 

@@ -41,13 +41,13 @@ function expectOrderHandled(order: OrderMessage): void {
       return;
     }
     case 'amend': {
-      const r = checkAmend(order, wire, market);
+      const r = checkAmend(order, { symbolId: 1, price: 100, stopPrice: 0, qty: 10 }, wire, market);
       if (!r.ok) return expect(r.error.code).toBeGreaterThanOrEqual(GATEWAY_CODE_MIN);
       encodeCommand(amendCommand(order, r.value, 1, 1), slot, 0);
       return;
     }
     case 'cancel':
-      encodeCommand(cancelCommand(order, 1, 1), slot, 0);
+      encodeCommand(cancelCommand(order.orderId ?? 0, 1, 1), slot, 0);
       return;
     default: {
       const unknown: never = order;

@@ -2,9 +2,9 @@ import { DECIMAL_LENGTH_MAX } from './decimal.js';
 import { type GatewayError, GatewayCode, gatewayError } from './gateway-codes.js';
 
 /**
- * The wire schema: every message a client sends and the server answers, as TypeScript types,
- * and the validation of a decoded frame (JSON or msgpack: one schema) into a client message.
- * docs/protocol.md describes the same messages for people; the two change together.
+ * The wire schema: the validation of a decoded frame (JSON or msgpack: one schema) into a client
+ * message. The message types are in wire-messages.ts (re-exported here); docs/protocol.md
+ * describes the same messages for people, and the three change together.
  *
  * Validation is strict, so that a malformed message changes nothing and gets a stable code:
  * exact types (a quantity is a decimal string, never a number; an id is a safe integer, never a
@@ -12,268 +12,9 @@ import { type GatewayError, GatewayCode, gatewayError } from './gateway-codes.js
  * array bounded. It never throws on any input.
  */
 
-export type WireSide = 'buy' | 'sell';
-export type WireOrderType = 'limit' | 'market' | 'stop_limit' | 'stop_market';
-export type WireTimeInForce = 'gtc' | 'ioc' | 'fok' | 'gtd';
-export type WireStpMode = 'none' | 'cancel_taker' | 'cancel_maker' | 'cancel_both' | 'decrement_and_cancel';
-export type WireChannel = 'book' | 'trades' | 'bbo';
-
-export const WIRE_SIDES: readonly WireSide[] = ['buy', 'sell'];
-export const WIRE_ORDER_TYPES: readonly WireOrderType[] = ['limit', 'market', 'stop_limit', 'stop_market'];
-export const WIRE_TIMES_IN_FORCE: readonly WireTimeInForce[] = ['gtc', 'ioc', 'fok', 'gtd'];
-export const WIRE_STP_MODES: readonly WireStpMode[] = ['none', 'cancel_taker', 'cancel_maker', 'cancel_both', 'decrement_and_cancel'];
-export const WIRE_CHANNELS: readonly WireChannel[] = ['book', 'trades', 'bbo'];
-
-// ───────────────────────────── client → server ─────────────────────────────
-
-export interface LoginMessage {
-  type: 'login';
-  id: number;
-  account: number;
-  apiKey: string;
-  /** Opt in to cancel-on-disconnect: the account's orders are cancelled when this session ends. */
-  cancelOnDisconnect?: boolean;
-  /** Opt in to bundles: the messages of one server turn may come in one `bundle` frame. */
-  bundle?: boolean;
-}
-
-export interface PlaceMessage {
-  type: 'place';
-  id: number;
-  symbol: string;
-  side: WireSide;
-  orderType: WireOrderType;
-  /** Default gtc for limit and stop_limit, ioc for market and stop_market. */
-  tif?: WireTimeInForce;
-  price?: string;
-  stopPrice?: string;
-  qty: string;
-  clOrdId?: string;
-  postOnly?: boolean;
-  stp?: WireStpMode;
-  /** gtd only: expiry time, µs since the Unix epoch. */
-  expireAtUs?: number;
-}
-
-export interface CancelMessage {
-  type: 'cancel';
-  id: number;
-  orderId: number;
-}
-
-export interface AmendMessage {
-  type: 'amend';
-  id: number;
-  orderId: number;
-  /** The order's symbol: new price and quantity are converted with its tick and lot sizes. */
-  symbol: string;
-  price?: string;
-  /** New total quantity (filled + leaves). */
-  qty?: string;
-  stopPrice?: string;
-}
-
-export interface MassCancelMessage {
-  type: 'mass_cancel';
-  id: number;
-  /** Omitted: every symbol. */
-  symbol?: string;
-}
-
-export interface SubscribeMessage {
-  type: 'subscribe';
-  id: number;
-  channel: WireChannel;
-  symbol: string;
-}
-
-export interface UnsubscribeMessage {
-  type: 'unsubscribe';
-  id: number;
-  channel: WireChannel;
-  symbol: string;
-}
-
-export interface PingMessage {
-  type: 'ping';
-  id: number;
-}
-
-/** Orders in one frame, each validated and answered on its own (by its own id). */
-export interface BatchMessage {
-  type: 'batch';
-  id: number;
-  orders: unknown[];
-}
-
-export type OrderMessage = PlaceMessage | CancelMessage | AmendMessage;
-export type ClientMessage = LoginMessage | OrderMessage | MassCancelMessage | SubscribeMessage | UnsubscribeMessage | PingMessage | BatchMessage;
-export type ClientMessageType = ClientMessage['type'];
-
-// ───────────────────────────── server → client ─────────────────────────────
-
-/** [price, quantity, order count]; quantity "0" in a delta removes the level. */
-export type WireLevel = [price: string, qty: string, count: number];
-
-export interface LoggedInReply {
-  type: 'logged_in';
-  id: number;
-  account: number;
-  cancelOnDisconnect: boolean;
-}
-
-/** The core accepted the command; for a place, orderId is the command's sequence. */
-export interface AckReply {
-  type: 'ack';
-  id: number;
-  orderId: number;
-  seq: number;
-}
-
-export interface RejectReply {
-  type: 'reject';
-  /** The request's id, or null when the frame was too broken to carry one. */
-  id: number | null;
-  code: number;
-  name: string;
-  message: string;
-}
-
-export interface PongReply {
-  type: 'pong';
-  id: number;
-}
-
-export interface SubscribedReply {
-  type: 'subscribed';
-  id: number;
-  channel: WireChannel;
-  symbol: string;
-  /** The channel's seq now: the next message of the channel is seq + 1 (book and bbo send a snapshot at seq). */
-  seq: number;
-}
-
-export interface UnsubscribedReply {
-  type: 'unsubscribed';
-  id: number;
-  channel: WireChannel;
-  symbol: string;
-}
-
-export type ExecType = 'new' | 'partial_fill' | 'fill' | 'cancelled' | 'amended' | 'expired' | 'stop_triggered';
-export type WireCancelReason = 'user' | 'unfilled' | 'self_trade' | 'expired' | 'disconnect' | 'kill_switch';
-
-/**
- * An order's state change, sent to every logged-in session of the owning account. Always
- * qty = cumQty + leavesQty: qty is the quantity still in force, so a cancel reports the
- * cancelled quantity separately (cancelledQty) and leaves qty = cumQty.
- */
-export interface ExecutionReport {
-  type: 'execution';
-  exec: ExecType;
-  orderId: number;
-  symbol: string;
-  side: WireSide;
-  qty: string;
-  cumQty: string;
-  leavesQty: string;
-  /** new and amended: the order's limit price; stop_triggered: the trade price that triggered it. */
-  price?: string;
-  stopPrice?: string;
-  clOrdId?: string;
-  /** partial_fill and fill. */
-  lastPrice?: string;
-  lastQty?: string;
-  fee?: string;
-  feeAsset?: string;
-  liquidity?: 'maker' | 'taker';
-  /** cancelled and expired. */
-  reason?: WireCancelReason;
-  cancelledQty?: string;
-  /** amended: whether the order kept its time priority. */
-  priorityKept?: boolean;
-  /** The sequence of the command that caused it, and that command's timestamp. */
-  seq: number;
-  timestampUs: number;
-}
-
-export interface BalanceReport {
-  type: 'balance';
-  asset: string;
-  available: string;
-  reserved: string;
-  seq: number;
-}
-
-/** Market data: `seq` counts the messages of one channel of one symbol, without gaps. */
-export interface BookSnapshotMessage {
-  type: 'book_snapshot';
-  symbol: string;
-  seq: number;
-  bids: WireLevel[];
-  asks: WireLevel[];
-}
-
-export interface BookDeltaMessage {
-  type: 'book_delta';
-  symbol: string;
-  seq: number;
-  bids: WireLevel[];
-  asks: WireLevel[];
-}
-
-export interface TradeMessage {
-  type: 'trade';
-  symbol: string;
-  seq: number;
-  price: string;
-  qty: string;
-  takerSide: WireSide;
-  timestampUs: number;
-}
-
-export interface BboMessage {
-  type: 'bbo';
-  symbol: string;
-  seq: number;
-  bidPrice: string | null;
-  bidQty: string | null;
-  askPrice: string | null;
-  askQty: string | null;
-}
-
-/** The session was cut off from market data (slow consumer); it may subscribe again. */
-export interface MarketDataDroppedMessage {
-  type: 'md_dropped';
-  code: number;
-  name: string;
-  message: string;
-}
-
-export type MarketDataMessage = BookSnapshotMessage | BookDeltaMessage | TradeMessage | BboMessage;
-/**
- * Several messages to one session in one frame, in the order they would have come one by one;
- * sent only to a session whose login asked for it (`bundle: true`). Never nested.
- */
-export interface BundleMessage {
-  type: 'bundle';
-  messages: BundledMessage[];
-}
-
-export type ServerMessage = BundledMessage | BundleMessage;
-
-/** Every server message that travels alone or inside a bundle. */
-export type BundledMessage =
-  | LoggedInReply
-  | AckReply
-  | RejectReply
-  | PongReply
-  | SubscribedReply
-  | UnsubscribedReply
-  | ExecutionReport
-  | BalanceReport
-  | MarketDataMessage
-  | MarketDataDroppedMessage;
+export * from './wire-messages.js';
+import type { ClientMessage, ClientMessageType, OrderMessage } from './wire-messages.js';
+import { WIRE_CHANNELS, WIRE_ORDER_TYPES, WIRE_SIDES, WIRE_STP_MODES, WIRE_TIMES_IN_FORCE } from './wire-messages.js';
 
 // ───────────────────────────── validation ─────────────────────────────
 
@@ -309,6 +50,8 @@ type FieldSpec =
 interface MessageSpec {
   readonly required: Readonly<Record<string, FieldSpec>>;
   readonly optional: Readonly<Record<string, FieldSpec>>;
+  /** Optional fields of which exactly one must be present. */
+  readonly exactlyOne?: readonly string[];
 }
 
 const ID: FieldSpec = { kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER };
@@ -316,6 +59,9 @@ const ORDER_ID: FieldSpec = { kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER 
 const SYMBOL: FieldSpec = { kind: 'string', lengthMin: 1, lengthMax: SYMBOL_LENGTH_MAX };
 const DECIMAL: FieldSpec = { kind: 'decimal' };
 const CHANNEL: FieldSpec = { kind: 'enum', values: WIRE_CHANNELS };
+const CL_ORD_ID: FieldSpec = { kind: 'string', lengthMin: 1, lengthMax: 32, pattern: CL_ORD_ID_PATTERN };
+/** Most fills one `fills` query returns, and its default. */
+export const FILLS_LIMIT_MAX = 1_000;
 
 const SPECS: Readonly<Record<ClientMessageType, MessageSpec>> = {
   login: {
@@ -340,17 +86,25 @@ const SPECS: Readonly<Record<ClientMessageType, MessageSpec>> = {
       tif: { kind: 'enum', values: WIRE_TIMES_IN_FORCE },
       price: DECIMAL,
       stopPrice: DECIMAL,
-      clOrdId: { kind: 'string', lengthMin: 1, lengthMax: 32, pattern: CL_ORD_ID_PATTERN },
+      clOrdId: CL_ORD_ID,
       postOnly: { kind: 'bool' },
       stp: { kind: 'enum', values: WIRE_STP_MODES },
       expireAtUs: { kind: 'int', min: 1, max: Number.MAX_SAFE_INTEGER },
     },
   },
-  cancel: { required: { type: { kind: 'enum', values: ['cancel'] }, id: ID, orderId: ORDER_ID }, optional: {} },
+  cancel: { required: { type: { kind: 'enum', values: ['cancel'] }, id: ID }, optional: { orderId: ORDER_ID, clOrdId: CL_ORD_ID }, exactlyOne: ['orderId', 'clOrdId'] },
   amend: {
-    required: { type: { kind: 'enum', values: ['amend'] }, id: ID, orderId: ORDER_ID, symbol: SYMBOL },
-    optional: { price: DECIMAL, qty: DECIMAL, stopPrice: DECIMAL },
+    required: { type: { kind: 'enum', values: ['amend'] }, id: ID, orderId: ORDER_ID },
+    optional: { symbol: SYMBOL, price: DECIMAL, qty: DECIMAL, stopPrice: DECIMAL },
   },
+  open_orders: { required: { type: { kind: 'enum', values: ['open_orders'] }, id: ID }, optional: { symbol: SYMBOL } },
+  order_status: { required: { type: { kind: 'enum', values: ['order_status'] }, id: ID }, optional: { orderId: ORDER_ID, clOrdId: CL_ORD_ID }, exactlyOne: ['orderId', 'clOrdId'] },
+  balances: { required: { type: { kind: 'enum', values: ['balances'] }, id: ID }, optional: {} },
+  fills: {
+    required: { type: { kind: 'enum', values: ['fills'] }, id: ID },
+    optional: { symbol: SYMBOL, fromSeq: { kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER }, limit: { kind: 'int', min: 1, max: FILLS_LIMIT_MAX } },
+  },
+  symbols: { required: { type: { kind: 'enum', values: ['symbols'] }, id: ID }, optional: {} },
   mass_cancel: { required: { type: { kind: 'enum', values: ['mass_cancel'] }, id: ID }, optional: { symbol: SYMBOL } },
   subscribe: { required: { type: { kind: 'enum', values: ['subscribe'] }, id: ID, channel: CHANNEL, symbol: SYMBOL }, optional: {} },
   unsubscribe: { required: { type: { kind: 'enum', values: ['unsubscribe'] }, id: ID, channel: CHANNEL, symbol: SYMBOL }, optional: {} },
@@ -363,12 +117,18 @@ interface CompiledSpec {
   readonly fields: ReadonlySet<string>;
   readonly required: ReadonlyArray<readonly [string, FieldSpec]>;
   readonly optional: ReadonlyArray<readonly [string, FieldSpec]>;
+  readonly exactlyOne: readonly string[];
 }
 
 const COMPILED: ReadonlyMap<string, CompiledSpec> = new Map(
   Object.entries(SPECS).map(([type, spec]) => [
     type,
-    { fields: new Set([...Object.keys(spec.required), ...Object.keys(spec.optional)]), required: Object.entries(spec.required), optional: Object.entries(spec.optional) },
+    {
+      fields: new Set([...Object.keys(spec.required), ...Object.keys(spec.optional)]),
+      required: Object.entries(spec.required),
+      optional: Object.entries(spec.optional),
+      exactlyOne: spec.exactlyOne ?? [],
+    },
   ]),
 );
 
@@ -437,6 +197,11 @@ function validateAgainstSpecs(value: unknown, allowedTypes: ReadonlySet<string> 
     if (!Object.prototype.hasOwnProperty.call(value, field)) continue;
     const error = checkField(field, value[field], fieldSpec);
     if (error !== null) return { ok: false, error, id };
+  }
+  if (spec.exactlyOne.length > 0) {
+    const present = spec.exactlyOne.filter((field) => Object.prototype.hasOwnProperty.call(value, field));
+    if (present.length === 0) return refuse(GatewayCode.MISSING_FIELD, spec.exactlyOne.join(' or '), id);
+    if (present.length > 1) return refuse(GatewayCode.INVALID_FIELD_VALUE, `${present.join(' and ')}: give one`, id);
   }
   // Every field is now known, present when required, and of its spec's type and range: the
   // object is the TypeScript type its `type` names.

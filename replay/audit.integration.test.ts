@@ -41,7 +41,7 @@ afterAll(() => removeTempDirs());
 
 const ORDER_EVENTS = new Set([EventType.TRADE, EventType.CANCELLED, EventType.AMENDED, EventType.STOP_TRIGGERED]);
 const ORDER_COMMANDS = new Set<number>([CommandType.PLACE_ORDER, CommandType.CANCEL_ORDER, CommandType.AMEND_ORDER]);
-const NO_ACCOUNT = new Set<number>([CommandType.TIMER_TICK, CommandType.SYMBOL_HALT, CommandType.SYMBOL_RESUME, CommandType.NOOP]);
+const NO_ACCOUNT = new Set<number>([CommandType.TIMER_TICK, CommandType.SYMBOL_HALT, CommandType.SYMBOL_RESUME, CommandType.NOOP, CommandType.TRADING_HALT, CommandType.TRADING_RESUME]);
 
 /** An order's story: its placement, what targeted it, and everything that happened to it. */
 function aboutOrder(step: Step, orderId: number): boolean {

@@ -36,6 +36,8 @@ export interface ReplayOptions {
   sink?: EventSink;
   /** Called before each command is applied (audit). */
   onCommand?: (seq: number, view: DataView, offset: number) => void;
+  /** Called once with the engine the replay starts from (restored from a snapshot, or empty), before any command. */
+  onStart?: (engine: MatchingEngine) => void;
   /** Where the journal is read and verified; default 'auto'. */
   read?: ReplayReadMode;
 }
@@ -94,6 +96,7 @@ export function replayJournal(options: ReplayOptions): ReplayResult {
   try {
     const engine = start === null ? new MatchingEngine(config, sink) : restoreSnapshot(config, { seq: start.seq, hash: '0x' + start.stateHashHex, state: start.body }, sink);
     if (engine.lastSeq !== fromSeq - 1) fail(`the replay starts at ${fromSeq}, the engine is at ${engine.lastSeq}`);
+    options.onStart?.(engine);
     // Snapshots after the starting point are checked when the replay reaches their sequence.
     const pending = snapshots.filter((s) => s.seq > engine.lastSeq).sort((a, b) => a.seq - b.seq);
     const applied = applyRuns(engine, source.runs, pending, options.onCommand);

@@ -1,5 +1,6 @@
 import { type Command, encodeCommand } from '../engine/command-codec.js';
 import type { EngineState } from '../engine/engine-state.js';
+import type { DecodedEvent } from '../engine/event-codec.js';
 import { CLAIM_CLOSED, CLAIM_FULL } from './pipeline.js';
 import type { SlotHandler } from '../ring/index.js';
 
@@ -65,9 +66,19 @@ export interface EngineHostStop {
   readonly snapshotSeq: number | null;
 }
 
+/**
+ * Who rebuilds a projection of the events (the gateway's read model) during recovery: told the
+ * state the replay starts from, then every event of the replayed commands, in order. A host
+ * without recovery calls neither (the projection then starts from the returned state).
+ */
+export interface RecoveryListener {
+  replayStart(state: EngineState | null, lastSeq: number): void;
+  replayedEvent(ev: DecodedEvent): void;
+}
+
 export interface EngineHost {
   readonly durability: Durability;
-  start(): Promise<EngineHostStart>;
+  start(recovery?: RecoveryListener): Promise<EngineHostStart>;
   tryPublish(timestampUs: number, write: (view: DataView, offset: number) => void): number;
   /**
    * Several commands in consecutive sequences, all or none (Pipeline.tryPublishRun): `write`

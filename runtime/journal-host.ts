@@ -1,12 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { captureState, encodeSnapshot, takeSnapshot } from '../engine/engine-state.js';
+import { BinaryEventWriter, ForwardingEventOutput } from '../engine/event-codec.js';
+import type { MatchingEngine } from '../engine/matching-engine.js';
 import { Pipeline, type PipelineOptions } from './pipeline.js';
 import type { EngineConfig } from '../engine/symbol-config.js';
 import { configFingerprint } from '../journal/config-fingerprint.js';
 import { TXN_COMMANDS_MAX } from '../journal/journal-writer.js';
 import { SNAPSHOT_POLICY_DEFAULT, type SnapshotPolicy } from '../replay/snapshot-follower.js';
 import { openJournal, replayJournal } from '../replay/recovery.js';
-import type { Durability, EngineHostStart } from './engine-host.js';
+import type { Durability, EngineHostStart, RecoveryListener } from './engine-host.js';
 import { PipelineBackedHost } from './pipeline-backed-host.js';
 
 /**
@@ -45,7 +47,7 @@ export class JournalHost extends PipelineBackedHost {
     this.durability = options.durability;
   }
 
-  async start(): Promise<EngineHostStart> {
+  async start(listener?: RecoveryListener): Promise<EngineHostStart> {
     if (this.pipeline !== null) throw new Error('engine host started twice');
     const { config, dataDir, durability } = this.options;
     mkdirSync(dataDir, { recursive: true });
@@ -53,7 +55,16 @@ export class JournalHost extends PipelineBackedHost {
     const env = openJournal({ path: dataDir, config, durability });
     let recovered;
     try {
-      recovered = replayJournal({ env, config });
+      recovered = replayJournal({
+        env,
+        config,
+        ...(listener === undefined
+          ? {}
+          : {
+              sink: new BinaryEventWriter(new ForwardingEventOutput((ev) => listener.replayedEvent(ev))),
+              onStart: (engine: MatchingEngine) => listener.replayStart(engine.lastSeq < 0 ? null : captureState(engine), engine.lastSeq),
+            }),
+      });
     } finally {
       await env.close();
     }

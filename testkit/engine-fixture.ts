@@ -3,7 +3,10 @@ import { CommandType } from '../engine/command-layout.js';
 import { defaultEngineConfig } from '../engine/default-config.js';
 import type { DecodedEvent } from '../engine/event-codec.js';
 import { InProcessEngine } from '../engine/in-process-engine.js';
+import { EventType } from '../engine/event-layout.js';
 import { defaultWireConfig, type WireConfig } from '../protocol/wire-config.js';
+import { ReadModel } from '../replay/read-model.js';
+import type { OrderLookup } from '../gateway/order-translation.js';
 
 /**
  * The demo configuration's core, in process, with funded accounts: for gateway tests that need
@@ -13,6 +16,8 @@ import { defaultWireConfig, type WireConfig } from '../protocol/wire-config.js';
 export class EngineFixture {
   readonly engine = new InProcessEngine(defaultEngineConfig(), 1);
   readonly wire: WireConfig = defaultWireConfig();
+  /** Every event of every command applied, as the gateway's read model would hold them. */
+  readonly model = new ReadModel();
   private transferId = 1;
   private timestampUs = 1_000_000;
 
@@ -32,7 +37,32 @@ export class EngineFixture {
   /** Applies one command (timestamped 1 ms after the previous one) and returns its events. */
   submit(fields: Partial<Command> & Pick<Command, 'type'>): DecodedEvent[] {
     this.timestampUs += 1_000;
-    return this.engine.submit({ timestampUs: this.timestampUs, ...fields });
+    const events = this.engine.submit({ timestampUs: this.timestampUs, ...fields });
+    for (const ev of events) this.model.apply(ev);
+    return events;
+  }
+
+  /**
+   * The read model as the gateway's replies see it while they go through one command's events
+   * in order (the fixture applied them all already): trade ids count the command's trades.
+   */
+  lookupFor(events: readonly DecodedEvent[]): OrderLookup & { next(ev: DecodedEvent): void } {
+    const model = this.model;
+    let tradeIndex = -1;
+    let tradeSeq = -1;
+    return {
+      clOrdIdOf: (accountId, orderId) => model.clOrdIdOf(accountId, orderId),
+      orderIdOf: (accountId, clOrdId) => model.orderIdOf(accountId, clOrdId),
+      get lastTradeId() {
+        return `${tradeSeq}-${tradeIndex}`;
+      },
+      next(ev) {
+        if (!events.includes(ev)) throw new Error('event of another command');
+        if (ev.type !== EventType.TRADE) return;
+        if (ev.seq !== tradeSeq) [tradeSeq, tradeIndex] = [ev.seq, -1];
+        tradeIndex++;
+      },
+    };
   }
 
   /** Applies an already built command, keeping its timestamp unless it has none. */

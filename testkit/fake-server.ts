@@ -113,6 +113,16 @@ export class FakeServer {
         return send({ type: 'unsubscribed', id: m.id, channel: m.channel, symbol: m.symbol });
       case 'ping':
         return send({ type: 'pong', id: m.id });
+      case 'open_orders':
+        return send({ type: 'open_orders', id: m.id, orders: [] });
+      case 'balances':
+        return send({ type: 'balances', id: m.id, balances: [] });
+      case 'fills':
+        return send({ type: 'fills', id: m.id, fills: [] });
+      case 'symbols':
+        return send({ type: 'symbols', id: m.id, symbols: [] });
+      case 'order_status':
+        return send(refusalReply(gatewayError(GatewayCode.INVALID_FIELD_VALUE, 'the stand-in server keeps no orders'), m.id));
       default: {
         const unknown: never = m;
         throw new Error(`unexpected message ${JSON.stringify(unknown)}`);
@@ -124,7 +134,7 @@ export class FakeServer {
     if (m.type === 'place' && m.clOrdId === 'silent') return;
     const reply = (): void => {
       if (m.type === 'place' && m.qty === '0') return send(refusalReply(gatewayError(GatewayCode.DECIMAL_OUT_OF_RANGE, 'qty is zero'), m.id));
-      const orderId = m.type === 'place' ? ++this.orderId : m.orderId;
+      const orderId = m.type === 'place' ? ++this.orderId : (m.orderId ?? 0);
       send({ type: 'ack', id: m.id, orderId, seq: orderId });
     };
     if (this.ackDelayMs === 0) reply();

@@ -8,6 +8,7 @@ import {
   COMMAND_SIZE,
   CommandType,
   FLAG_POST_ONLY,
+  KEY_MATERIAL_BYTES,
   OrderType,
   Side,
   TimeInForce,
@@ -334,7 +335,11 @@ const simpleArb: fc.Arbitrary<Op> = fc.record({
     [2, fc.constant(CommandType.ACCOUNT_CREATE)],
     [1, fc.constant(CommandType.ACCOUNT_BLOCK)],
     [6, fc.constant(CommandType.ACCOUNT_UNBLOCK)],
-    [1, fc.constantFrom(0, 14, 200)],
+    [2, fc.constant(CommandType.API_KEY_ADD)],
+    [2, fc.constant(CommandType.API_KEY_REVOKE)],
+    [1, fc.constant(CommandType.TRADING_HALT)],
+    [4, fc.constant(CommandType.TRADING_RESUME)],
+    [1, fc.constantFrom(0, 18, 200)],
   ),
   account: weighted<number>([6, fc.constantFrom(1, 2, 3, 4)], [1, fc.constantFrom(0, 5, 9)]),
   symbol: symbolArb,
@@ -489,6 +494,9 @@ export class CommandScript {
         c.type = op.type;
         c.accountId = op.account;
         c.symbolId = op.symbol;
+        if (op.type === CommandType.API_KEY_REVOKE) c.targetId = op.symbol; // a small key number, some never given
+        // Key material for most key commands, none for some (an account without a key, or INVALID_API_KEY).
+        if ((op.type === CommandType.API_KEY_ADD || op.type === CommandType.ACCOUNT_CREATE) && op.symbol !== 0) c.keyMaterial = new Uint8Array(KEY_MATERIAL_BYTES).fill((seq % 251) + 1);
         break;
     }
     return encodeWithPatches(c, patches);

@@ -3,6 +3,7 @@ import { CL_ORD_ID_MAX_LENGTH, CommandType, FLAG_POST_ONLY, OrderType, Side, Stp
 import { type DecodedEvent, decodedEvent } from '../engine/event-codec.js';
 import { CancelReason, EventType } from '../engine/event-layout.js';
 import { ResultCode } from '../engine/result-code.js';
+import { KEYS_PER_ACCOUNT_MAX } from '../engine/account-keys.js';
 import type { EngineConfig, SymbolConfig } from '../engine/symbol-config.js';
 import { type Balance, FEE_ACCOUNT, feeOf, intIn, isMarketType, isStopType, MAX_SAFE, type ModelOrder, type SavedState } from './reference-model-records.js';
 import { selfTradeCuts } from './self-trade-cuts.js';
@@ -28,6 +29,9 @@ export class ReferenceModel {
   private readonly supply = new Map<number, number>();
   private lastPrice = new Map<number, number>();
   private readonly halted = new Set<number>();
+  private tradingHalted = false;
+  /** API keys per account: how many were ever given (the next number) and which are live. */
+  private readonly keys = new Map<number, { given: number; live: Set<number> }>();
   private readonly transferWindow: number[] = [];
   private transferWatermark = 0;
   private readonly clOrdIdWindow: string[] = [];
@@ -103,11 +107,19 @@ export class ReferenceModel {
       case CommandType.SYMBOL_RESUME:
         return this.halt(c.symbolId, false);
       case CommandType.ACCOUNT_CREATE:
-        return this.createAccount(c.accountId);
+        return this.createAccount(c);
       case CommandType.ACCOUNT_BLOCK:
         return this.block(c.accountId, true);
       case CommandType.ACCOUNT_UNBLOCK:
         return this.block(c.accountId, false);
+      case CommandType.API_KEY_ADD:
+        return this.addKey(c);
+      case CommandType.API_KEY_REVOKE:
+        return this.revokeKey(c);
+      case CommandType.TRADING_HALT:
+        return this.haltTrading(true);
+      case CommandType.TRADING_RESUME:
+        return this.haltTrading(false);
       default:
         return this.reject(ResultCode.UNKNOWN_COMMAND, 0, 0, 0, 0, 0, 0);
     }
@@ -122,12 +134,16 @@ export class ReferenceModel {
 
   private accepted(accountId: number, symbolId: number, orderId: number, side: number, price: number, qty: number, stopPrice: number): void {
     const clOrdId = (this.cmd as Command).clOrdId.slice(0, CL_ORD_ID_MAX_LENGTH);
-    this.event(EventType.ACCEPTED, { accountId, symbolId, orderId, side, price, qty, stopPrice, clOrdId });
+    const { orderType, tif, flags: orderFlags, type, keyMaterial } = this.cmd as Command;
+    // An accepted key command shows the key's salt and hash (and carries no stop price).
+    const keyHex = type === CommandType.ACCOUNT_CREATE || type === CommandType.API_KEY_ADD ? [...keyMaterial].map((b) => b.toString(16).padStart(2, '0')).join('') : '';
+    this.event(EventType.ACCEPTED, { accountId, symbolId, orderId, side, price, qty, stopPrice, clOrdId, orderType, tif, orderFlags, keyHex });
   }
 
   private reject(code: ResultCode, accountId: number, symbolId: number, orderId: number, side: number, price: number, qty: number): void {
     const clOrdId = (this.cmd as Command).clOrdId.slice(0, CL_ORD_ID_MAX_LENGTH);
-    this.event(EventType.REJECTED, { code, accountId, symbolId, orderId, side, price, qty, clOrdId });
+    const { orderType, tif, flags: orderFlags } = this.cmd as Command;
+    this.event(EventType.REJECTED, { code, accountId, symbolId, orderId, side, price, qty, clOrdId, orderType, tif, orderFlags });
   }
 
   private cancelledEvent(o: ModelOrder, reason: CancelReason, qty: number, leavesAfter: number): void {
@@ -304,7 +320,7 @@ export class ReferenceModel {
     if (c.tif === TimeInForce.GTD ? !intIn(c.expireAtUs, 1, MAX_SAFE) : c.expireAtUs !== 0) return ResultCode.INVALID_EXPIRY;
     if (![...c.clOrdId].every((ch) => ch >= '!' && ch <= '~')) return ResultCode.INVALID_CLIENT_ORDER_ID;
     if (this.accounts.get(c.accountId)?.blocked === true) return ResultCode.ACCOUNT_BLOCKED;
-    if (this.halted.has(c.symbolId)) return ResultCode.SYMBOL_HALTED;
+    if (this.isHalted(c.symbolId)) return this.tradingHalted ? ResultCode.TRADING_HALTED : ResultCode.SYMBOL_HALTED;
     if (c.tif === TimeInForce.GTD && c.expireAtUs <= this.nowUsValue) return ResultCode.EXPIRED_ON_ARRIVAL;
     if (c.clOrdId !== '' && this.clOrdIdTaken(c.accountId, c.clOrdId)) return ResultCode.DUPLICATE_CLIENT_ORDER_ID;
     if (this.orders.filter((o) => o.account === c.accountId).length >= this.config.maxOpenOrdersPerAccount) return ResultCode.MAX_OPEN_ORDERS;
@@ -531,7 +547,7 @@ export class ReferenceModel {
   /** Triggered stops of one symbol, earliest order id first, until none is triggered. */
   private runStops(symbolId: number): void {
     for (;;) {
-      if (this.halted.has(symbolId)) return;
+      if (this.isHalted(symbolId)) return;
       const triggered = this.orders
         .filter((o) => o.symbol === symbolId && o.status === 'stop' && this.triggers(symbolId, o.side, o.stopPrice))
         .sort((a, b) => a.id - b.id);
@@ -574,7 +590,7 @@ export class ReferenceModel {
     if (o === undefined) return ResultCode.UNKNOWN_ORDER;
     const s = this.symbol(o.symbol) as SymbolConfig;
     if (this.accounts.get(c.accountId)?.blocked === true) return ResultCode.ACCOUNT_BLOCKED;
-    if (this.halted.has(o.symbol)) return ResultCode.SYMBOL_HALTED;
+    if (this.isHalted(o.symbol)) return this.tradingHalted ? ResultCode.TRADING_HALTED : ResultCode.SYMBOL_HALTED;
     if (c.price !== 0 && !intIn(c.price, 1, s.maxPrice)) return ResultCode.INVALID_PRICE;
     if (c.qty !== 0 && !intIn(c.qty, 1, MAX_SAFE)) return ResultCode.INVALID_QUANTITY;
     if (c.qty !== 0 && c.qty < s.minQty) return ResultCode.QUANTITY_BELOW_MIN;
@@ -683,11 +699,55 @@ export class ReferenceModel {
     if (!halt) this.runStops(symbolId);
   }
 
-  private createAccount(accountId: number): void {
+  private createAccount(c: Command): void {
+    const accountId = c.accountId;
     if (accountId < 1 || accountId > this.config.maxAccounts) return this.reject(ResultCode.INVALID_ACCOUNT_ID, accountId, 0, 0, 0, 0, 0);
     if (this.accounts.has(accountId)) return this.reject(ResultCode.ACCOUNT_EXISTS, accountId, 0, 0, 0, 0, 0);
     this.accounts.set(accountId, { blocked: false });
-    this.accepted(accountId, 0, 0, 0, 0, 0, 0);
+    // Created with its first key when the command brings one.
+    const keyId = c.keyMaterial.length > 0 ? this.giveKey(accountId) : 0;
+    this.accepted(accountId, 0, keyId, 0, 0, 0, 0);
+  }
+
+  /** Numbers the account's next key: 1, 2, …, never reused. */
+  private giveKey(accountId: number): number {
+    const keys = this.keys.get(accountId) ?? { given: 0, live: new Set<number>() };
+    this.keys.set(accountId, keys);
+    keys.given += 1;
+    keys.live.add(keys.given);
+    return keys.given;
+  }
+
+  private addKey(c: Command): void {
+    const accountId = c.accountId;
+    if (accountId === FEE_ACCOUNT || !this.accounts.has(accountId)) return this.reject(ResultCode.UNKNOWN_ACCOUNT, accountId, 0, 0, 0, 0, 0);
+    if (c.keyMaterial.length === 0) return this.reject(ResultCode.INVALID_API_KEY, accountId, 0, 0, 0, 0, 0);
+    if ((this.keys.get(accountId)?.live.size ?? 0) >= KEYS_PER_ACCOUNT_MAX) return this.reject(ResultCode.API_KEY_LIMIT, accountId, 0, 0, 0, 0, 0);
+    this.accepted(accountId, 0, this.giveKey(accountId), 0, 0, 0, 0);
+  }
+
+  private revokeKey(c: Command): void {
+    const accountId = c.accountId;
+    if (accountId === FEE_ACCOUNT || !this.accounts.has(accountId)) return this.reject(ResultCode.UNKNOWN_ACCOUNT, accountId, 0, c.targetId, 0, 0, 0);
+    if (this.keys.get(accountId)?.live.delete(c.targetId) !== true) return this.reject(ResultCode.UNKNOWN_API_KEY, accountId, 0, c.targetId, 0, 0, 0);
+    this.accepted(accountId, 0, c.targetId, 0, 0, 0, 0);
+  }
+
+  /** The kill switch for everything: every order cancelled (by account, then id), every symbol refusing orders. */
+  private haltTrading(halt: boolean): void {
+    if (this.tradingHalted === halt) return this.reject(halt ? ResultCode.TRADING_ALREADY_HALTED : ResultCode.TRADING_NOT_HALTED, 0, 0, 0, 0, 0, 0);
+    this.tradingHalted = halt;
+    this.accepted(0, 0, 0, 0, 0, 0, 0);
+    if (halt) {
+      for (const o of [...this.orders].sort((a, b) => a.account - b.account || a.id - b.id)) this.cancel(o, CancelReason.KILL_SWITCH);
+      return;
+    }
+    for (const s of [...this.config.symbols].sort((a, b) => a.id - b.id)) this.runStops(s.id);
+  }
+
+  /** Halted for itself or with all trading. */
+  private isHalted(symbolId: number): boolean {
+    return this.tradingHalted || this.halted.has(symbolId);
   }
 
   private block(accountId: number, block: boolean): void {

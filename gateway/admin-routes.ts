@@ -3,6 +3,7 @@ import { type Command, command } from '../engine/command-codec.js';
 import { CommandType } from '../engine/command-layout.js';
 import { CancelReason, EventType } from '../engine/event-layout.js';
 import type { ApiKeyStore } from './api-keys.js';
+import type { AdminThrottle } from './auth-throttle.js';
 import { type HttpRoutes, isLoopback, json, readBody } from './http-routes.js';
 import type { InternalCommands } from './internal-commands.js';
 import type { Logger } from './log.js';
@@ -19,6 +20,9 @@ export interface AdminRouteDeps {
   readonly status: ServerStatus;
   readonly commands: InternalCommands;
   readonly log: Logger;
+  /** Bad tokens per host: past its bound a host is answered 429 before its token is checked. */
+  readonly throttle: AdminThrottle;
+  onAuthFailure(outcome: 'bad_key' | 'throttled'): void;
   clockUs(): number;
 }
 
@@ -98,10 +102,17 @@ function adminEndpoints(deps: AdminRouteDeps): ReadonlyMap<string, AdminEndpoint
 async function handleAdmin(deps: AdminRouteDeps, endpoints: ReadonlyMap<string, AdminEndpoint>, path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (deps.adminKeys === null) return json(res, 404, { error: 'admin endpoints are not configured' });
   if (!isLoopback(req.socket.remoteAddress)) return json(res, 403, { error: 'admin endpoints answer loopback peers only' });
+  const host = req.socket.remoteAddress ?? '';
+  if (deps.throttle.throttled(host)) {
+    deps.onAuthFailure('throttled');
+    return json(res, 429, { error: 'too many bad admin tokens from this host, try again later' });
+  }
   const auth = req.headers.authorization ?? '';
   const token = auth.startsWith('Bearer ') ? auth.slice('Bearer '.length) : '';
   if (!deps.adminKeys.verify(1, token)) {
-    deps.log.warn('admin auth failed', { path });
+    deps.throttle.failed(host);
+    deps.onAuthFailure('bad_key');
+    deps.log.warn('admin auth failed', { path, host });
     return json(res, 401, { error: 'bad admin token' });
   }
   const body = await readBody(req, ADMIN_BODY_BYTES_MAX);

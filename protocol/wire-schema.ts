@@ -26,13 +26,18 @@ export const WIRE_CHANNELS: readonly WireChannel[] = ['book', 'trades', 'bbo'];
 
 // ───────────────────────────── client → server ─────────────────────────────
 
+export type CancelOnDisconnect = boolean | 'session' | 'account';
+
 export interface LoginMessage {
   type: 'login';
   id: number;
   account: number;
   apiKey: string;
-  /** Opt in to cancel-on-disconnect: the account's orders are cancelled when this session ends. */
-  cancelOnDisconnect?: boolean;
+  /**
+   * Opt in to cancel-on-disconnect when this session ends: true or "session" cancels the orders
+   * this session placed; "account" cancels every order of the account (a journaled mass cancel).
+   */
+  cancelOnDisconnect?: CancelOnDisconnect;
   /** Opt in to bundles: the messages of one server turn may come in one `bundle` frame. */
   bundle?: boolean;
 }
@@ -119,7 +124,7 @@ export interface LoggedInReply {
   type: 'logged_in';
   id: number;
   account: number;
-  cancelOnDisconnect: boolean;
+  cancelOnDisconnect: CancelOnDisconnect;
 }
 
 /** The core accepted the command; for a place, orderId is the command's sequence. */
@@ -303,7 +308,7 @@ type FieldSpec =
   | { readonly kind: 'string'; readonly lengthMin: number; readonly lengthMax: number; readonly pattern?: RegExp }
   | { readonly kind: 'enum'; readonly values: readonly string[] }
   | { readonly kind: 'decimal' }
-  | { readonly kind: 'bool' }
+  | { readonly kind: 'bool'; readonly orValues?: readonly string[] }
   | { readonly kind: 'array' };
 
 interface MessageSpec {
@@ -325,7 +330,7 @@ const SPECS: Readonly<Record<ClientMessageType, MessageSpec>> = {
       account: { kind: 'int', min: 1, max: ACCOUNT_ID_MAX },
       apiKey: { kind: 'string', lengthMin: API_KEY_LENGTH_MIN, lengthMax: API_KEY_LENGTH_MAX, pattern: API_KEY_PATTERN },
     },
-    optional: { cancelOnDisconnect: { kind: 'bool' }, bundle: { kind: 'bool' } },
+    optional: { cancelOnDisconnect: { kind: 'bool', orValues: ['session', 'account'] }, bundle: { kind: 'bool' } },
   },
   place: {
     required: {
@@ -467,6 +472,10 @@ function checkField(field: string, value: unknown, spec: FieldSpec): GatewayErro
       if (value.length > DECIMAL_LENGTH_MAX || !DECIMAL_SYNTAX.test(value)) return gatewayError(GatewayCode.INVALID_DECIMAL, field);
       return null;
     case 'bool':
+      if (typeof value === 'string' && spec.orValues !== undefined) {
+        if (!spec.orValues.includes(value)) return gatewayError(GatewayCode.INVALID_FIELD_VALUE, `${field}: a boolean or one of ${spec.orValues.join(', ')}`);
+        return null;
+      }
       if (typeof value !== 'boolean') return gatewayError(GatewayCode.INVALID_FIELD_TYPE, `${field}: expected a boolean`);
       return null;
     case 'array':

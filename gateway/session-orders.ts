@@ -6,7 +6,8 @@ import type { Connection } from './connection.js';
 import { massCancelCommand } from './order-translation.js';
 
 /**
- * Which live orders each session placed, for cancel-on-disconnect of one session's own orders:
+ * Which live orders each session placed, for cancel-on-disconnect of one session's own orders
+ * (only sessions that opted in for it are tracked):
  *
  *   ACCEPTED of a place ──▶ its requester's live set (the requester comes from the pending table,
  *                           so this runs before the dispatch settles the command)
@@ -37,18 +38,17 @@ export class SessionOrders {
     switch (ev.type) {
       case EventType.ACCEPTED: {
         if (ev.commandType !== CommandType.PLACE_ORDER) return;
+        // Only sessions that will cancel their own orders are tracked: the others cost nothing.
         const conn = requester(ev.seq);
-        if (conn === null) return;
-        if (conn.closed) {
-          if (conn.session.cancelScope === 'session') this.publish(this.cancelOf(conn.session.accountId, ev.orderId));
-          return;
-        }
+        if (conn === null || conn.session.cancelScope !== 'session') return;
+        if (conn.closed) return this.publish(this.cancelOf(conn.session.accountId, ev.orderId));
         if (conn.liveOrders.size >= this.perSessionMax) throw new Error(`session ${conn.id}: more than ${this.perSessionMax} live orders`);
         conn.liveOrders.add(ev.orderId);
         this.owners.set(ev.orderId, conn);
         return;
       }
       case EventType.TRADE:
+        if (this.owners.size === 0) return;
         if (ev.leavesQty === 0) this.finish(ev.orderId);
         if (ev.makerLeavesQty === 0) this.finish(ev.makerOrderId);
         return;

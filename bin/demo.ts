@@ -14,11 +14,19 @@ import { defaultServerConfig, loadServerConfig, type ServerConfig } from '../gat
  * Without --config it serves the embedded demo configuration: the demo symbols and three demo
  * accounts, created and funded by journaled commands on first start. Their API keys and the
  * admin token are made once, kept in DIR/demo-secrets.json (mode 0600) so that a restart keeps
- * them, and printed at start-up. SIGINT or SIGTERM shuts down gracefully; a second one exits.
+ * them, and printed only then: a secret on every start's output ends up in logs. Later starts
+ * say where the file is. SIGINT or SIGTERM shuts down gracefully; a second one exits.
  */
 interface DemoSecrets {
   accounts: Array<{ account: number; apiKey: string }>;
   adminToken: string;
+}
+
+/** The secrets, where they are kept, and whether this start made them (and so prints them). */
+interface DemoSecretsFile {
+  secrets: DemoSecrets;
+  path: string;
+  created: boolean;
 }
 
 const SECRETS_FILE = 'demo-secrets.json';
@@ -44,7 +52,8 @@ export async function runServer(args: string[]): Promise<number> {
     if (!LOG_LEVELS.includes(level)) throw new UsageError(`run: --log-level: ${JSON.stringify(level)} is not one of ${LOG_LEVELS.join(', ')}`);
     config = { ...config, logLevel: level };
   }
-  const secrets = values.config === undefined ? demoSecrets(config) : null;
+  const stored = values.config === undefined ? demoSecrets(config) : null;
+  const secrets = stored?.secrets ?? null;
   if (secrets !== null) {
     config = {
       ...config,
@@ -54,10 +63,13 @@ export async function runServer(args: string[]): Promise<number> {
   }
   const server = await GatewayServer.start({ config });
   const lines = [`ordo: serving ${server.url} (health ${server.httpUrl}/health, metrics ${server.httpUrl}/metrics)`, `ordo: durability ${server.durability}${server.durability === 'none' ? ' (no journal: acknowledged orders do not survive a restart)' : ''}`];
-  if (secrets !== null) {
+  if (stored !== null && stored.created) {
+    lines.push(`ordo: demo secrets made and kept in ${stored.path} (printed this once):`);
     lines.push('ordo: demo accounts (account, API key):');
-    for (const a of secrets.accounts) lines.push(`  ${a.account}  ${a.apiKey}`);
-    lines.push(`ordo: admin token (POST ${server.httpUrl}/admin/kill-switch): ${secrets.adminToken}`);
+    for (const a of stored.secrets.accounts) lines.push(`  ${a.account}  ${a.apiKey}`);
+    lines.push(`ordo: admin token (POST ${server.httpUrl}/admin/kill-switch): ${stored.secrets.adminToken}`);
+  } else if (stored !== null) {
+    lines.push(`ordo: demo API keys and admin token are in ${stored.path}`);
   }
   process.stderr.write(`${lines.join('\n')}\n`);
   return new Promise<number>((resolve) => {
@@ -85,16 +97,16 @@ export async function runServer(args: string[]): Promise<number> {
 }
 
 /** The demo's API keys and admin token: read from the data directory, or made and kept there. */
-function demoSecrets(config: ServerConfig): DemoSecrets {
+function demoSecrets(config: ServerConfig): DemoSecretsFile {
   const path = join(config.dataDir, SECRETS_FILE);
   if (existsSync(path)) {
     const stored = JSON.parse(readFileSync(path, 'utf8')) as DemoSecrets;
     const ids = stored.accounts.map((a) => a.account).join(',');
-    if (ids === config.accounts.map((a) => a.id).join(',') && typeof stored.adminToken === 'string') return stored;
+    if (ids === config.accounts.map((a) => a.id).join(',') && typeof stored.adminToken === 'string') return { secrets: stored, path, created: false };
   }
   const secrets: DemoSecrets = { accounts: config.accounts.map((a) => ({ account: a.id, apiKey: generateApiKey() })), adminToken: generateApiKey() };
   mkdirSync(config.dataDir, { recursive: true });
   writeFileSync(path, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
   chmodSync(path, 0o600);
-  return secrets;
+  return { secrets, path, created: true };
 }

@@ -8,6 +8,7 @@ import type {
   BalanceReport,
   CancelMessage,
   ExecutionReport,
+  CancelOnDisconnect,
   LoggedInReply,
   MarketDataDroppedMessage,
   MarketDataMessage,
@@ -53,6 +54,8 @@ export interface ClientOptions {
   inFlightMax: number;
   /** Largest frame accepted from the server (ws maxPayload): book snapshots can be large. */
   receiveBytesMax: number;
+  /** Local address to connect from (a multi-homed host, or tests standing for several hosts). */
+  localAddress?: string;
 }
 
 export const CLIENT_OPTIONS_DEFAULT: ClientOptions = {
@@ -204,6 +207,13 @@ export class OrdoClient {
   /** Refusals that carry no request id (the frame was too broken to have one). */
   readonly unmatched = new Stream<RejectReply>();
   readonly closed = new Stream<{ code: number; reason: string }>();
+  /**
+   * The server's heartbeat: a ws ping (answered with a pong by ws itself) at its interval. A
+   * caller that sees none for a few intervals may assume the connection is dead.
+   */
+  readonly pings = new Stream<{ atMs: number }>();
+  /** Date.now() of the server's last heartbeat ping; null before the first. */
+  lastPingAt: number | null = null;
 
   private nextId = 1;
   private corked = false;
@@ -219,6 +229,10 @@ export class OrdoClient {
   ) {
     socket.on('message', (data, isBinary) => this.receive(data as Buffer | Buffer[], isBinary));
     socket.on('close', (code, reason) => this.onClose(code, reason.toString()));
+    socket.on('ping', () => {
+      this.lastPingAt = Date.now();
+      this.pings.emit({ atMs: this.lastPingAt });
+    });
     this.sweep = setInterval(() => this.expire(Date.now()), TIMEOUT_SWEEP_MS);
     this.sweep.unref();
   }
@@ -228,7 +242,7 @@ export class OrdoClient {
     return new Promise((resolve, reject) => {
       // The server's text frames are its own JSON: JSON.parse is the check that matters, so ws
       // does not validate their UTF-8 a second time.
-      const socket = new WebSocket(url, { perMessageDeflate: false, maxPayload: full.receiveBytesMax, skipUTF8Validation: true });
+      const socket = new WebSocket(url, { perMessageDeflate: false, maxPayload: full.receiveBytesMax, skipUTF8Validation: true, ...(full.localAddress === undefined ? {} : { localAddress: full.localAddress }) });
       socket.binaryType = 'nodebuffer';
       const fail = (e: Error): void => reject(e);
       socket.once('error', fail);
@@ -249,7 +263,7 @@ export class OrdoClient {
    * Logs in. `bundle` (default true) asks the server to gather the messages of one of its turns
    * into one `bundle` frame, which this client unpacks: fewer frames to parse on both sides.
    */
-  login(account: number, apiKey: string, options: { cancelOnDisconnect?: boolean; bundle?: boolean } = {}): Promise<LoggedInReply> {
+  login(account: number, apiKey: string, options: { cancelOnDisconnect?: CancelOnDisconnect; bundle?: boolean } = {}): Promise<LoggedInReply> {
     const cancelOnDisconnect = options.cancelOnDisconnect === undefined ? {} : { cancelOnDisconnect: options.cancelOnDisconnect };
     const bundle = options.bundle ?? true;
     return this.request('logged_in', (id) => ({ type: 'login', id, account, apiKey, ...cancelOnDisconnect, ...(bundle ? { bundle } : {}) }));

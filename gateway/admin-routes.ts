@@ -9,6 +9,7 @@ import { parseUnits } from '../protocol/decimal.js';
 import type { WireConfig } from '../protocol/wire-config.js';
 import { ACCOUNTS_PAGE_MAX, type ReadModel } from '../replay/read-model.js';
 import { type ApiKeyStore, generateApiKey, hashApiKey, keyMaterial } from './api-keys.js';
+import type { AdminThrottle } from './auth-throttle.js';
 import { type HttpRoutes, isLoopback, json, readBody } from './http-routes.js';
 import type { InternalCommands } from './internal-commands.js';
 import type { Logger } from './log.js';
@@ -28,6 +29,9 @@ export interface AdminRouteDeps {
   readonly readModel: ReadModel;
   readonly wire: WireConfig;
   readonly log: Logger;
+  /** Bad tokens per host: past its bound a host is answered 429 before its token is checked. */
+  readonly throttle: AdminThrottle;
+  onAuthFailure(outcome: 'bad_key' | 'throttled'): void;
   clockUs(): number;
 }
 
@@ -222,10 +226,17 @@ function match(table: readonly Route[], method: string, path: string): { route: 
 async function handleAdmin(deps: AdminRouteDeps, table: readonly Route[], path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (deps.adminKeys === null) return json(res, 404, { error: 'admin endpoints are not configured' });
   if (!isLoopback(req.socket.remoteAddress)) return json(res, 403, { error: 'admin endpoints answer loopback peers only' });
+  const host = req.socket.remoteAddress ?? '';
+  if (deps.throttle.throttled(host)) {
+    deps.onAuthFailure('throttled');
+    return json(res, 429, { error: 'too many bad admin tokens from this host, try again later' });
+  }
   const auth = req.headers.authorization ?? '';
   const token = auth.startsWith('Bearer ') ? auth.slice('Bearer '.length) : '';
   if (!deps.adminKeys.verify(1, token)) {
-    deps.log.warn('admin auth failed', { path });
+    deps.throttle.failed(host);
+    deps.onAuthFailure('bad_key');
+    deps.log.warn('admin auth failed', { path, host });
     return json(res, 401, { error: 'bad admin token' });
   }
   const body = req.method === 'POST' ? await readBody(req, ADMIN_BODY_BYTES_MAX) : {};

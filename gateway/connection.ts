@@ -25,10 +25,20 @@ export class Connection {
   readonly outbox: BundledMessage[] = [];
   /** Format of each subscription's messages: the one its subscribe came in. */
   readonly mdFormats = new Map<string, FrameFormat>();
+  /** Orders this session placed that are still live (session-orders.ts). */
+  readonly liveOrders = new Set<number>();
+  /** Heartbeat pings sent since the peer was last heard from. */
+  pingsUnanswered = 0;
+  /** A login waits out an account's failure delay: a second one meanwhile is refused. */
+  loginInFlight = false;
+  /** Closes the session if it is still anonymous at its deadline; null once it logged in or subscribed. */
+  anonymousTimer: NodeJS.Timeout | null = null;
 
   constructor(
     readonly session: Session,
     readonly ws: WebSocket,
+    /** The peer's remote address: the key of the per-host cap and of the login throttle. */
+    readonly host: string,
   ) {}
 
   get id(): number {

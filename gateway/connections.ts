@@ -1,29 +1,35 @@
 import { CommandType } from '../engine/command-layout.js';
 import type { DecodedEvent } from '../engine/event-codec.js';
 import { EventType } from '../engine/event-layout.js';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import { type GatewayError, GatewayCode, gatewayError } from '../protocol/gateway-codes.js';
 import { encodeFrame, FRAME_BYTES_HARD_FACTOR, type FrameFormat, type RawFrame } from '../protocol/wire-codec.js';
 import type { BundledMessage, LoginMessage } from '../protocol/wire-schema.js';
+import { CLOSE_ANONYMOUS_DEADLINE, type AdmissionRefusal, HostCounts, refusalStatus } from './admission.js';
 import type { ApiKeyStore } from './api-keys.js';
+import { LoginThrottle } from './auth-throttle.js';
 import { BUNDLE_MESSAGES_MAX, Connection, rawSocket } from './connection.js';
 import type { Logger } from './log.js';
 import { refusalReply } from './order-translation.js';
 import type { ClockNs } from './rate-limiter.js';
 import type { ServerConfig } from './server-config.js';
+import type { ServerMetrics } from './server-metrics.js';
 import type { ServerStatus } from './server-status.js';
 import { Session } from './session.js';
 
 export const WS_PATHS: ReadonlySet<string> = new Set(['/ws', '/']);
+/** How long a peer cut by the server has to answer the close frame before its socket is dropped. */
+const CLOSE_GRACE_MS = 1_000;
 
 /** What the rest of the gateway does when a connection's frame arrives or its session ends. */
 export interface ConnectionHooks {
   onFrame(conn: Connection, data: RawFrame, isBinary: boolean): void;
   /**
    * After a session ended and left the account routes. `cancelAccount` is the account whose
-   * orders cancel-on-disconnect asks to cancel, 0 when the session did not opt in.
+   * orders cancel-on-disconnect asks to cancel (the session's own or all: session.cancelScope),
+   * 0 when the session did not opt in.
    */
   onClosed(conn: Connection, cancelAccount: number): void;
 }
@@ -31,7 +37,9 @@ export interface ConnectionHooks {
 /**
  * The WebSocket connections and everything that leaves through them:
  *
- *   upgrade ──▶ admission (path, phase, connectionsMax) ──▶ open ──▶ login ──▶ close (once)
+ *   upgrade ──▶ admission (path, phase, connectionsMax, anonymous share, per-host cap; admission.ts)
+ *           ──▶ open ──▶ login (throttled: auth-throttle.ts) ──▶ close (once)
+ *   open ──▶ anonymous deadline; heartbeat pings while any connection is open
  *   send ──▶ bundle (login asked for it) or frame ──▶ socket corked for the turn
  *        ──▶ end of turn (setImmediate): bundles out, uncork, cut a connection over its bound
  *
@@ -41,6 +49,11 @@ export interface ConnectionHooks {
  */
 export class Connections {
   private readonly all = new Set<Connection>();
+  private readonly hosts: HostCounts;
+  private readonly loginThrottle: LoginThrottle;
+  /** Anonymous sessions at once: the share of connectionsMax they may fill. */
+  private readonly anonymousMax: number;
+  private heartbeat: NodeJS.Timeout | null = null;
   private readonly byAccount = new Map<number, Set<Connection>>();
   private readonly corked: Connection[] = [];
   private readonly wss: WebSocketServer;
@@ -53,8 +66,12 @@ export class Connections {
     private readonly apiKeys: ApiKeyStore,
     private readonly clockNs: ClockNs,
     private readonly log: Logger,
+    private readonly metrics: ServerMetrics,
     private readonly hooks: ConnectionHooks,
   ) {
+    this.hosts = new HostCounts(config.admission.connectionsPerHostMax);
+    this.loginThrottle = new LoginThrottle(config.authThrottle, clockNs);
+    this.anonymousMax = Math.max(1, Math.floor((config.connectionsMax * config.admission.anonymousPercentMax) / 100));
     // UTF-8 of text frames is checked by the intake (MALFORMED_JSON, connection kept), not by ws (close 1007).
     this.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false, skipUTF8Validation: true, maxPayload: config.intake.codec.frameBytesMax * FRAME_BYTES_HARD_FACTOR });
   }
@@ -67,44 +84,160 @@ export class Connections {
     return this.loggedInNow;
   }
 
+  /** Listens on the HTTP server for WebSocket upgrades and for requests it cuts off (slow headers). */
+  attach(http: Server): void {
+    http.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.upgrade(req, socket, head));
+    http.on('clientError', (e: NodeJS.ErrnoException, socket: Socket) => {
+      const timedOut = e.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+      if (timedOut) this.metrics.connectionCut('http_timeout');
+      this.log.debug('http client error', { code: e.code ?? '', peer: socket.remoteAddress ?? '' });
+      if (socket.writable) socket.write(timedOut ? 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n' : 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      socket.destroy();
+    });
+  }
+
   /** The HTTP server's `upgrade` listener: admits a WebSocket or answers the refusal on the raw socket. */
   upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    const refuse = (status: string): void => {
-      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-    };
-    if (!WS_PATHS.has(path)) return refuse('404 Not Found');
-    if (this.status.phase !== 'ready') return refuse('503 Service Unavailable');
-    if (this.all.size >= this.config.connectionsMax) return refuse('503 Service Unavailable');
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.open(ws));
+    const host = socket.remoteAddress ?? '';
+    const refusal = this.refusal(path, host);
+    if (refusal !== null) {
+      this.metrics.connectionRefused(refusal);
+      socket.end(`HTTP/1.1 ${refusalStatus(refusal)}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.open(ws, host));
   }
 
-  private open(ws: WebSocket): void {
+  private refusal(path: string, host: string): AdmissionRefusal | null {
+    if (!WS_PATHS.has(path)) return 'path';
+    if (this.status.phase !== 'ready') return 'not_ready';
+    if (this.all.size >= this.config.connectionsMax) return 'connections_max';
+    // Every new connection is anonymous: room beyond the share is kept for logged-in sessions.
+    if (this.all.size - this.loggedInNow >= this.anonymousMax) return 'anonymous_share';
+    if (this.hosts.full(host)) return 'host_cap';
+    return null;
+  }
+
+  private open(ws: WebSocket, host: string): void {
     const session = new Session(this.nextSessionId++, { ...this.config.session, orderRate: this.config.orderRate.perSession }, this.clockNs);
-    const conn = new Connection(session, ws);
+    const conn = new Connection(session, ws, host);
+    this.hosts.opened(host);
     this.all.add(conn);
     ws.binaryType = 'nodebuffer';
-    ws.on('message', (data: RawFrame, isBinary: boolean) => this.hooks.onFrame(conn, data, isBinary));
+    ws.on('message', (data: RawFrame, isBinary: boolean) => {
+      conn.pingsUnanswered = 0;
+      this.hooks.onFrame(conn, data, isBinary);
+    });
+    ws.on('pong', () => {
+      conn.pingsUnanswered = 0;
+    });
     ws.on('close', (code: number) => this.close(conn, `closed ${code}`));
     ws.on('error', (e: Error) => this.log.debug('socket error', { session: conn.id, error: e.message }));
-    this.log.debug('connection', { session: conn.id });
+    conn.anonymousTimer = setTimeout(() => this.anonymousDeadline(conn), this.config.admission.anonymousDeadlineMs);
+    conn.anonymousTimer.unref();
+    this.startHeartbeat();
+    this.log.debug('connection', { session: conn.id, host });
+  }
+
+  /** A session that neither logged in nor subscribed in time gives its slot back. */
+  private anonymousDeadline(conn: Connection): void {
+    conn.anonymousTimer = null;
+    if (conn.closed || conn.session.state !== 'anonymous' || conn.session.subscriptionCount > 0) return;
+    this.metrics.connectionCut('anonymous_deadline');
+    this.cut(conn, 'anonymous deadline', CLOSE_ANONYMOUS_DEADLINE, `no login or subscription within ${this.config.admission.anonymousDeadlineMs} ms`);
+  }
+
+  /** Ends a session at once and closes its socket; a peer that does not answer the close frame is dropped soon after. */
+  private cut(conn: Connection, why: string, code: number, reason: string): void {
+    this.flushBundle(conn);
+    this.close(conn, why);
+    conn.ws.close(code, reason);
+    setTimeout(() => conn.ws.terminate(), CLOSE_GRACE_MS).unref();
+  }
+
+  /** Pings run while any connection is open, so an idle server keeps no timer. */
+  private startHeartbeat(): void {
+    const intervalMs = this.config.admission.heartbeatIntervalMs;
+    if (this.heartbeat !== null || intervalMs === 0) return;
+    this.heartbeat = setInterval(() => this.beat(), intervalMs);
+    this.heartbeat.unref();
+  }
+
+  /** Terminates connections silent for `heartbeatMissesMax` pings (cancel-on-disconnect applies) and pings the rest. */
+  private beat(): void {
+    if (this.all.size === 0) {
+      if (this.heartbeat !== null) clearInterval(this.heartbeat);
+      this.heartbeat = null;
+      return;
+    }
+    for (const conn of [...this.all]) {
+      if (conn.pingsUnanswered >= this.config.admission.heartbeatMissesMax) {
+        this.metrics.connectionCut('heartbeat');
+        this.log.warn('connection closed: heartbeat missed', { session: conn.id, account: conn.session.accountId, pings: conn.pingsUnanswered });
+        this.close(conn, 'heartbeat missed');
+        conn.ws.terminate();
+        continue;
+      }
+      if (conn.ws.readyState !== WebSocket.OPEN) continue;
+      conn.pingsUnanswered++;
+      conn.ws.ping();
+    }
+  }
+
+  /**
+   * A login passes the throttle (auth-throttle.ts) before its key is checked: refused with
+   * LOGIN_THROTTLED, delayed (the account is under attack), or verified at once.
+   */
+  login(conn: Connection, m: LoginMessage, format: FrameFormat): void {
+    if (conn.loginInFlight) return this.refuse(conn, m.id, format, gatewayError(GatewayCode.LOGIN_THROTTLED, 'a login is in progress'));
+    const verdict = this.loginThrottle.check(conn.host, m.account);
+    switch (verdict.kind) {
+      case 'verify':
+        return this.verifyLogin(conn, m, format);
+      case 'refuse':
+        this.metrics.authFailed('login', 'throttled');
+        return this.loginRefused(conn, m, format, gatewayError(GatewayCode.LOGIN_THROTTLED, verdict.why));
+      case 'delay': {
+        this.metrics.authFailed('login', 'delayed');
+        conn.loginInFlight = true;
+        setTimeout(() => {
+          conn.loginInFlight = false;
+          if (!conn.closed && conn.session.state === 'anonymous') this.verifyLogin(conn, m, format);
+        }, verdict.delayMs).unref();
+        return;
+      }
+      default: {
+        const unknown: never = verdict;
+        throw new Error(`unknown login verdict ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+
+  /** Counts a refused login against the connection: after loginFailuresMax of them it is closed. */
+  private loginRefused(conn: Connection, m: LoginMessage, format: FrameFormat, error: GatewayError): void {
+    const closeNow = conn.session.loginFailed();
+    this.log.warn('login failed', { session: conn.id, account: m.account, host: conn.host, code: error.name, closing: closeNow });
+    this.refuse(conn, m.id, format, error);
+    if (closeNow) {
+      this.flushBundle(conn);
+      conn.ws.close(1008, 'too many failed logins');
+    }
   }
 
   /** Verifies the API key and routes the account's messages to this connection from now on. */
-  login(conn: Connection, m: LoginMessage, format: FrameFormat): void {
+  private verifyLogin(conn: Connection, m: LoginMessage, format: FrameFormat): void {
     const { id, account, apiKey } = m;
     const cancelOnDisconnect = m.cancelOnDisconnect ?? false;
     const keyId = this.apiKeys.match(account, apiKey);
     if (keyId === 0) {
-      const closeNow = conn.session.loginFailed();
-      this.log.warn('login failed', { session: conn.id, account, closing: closeNow });
-      this.refuse(conn, id, format, gatewayError(GatewayCode.AUTH_FAILED));
-      if (closeNow) {
-        this.flushBundle(conn);
-        conn.ws.close(1008, 'too many failed logins');
-      }
-      return;
+      this.loginThrottle.failed(conn.host, account);
+      this.metrics.authFailed('login', 'bad_key');
+      return this.loginRefused(conn, m, format, gatewayError(GatewayCode.AUTH_FAILED));
     }
+    this.loginThrottle.succeeded(conn.host, account);
+    if (conn.anonymousTimer !== null) clearTimeout(conn.anonymousTimer);
+    conn.anonymousTimer = null;
     conn.session.login(account, cancelOnDisconnect);
     conn.keyId = keyId;
     conn.accountFormat = format;
@@ -145,14 +278,17 @@ export class Connections {
     conn.closed = true;
     const account = conn.session.accountId;
     const cancelAccount = conn.session.close();
+    if (conn.anonymousTimer !== null) clearTimeout(conn.anonymousTimer);
+    conn.anonymousTimer = null;
     this.all.delete(conn);
+    this.hosts.closed(conn.host);
     if (account !== 0) {
       this.loggedInNow--;
       const sessions = this.byAccount.get(account);
       sessions?.delete(conn);
       if (sessions !== undefined && sessions.size === 0) this.byAccount.delete(account);
     }
-    this.log.info('session closed', { session: conn.id, account, why, cancelOnDisconnect: cancelAccount !== 0 });
+    this.log.info('session closed', { session: conn.id, account, why, cancelOnDisconnect: cancelAccount === 0 ? 'none' : conn.session.cancelScope });
     this.hooks.onClosed(conn, cancelAccount);
   }
 

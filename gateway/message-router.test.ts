@@ -23,7 +23,7 @@ function setup(throwing: ClientMessageType | null = null) {
   const metrics = new ServerMetrics({ connections: () => 0, loggedIn: () => 0, pending: () => 0, hostStats: () => null });
   const router = new MessageRouter(handlers, INTAKE_LIMITS_DEFAULT, connections, metrics, Logger.silent());
   const session = new Session(1, SESSION_OPTIONS_DEFAULT, () => 0);
-  const conn = new Connection(session, {} as never);
+  const conn = new Connection(session, {} as never, '127.0.0.1');
   const frame = (m: object): void => router.onFrame(conn, Buffer.from(JSON.stringify(m)), false);
   return { handled, refused, session, frame, metrics };
 }

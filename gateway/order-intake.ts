@@ -207,6 +207,12 @@ export class OrderIntake {
     return new Promise((settle) => this.pending.set(seq, { kind: 'internal', settle }));
   }
 
+  /** The session that sent the command of `seq` while its result is pending; null for internal commands. */
+  requesterOf(seq: number): Connection | null {
+    const p = this.pending.get(seq);
+    return p !== undefined && p.kind === 'client' ? p.conn : null;
+  }
+
   /** Answers the requester of a command from its result event (one per command). */
   settle(ev: DecodedEvent): void {
     const p = this.pending.get(ev.seq);

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { READ_MODEL_LIMITS_DEFAULT, type ReadModelLimits } from '../replay/read-model.js';
 import { defaultEngineConfig } from '../engine/default-config.js';
 import { type EngineConfig, validateEngineConfig } from '../engine/symbol-config.js';
+import { type AdmissionOptions, ADMISSION_OPTIONS_DEFAULT, checkAdmissionOptions } from './admission.js';
 import { type StoredApiKey } from './api-keys.js';
+import { type AuthThrottleOptions, AUTH_THROTTLE_OPTIONS_DEFAULT, checkAuthThrottleOptions } from './auth-throttle.js';
 import { parseUnits } from '../protocol/decimal.js';
 import { type IntakeLimits, INTAKE_LIMITS_DEFAULT } from './frame-intake.js';
 import { type LogLevel, LOG_LEVELS } from './log.js';
@@ -56,6 +58,10 @@ export interface ServerConfig {
   /** Commands awaiting their result event at once; beyond it orders are answered BUSY. */
   readonly pendingMax: number;
   readonly connectionsMax: number;
+  /** Per-host cap, anonymous share and deadline, HTTP timeouts, heartbeat (admission.ts). */
+  readonly admission: AdmissionOptions;
+  /** Failed logins and admin tokens, per host and per account (auth-throttle.ts). */
+  readonly authThrottle: AuthThrottleOptions;
   /** Bytes a connection may buffer in all (account messages included) before it is closed. */
   readonly connectionBufferedBytesMax: number;
   /** Longest a graceful shutdown waits for outstanding replies before closing anyway. */
@@ -104,6 +110,8 @@ export function defaultServerConfig(): ServerConfig {
     intake: INTAKE_LIMITS_DEFAULT,
     pendingMax: PENDING_MAX_DEFAULT,
     connectionsMax: CONNECTIONS_MAX_DEFAULT,
+    admission: ADMISSION_OPTIONS_DEFAULT,
+    authThrottle: AUTH_THROTTLE_OPTIONS_DEFAULT,
     connectionBufferedBytesMax: 64 * 1024 * 1024,
     drainTimeoutMs: 5_000,
     logLevel: 'info',
@@ -127,7 +135,9 @@ export function loadServerConfig(path: string): ServerConfig {
   const base = defaultServerConfig();
   // A file that says who the accounts are says it completely: no demo accounts beside them.
   const ownAccounts = file.accounts !== undefined || file.apiKeys !== undefined;
-  const config: ServerConfig = { ...base, ...(ownAccounts ? { accounts: [] } : {}), ...file };
+  // The limit groups merge field by field: a file may name only the limits it changes.
+  const limits = { admission: { ...base.admission, ...file.admission }, authThrottle: { ...base.authThrottle, ...file.authThrottle } };
+  const config: ServerConfig = { ...base, ...(ownAccounts ? { accounts: [] } : {}), ...file, ...limits };
   checkServerConfig(config);
   return config;
 }
@@ -154,6 +164,8 @@ export function checkServerConfig(c: ServerConfig): void {
   if (!(c.timerIntervalMs === 0 || (Number.isInteger(c.timerIntervalMs) && c.timerIntervalMs >= 1 && c.timerIntervalMs <= 60_000))) throw new Error(`config timerIntervalMs ${c.timerIntervalMs}`);
   if (!Number.isInteger(c.pendingMax) || c.pendingMax < 1 || c.pendingMax > PENDING_MAX_LIMIT) throw new Error(`config pendingMax ${c.pendingMax}`);
   if (!Number.isInteger(c.connectionsMax) || c.connectionsMax < 1 || c.connectionsMax > 1_000_000) throw new Error(`config connectionsMax ${c.connectionsMax}`);
+  checkAdmissionOptions(c.admission, c.connectionsMax);
+  checkAuthThrottleOptions(c.authThrottle);
   if (!Number.isSafeInteger(c.connectionBufferedBytesMax) || c.connectionBufferedBytesMax < c.session.mdBufferedBytesMax) throw new Error('config connectionBufferedBytesMax below session.mdBufferedBytesMax');
   if (!Number.isInteger(c.drainTimeoutMs) || c.drainTimeoutMs < 0 || c.drainTimeoutMs > 600_000) throw new Error(`config drainTimeoutMs ${c.drainTimeoutMs}`);
   if (!LOG_LEVELS.includes(c.logLevel)) throw new Error(`config logLevel ${String(c.logLevel)}`);

@@ -1,4 +1,5 @@
 import { wireCodeName } from '../protocol/gateway-codes.js';
+import { ADMISSION_REFUSALS, type AdmissionRefusal } from './admission.js';
 import type { EngineHostStats } from '../runtime/engine-host.js';
 import { Counter, type CounterChild, exponentialBuckets, Gauge, Histogram, type HistogramChild, Registry } from './metrics.js';
 
@@ -11,6 +12,14 @@ const ORDER_KINDS: readonly OrderKind[] = ['place', 'cancel', 'amend', 'mass_can
 
 /** Code 0 on the wire of this metric means "acknowledged". */
 export const CODE_ACK = 0;
+
+/** Why the server cut a connection it had admitted. */
+export type ConnectionCut = 'anonymous_deadline' | 'heartbeat' | 'http_timeout';
+const CONNECTION_CUTS: readonly ConnectionCut[] = ['anonymous_deadline', 'heartbeat', 'http_timeout'];
+/** What became of a failed or slowed authentication. */
+export type AuthOutcome = 'bad_key' | 'throttled' | 'delayed';
+const AUTH_OUTCOMES: readonly AuthOutcome[] = ['bad_key', 'throttled', 'delayed'];
+export type AuthKind = 'login' | 'admin';
 
 export interface ServerGauges {
   connections(): number;
@@ -31,6 +40,9 @@ export class ServerMetrics {
   /** Frame received → reply sent, for orders that reached the engine (acks and core rejects). */
   readonly orderLatency: HistogramChild;
   readonly eventBatch: HistogramChild;
+  private readonly refusals = new Map<AdmissionRefusal, CounterChild>();
+  private readonly cuts = new Map<ConnectionCut, CounterChild>();
+  private readonly auths = new Map<string, CounterChild>();
 
   constructor(gauges: ServerGauges) {
     const r = this.registry;
@@ -47,6 +59,13 @@ export class ServerMetrics {
       .register(new Histogram('ordo_gateway_order_latency_seconds', 'From an order frame received to its ack or engine reject sent.', exponentialBuckets(10e-6, 2, 18)))
       .child();
     this.eventBatch = r.register(new Histogram('ordo_engine_event_batch_size', 'Events handled per drained batch of the output ring.', exponentialBuckets(1, 2, 12))).child();
+    const refused = r.register(new Counter('ordo_gateway_connections_refused_total', 'WebSocket upgrades refused, by reason (path, not_ready, connections_max, anonymous_share, host_cap).'));
+    for (const reason of ADMISSION_REFUSALS) this.refusals.set(reason, refused.child({ reason }));
+    const cut = r.register(new Counter('ordo_gateway_connections_cut_total', 'Connections the server ended, by reason (anonymous_deadline, heartbeat, http_timeout).'));
+    for (const reason of CONNECTION_CUTS) this.cuts.set(reason, cut.child({ reason }));
+    const auth = r.register(new Counter('ordo_gateway_auth_failures_total', 'Failed or slowed authentications, by kind (login, admin) and outcome (bad_key, throttled, delayed).'));
+    for (const kind of ['login', 'admin'] as const) for (const outcome of AUTH_OUTCOMES) this.auths.set(`${kind}:${outcome}`, auth.child({ kind, outcome }));
+    for (const child of [...this.refusals.values(), ...this.cuts.values(), ...this.auths.values()]) child.inc(0);
     r.register(new Gauge('ordo_gateway_connections', 'Open WebSocket connections.', (g) => g.child().set(gauges.connections())));
     r.register(new Gauge('ordo_gateway_sessions_logged_in', 'Logged-in sessions.', (g) => g.child().set(gauges.loggedIn())));
     r.register(new Gauge('ordo_gateway_pending_results', 'Commands in the engine awaiting their result event.', (g) => g.child().set(gauges.pending())));
@@ -71,6 +90,18 @@ export class ServerMetrics {
         out.push(`ordo_journal_commit_batch_size_bucket{le="+Inf"} ${c.count}`, `ordo_journal_commit_batch_size_sum ${c.sum}`, `ordo_journal_commit_batch_size_count ${c.count}`);
       },
     });
+  }
+
+  connectionRefused(reason: AdmissionRefusal): void {
+    (this.refusals.get(reason) as CounterChild).inc();
+  }
+
+  connectionCut(reason: ConnectionCut): void {
+    (this.cuts.get(reason) as CounterChild).inc();
+  }
+
+  authFailed(kind: AuthKind, outcome: AuthOutcome): void {
+    (this.auths.get(`${kind}:${outcome}`) as CounterChild).inc();
   }
 
   orderIn(kind: OrderKind): void {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { type OrdoClient, type PlaceRequest, ReplyError } from '../client/client.js';
-import { apiKeyOf, ServerFixture } from '../testkit/server-fixture.js';
+import type { OrdoClient, PlaceRequest } from '../client/client.js';
+import { apiKeyOf, replyCodeOf as codeOf, ServerFixture } from '../testkit/server-fixture.js';
 import type { ExecutionReport, ServerMessage } from '../protocol/wire-schema.js';
 
 /**
@@ -23,16 +23,6 @@ async function start(config: Parameters<typeof ServerFixture.start>[0] = {}): Pr
 
 const BUY: PlaceRequest = { symbol: 'BTC-USD', side: 'buy', orderType: 'limit', price: '50000.00', qty: '0.5' };
 const SELL: PlaceRequest = { ...BUY, side: 'sell' };
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (e) {
-    if (e instanceof ReplyError) return e.codeName;
-    throw e;
-  }
-  return 'OK';
-}
 
 /** Collects a client's execution reports; `until` resolves once one matches. */
 function executions(client: OrdoClient): { all: ExecutionReport[]; until: (match: (r: ExecutionReport) => boolean) => Promise<ExecutionReport> } {
@@ -305,14 +295,14 @@ describe('gateway server: throttles and back-pressure', () => {
 });
 
 describe('gateway server: cancel-on-disconnect and kill switch', () => {
-  it('cancels the account orders when an opted-in session ends, not otherwise', async () => {
+  it('cancels the account orders when a session opted in for the account ends, not otherwise', async () => {
     const f = await start();
     const watcher = await f.connect(1);
     const reports = executions(watcher);
     const plain = await f.connect(1);
     const kept = await plain.place(BUY);
     await plain.close();
-    const cod = await f.connect(1, { cancelOnDisconnect: true });
+    const cod = await f.connect(1, { cancelOnDisconnect: 'account' });
     const gone = await cod.place({ ...BUY, price: '49000.00' });
     await cod.close();
     const cancelled = await reports.until((r) => r.exec === 'cancelled' && r.orderId === gone.orderId);

@@ -1,17 +1,19 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { command } from '../engine/command-codec.js';
 import { CommandType } from '../engine/command-layout.js';
 import { decodeEvent } from '../engine/event-codec.js';
-import { CancelReason } from '../engine/event-layout.js';
 import { type WireConfig, wireConfigFrom } from '../protocol/wire-config.js';
 import { type EngineHost, type EngineHostStart, type EngineHostStop, publishCommand } from '../runtime/engine-host.js';
 import { createEngineHost } from '../runtime/engine-host-factory.js';
 import { ReadModel } from '../replay/read-model.js';
 import { fundAccounts } from './account-funding.js';
+import { httpServerOptions } from './admission.js';
 import { addAdminRoutes } from './admin-routes.js';
 import { ApiKeyStore } from './api-keys.js';
+import { AdminThrottle } from './auth-throttle.js';
+import type { Connection } from './connection.js';
 import { Connections } from './connections.js';
 import { EventDispatch } from './event-dispatch.js';
 import { HttpRoutes } from './http-routes.js';
@@ -21,13 +23,13 @@ import { MarketData } from './market-data.js';
 import { MarketDataFanout } from './market-data-fanout.js';
 import { seedMarketData } from './market-seed.js';
 import { MessageRouter } from './message-router.js';
-import { massCancelCommand } from './order-translation.js';
 import { OrderIntake } from './order-intake.js';
 import { OrderRateThrottle } from './pre-trade-risk.js';
 import type { ClockNs } from './rate-limiter.js';
 import { checkServerConfig, type ServerConfig } from './server-config.js';
 import { QueryHandlers } from './query-handlers.js';
 import { ServerMetrics } from './server-metrics.js';
+import { SessionOrders } from './session-orders.js';
 import { type ServerPhase, ServerStatus } from './server-status.js';
 import { addStatusRoutes } from './status-routes.js';
 
@@ -97,6 +99,7 @@ export class GatewayServer {
   private readonly fanout: MarketDataFanout;
   private readonly router: MessageRouter;
   private readonly events: EventDispatch;
+  private readonly sessionOrders: SessionOrders;
   private timer: NodeJS.Timeout | null = null;
   private startInfo: EngineHostStart | null = null;
   private eventsDone: Promise<number> | null = null;
@@ -120,13 +123,14 @@ export class GatewayServer {
       pending: () => this.intake.pendingCount,
       hostStats: () => (this.startInfo === null || this.status.phase === 'stopped' ? null : this.host.stats()),
     });
+    this.sessionOrders = new SessionOrders(config.engine.maxOpenOrdersPerAccount, this.clockUs, (c) => this.commands.publishRetried(c, 'cancel on disconnect'));
     // The trading keys follow the journal (seeded at start, then the key events); the configured
     // ones are journaled once, for accounts that never had a key (account-funding.ts).
-    this.connections = new Connections(config, this.status, this.apiKeys, clockNs, this.log, {
+    this.connections = new Connections(config, this.status, this.apiKeys, clockNs, this.log, this.metrics, {
       onFrame: (conn, data, isBinary) => this.router.onFrame(conn, data, isBinary),
       onClosed: (conn, cancelAccount) => {
         this.fanout.unsubscribeAll(conn);
-        if (cancelAccount !== 0) this.commands.publishRetried(massCancelCommand(cancelAccount, 0, CancelReason.DISCONNECT, this.clockUs()), 'cancel on disconnect');
+        this.sessionOrders.sessionClosed(conn, cancelAccount);
       },
     });
     const throttle = new OrderRateThrottle(config.orderRate, clockNs);
@@ -169,10 +173,12 @@ export class GatewayServer {
       status: this.status,
       commands: this.commands,
       log: this.log,
+      throttle: new AdminThrottle(config.authThrottle, clockNs),
+      onAuthFailure: (outcome) => this.metrics.authFailed('admin', outcome),
       clockUs: this.clockUs,
     });
-    this.http = createServer((req, res) => routes.handle(req, res));
-    this.http.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.connections.upgrade(req, socket, head));
+    this.http = createServer(httpServerOptions(config.admission), (req, res) => routes.handle(req, res));
+    this.connections.attach(this.http);
   }
 
   /**
@@ -243,8 +249,14 @@ export class GatewayServer {
       for (const record of started.state.apiKeys) for (const [keyId, hex] of record.keys) this.apiKeys.addHex(record.account, keyId, hex);
     }
     this.events.startAt(started.seqNext);
-    const events = this.events;
-    this.eventsDone = this.host.consumeEvents((view, offset, _seq, endOfBatch) => events.onEvent(decodeEvent(view, offset), endOfBatch));
+    const { events, sessionOrders, intake } = this;
+    const requesterOf = (seq: number): Connection | null => intake.requesterOf(seq);
+    this.eventsDone = this.host.consumeEvents((view, offset, _seq, endOfBatch) => {
+      const ev = decodeEvent(view, offset);
+      // Before the dispatch, which settles the command and forgets who sent it.
+      sessionOrders.onEvent(ev, requesterOf);
+      events.onEvent(ev, endOfBatch);
+    });
     // A throw in the event handler is a bug: the state the gateway shows would be wrong, so the
     // process stops loudly instead of serving on.
     this.eventsDone.catch((e: unknown) => {

@@ -1,6 +1,6 @@
 import { type GatewayError, GatewayCode, gatewayError } from '../protocol/gateway-codes.js';
 import { type ClockNs, TokenBucket, type TokenBucketOptions } from './rate-limiter.js';
-import type { ClientMessageType, MarketDataDroppedMessage, WireChannel } from '../protocol/wire-schema.js';
+import type { CancelOnDisconnect, ClientMessageType, MarketDataDroppedMessage, WireChannel } from '../protocol/wire-schema.js';
 
 /**
  * One connection's state (design §7):
@@ -12,11 +12,20 @@ import type { ClientMessageType, MarketDataDroppedMessage, WireChannel } from '.
  *
  * Anonymous sessions may only read public market data (and ping, and log in). A logged-in
  * session acts only for its own account: orders carry no account field, the account comes from
- * here. Cancel-on-disconnect is opted into at login; `close` says which account's orders to
- * cancel. Market-data subscriptions are bounded, and a session whose socket buffers more than
+ * here. Cancel-on-disconnect is opted into at login, for the session's own orders or for the
+ * whole account (`cancelScope`); `close` says which account's orders to cancel. Market-data subscriptions are bounded, and a session whose socket buffers more than
  * `mdBufferedBytesMax` is dropped from market data with a message (it never slows the core).
  */
 export type SessionState = 'anonymous' | 'authenticated' | 'closed';
+
+/** What cancel-on-disconnect cancels: nothing, the orders this session placed, or the account's. */
+export type CancelScope = 'none' | 'session' | 'account';
+
+export function cancelScopeOf(asked: CancelOnDisconnect | undefined): CancelScope {
+  if (asked === undefined || asked === false) return 'none';
+  if (asked === true) return 'session';
+  return asked;
+}
 
 export interface SessionOptions {
   subscriptionsMax: number;
@@ -45,7 +54,7 @@ export function subscriptionKey(channel: WireChannel, symbol: string): string {
 export class Session {
   private stateNow: SessionState = 'anonymous';
   private account = 0;
-  private cancelOnDisconnectFlag = false;
+  private cancelScopeNow: CancelScope = 'none';
   private loginFailures = 0;
   private readonly subs = new Set<string>();
   /** The session's order-rate bucket (OrderRateThrottle takes from it). */
@@ -72,8 +81,8 @@ export class Session {
     return this.account;
   }
 
-  get cancelOnDisconnect(): boolean {
-    return this.cancelOnDisconnectFlag;
+  get cancelScope(): CancelScope {
+    return this.cancelScopeNow;
   }
 
   /** Whether this session may send a message of `type` now. */
@@ -85,12 +94,12 @@ export class Session {
   }
 
   /** Records a verified login (the caller checked the API key). */
-  login(accountId: number, cancelOnDisconnect: boolean): void {
+  login(accountId: number, cancelOnDisconnect: CancelOnDisconnect): void {
     if (this.stateNow !== 'anonymous') throw new Error(`session ${this.id}: login in state ${this.stateNow}`);
     if (!Number.isInteger(accountId) || accountId < 1) throw new Error(`session ${this.id}: account ${accountId}`);
     this.stateNow = 'authenticated';
     this.account = accountId;
-    this.cancelOnDisconnectFlag = cancelOnDisconnect;
+    this.cancelScopeNow = cancelScopeOf(cancelOnDisconnect);
   }
 
   /** Counts a failed login; true when the server should close the connection. */
@@ -130,10 +139,13 @@ export class Session {
     return { type: 'md_dropped', code: error.code, name: error.name, message: error.message };
   }
 
-  /** Ends the session; returns the account whose orders must be cancelled (cancel-on-disconnect), or 0. */
+  /**
+   * Ends the session; returns the account whose orders cancel-on-disconnect must cancel (which of
+   * them: `cancelScope`), or 0.
+   */
   close(): number {
     if (this.stateNow === 'closed') return 0;
-    const cancelAccount = this.stateNow === 'authenticated' && this.cancelOnDisconnectFlag ? this.account : 0;
+    const cancelAccount = this.stateNow === 'authenticated' && this.cancelScopeNow !== 'none' ? this.account : 0;
     this.stateNow = 'closed';
     this.subs.clear();
     return cancelAccount;

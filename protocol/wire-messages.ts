@@ -19,13 +19,18 @@ export const WIRE_CHANNELS: readonly WireChannel[] = ['book', 'trades', 'bbo'];
 
 // ───────────────────────────── client → server ─────────────────────────────
 
+export type CancelOnDisconnect = boolean | 'session' | 'account';
+
 export interface LoginMessage {
   type: 'login';
   id: number;
   account: number;
   apiKey: string;
-  /** Opt in to cancel-on-disconnect: the account's orders are cancelled when this session ends. */
-  cancelOnDisconnect?: boolean;
+  /**
+   * Opt in to cancel-on-disconnect when this session ends: true or "session" cancels the orders
+   * this session placed; "account" cancels every order of the account (a journaled mass cancel).
+   */
+  cancelOnDisconnect?: CancelOnDisconnect;
   /** Opt in to bundles: the messages of one server turn may come in one `bundle` frame. */
   bundle?: boolean;
 }
@@ -154,7 +159,7 @@ export interface LoggedInReply {
   type: 'logged_in';
   id: number;
   account: number;
-  cancelOnDisconnect: boolean;
+  cancelOnDisconnect: CancelOnDisconnect;
 }
 
 /** The core accepted the command; for a place, orderId is the command's sequence. */

@@ -14,6 +14,8 @@ describe('validateClientMessage', () => {
     const valid: unknown[] = [
       { type: 'login', id: 0, account: 1, apiKey: 'k'.repeat(16) },
       { type: 'login', id: 1, account: 2, apiKey: 'k'.repeat(128), cancelOnDisconnect: true },
+      { type: 'login', id: 1, account: 2, apiKey: 'k'.repeat(16), cancelOnDisconnect: 'session' },
+      { type: 'login', id: 1, account: 2, apiKey: 'k'.repeat(16), cancelOnDisconnect: 'account' },
       place,
       { ...place, tif: 'gtd', stopPrice: '1', clOrdId: 'abc-1', postOnly: false, stp: 'cancel_both', expireAtUs: 1 },
       { type: 'cancel', id: 2, orderId: 0 },
@@ -46,6 +48,9 @@ describe('validateClientMessage', () => {
       [Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`f${i}`, i])), GatewayCode.UNKNOWN_FIELD],
       [{ type: 'ping' }, GatewayCode.MISSING_FIELD],
       [{ type: 'ping', id: '1' }, GatewayCode.INVALID_FIELD_TYPE],
+      [{ type: 'login', id: 1, account: 2, apiKey: 'k'.repeat(16), cancelOnDisconnect: 'all' }, GatewayCode.INVALID_FIELD_VALUE],
+      [{ type: 'login', id: 1, account: 2, apiKey: 'k'.repeat(16), cancelOnDisconnect: 1 }, GatewayCode.INVALID_FIELD_TYPE],
+      [{ type: 'login', id: 1, account: 2, apiKey: 'k'.repeat(16), bundle: 'session' }, GatewayCode.INVALID_FIELD_TYPE],
       [{ type: 'ping', id: -1 }, GatewayCode.INVALID_FIELD_VALUE],
       [{ type: 'ping', id: 1.5 }, GatewayCode.INVALID_FIELD_VALUE],
       [{ type: 'ping', id: NaN }, GatewayCode.INVALID_FIELD_VALUE],

@@ -44,7 +44,7 @@ type FieldSpec =
   | { readonly kind: 'string'; readonly lengthMin: number; readonly lengthMax: number; readonly pattern?: RegExp }
   | { readonly kind: 'enum'; readonly values: readonly string[] }
   | { readonly kind: 'decimal' }
-  | { readonly kind: 'bool' }
+  | { readonly kind: 'bool'; readonly orValues?: readonly string[] }
   | { readonly kind: 'array' };
 
 interface MessageSpec {
@@ -71,7 +71,7 @@ const SPECS: Readonly<Record<ClientMessageType, MessageSpec>> = {
       account: { kind: 'int', min: 1, max: ACCOUNT_ID_MAX },
       apiKey: { kind: 'string', lengthMin: API_KEY_LENGTH_MIN, lengthMax: API_KEY_LENGTH_MAX, pattern: API_KEY_PATTERN },
     },
-    optional: { cancelOnDisconnect: { kind: 'bool' }, bundle: { kind: 'bool' } },
+    optional: { cancelOnDisconnect: { kind: 'bool', orValues: ['session', 'account'] }, bundle: { kind: 'bool' } },
   },
   place: {
     required: {
@@ -232,6 +232,10 @@ function checkField(field: string, value: unknown, spec: FieldSpec): GatewayErro
       if (value.length > DECIMAL_LENGTH_MAX || !DECIMAL_SYNTAX.test(value)) return gatewayError(GatewayCode.INVALID_DECIMAL, field);
       return null;
     case 'bool':
+      if (typeof value === 'string' && spec.orValues !== undefined) {
+        if (!spec.orValues.includes(value)) return gatewayError(GatewayCode.INVALID_FIELD_VALUE, `${field}: a boolean or one of ${spec.orValues.join(', ')}`);
+        return null;
+      }
       if (typeof value !== 'boolean') return gatewayError(GatewayCode.INVALID_FIELD_TYPE, `${field}: expected a boolean`);
       return null;
     case 'array':

@@ -3,7 +3,8 @@ import { captureState, type EngineState, stateHash } from '../engine/engine-stat
 import { InProcessEngine } from '../engine/in-process-engine.js';
 import { OrderState } from '../engine/order-pool.js';
 import { hashApiKey } from '../gateway/api-keys.js';
-import { type ClientOptions, OrdoClient } from '../client/client.js';
+import { type ClientOptions, OrdoClient, ReplyError } from '../client/client.js';
+import type { CancelOnDisconnect } from '../protocol/wire-schema.js';
 import type { EngineHost } from '../runtime/engine-host.js';
 import { PipelineHost, type PipelineHostOptions } from '../runtime/pipeline-host.js';
 import { Logger } from '../gateway/log.js';
@@ -38,6 +39,17 @@ export function testServerConfig(overrides: Partial<ServerConfig> = {}): ServerC
     drainTimeoutMs: 2_000,
     ...overrides,
   };
+}
+
+/** The name of the code a request was refused with, or 'OK' when it was answered. */
+export async function replyCodeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (e) {
+    if (e instanceof ReplyError) return e.codeName;
+    throw e;
+  }
+  return 'OK';
 }
 
 export interface ServerFixtureOptions {
@@ -78,7 +90,7 @@ export class ServerFixture {
     return this.server.url;
   }
 
-  async connect(account?: number, options: Partial<ClientOptions> & { cancelOnDisconnect?: boolean } = {}): Promise<OrdoClient> {
+  async connect(account?: number, options: Partial<ClientOptions> & { cancelOnDisconnect?: CancelOnDisconnect } = {}): Promise<OrdoClient> {
     const { cancelOnDisconnect, ...clientOptions } = options;
     const client = await OrdoClient.connect(this.url, { requestTimeoutMs: 10_000, ...clientOptions });
     this.clients.push(client);

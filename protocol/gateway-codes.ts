@@ -41,10 +41,11 @@ export enum GatewayCode {
   SLOW_CONSUMER = 10032,
   TRADING_DISABLED = 10033,
   INTERNAL_ERROR = 10034,
+  STORAGE_UNAVAILABLE = 10035,
 }
 
 export const GATEWAY_CODE_MIN = 10001;
-export const GATEWAY_CODE_MAX = 10034;
+export const GATEWAY_CODE_MAX = 10035;
 
 /** The fixed human-readable sentence of each code; a detail may follow it after ": ". */
 const GATEWAY_CODE_MESSAGES: Readonly<Record<GatewayCode, string>> = {
@@ -82,6 +83,7 @@ const GATEWAY_CODE_MESSAGES: Readonly<Record<GatewayCode, string>> = {
   [GatewayCode.SLOW_CONSUMER]: 'market data dropped: the connection did not keep up',
   [GatewayCode.TRADING_DISABLED]: 'trading is disabled',
   [GatewayCode.INTERNAL_ERROR]: 'internal error',
+  [GatewayCode.STORAGE_UNAVAILABLE]: 'journal storage unavailable, try again later',
 };
 
 /** A refusal as it goes on the wire: stable code and name, a readable message. */

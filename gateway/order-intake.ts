@@ -109,6 +109,10 @@ export class OrderIntake {
     this.metrics.orderIn(m.type as OrderKind);
     const refuse = (error: GatewayError): null => this.refuseOrder(conn, m.id, format, error);
     if (this.status.phase !== 'ready') return refuse(gatewayError(GatewayCode.BUSY, `server is ${this.status.phase}`));
+    // Refused before a slot is claimed: a claimed sequence must reach the journal, and while the
+    // journal cannot commit it would only wait in the ring behind the group being retried.
+    const storageFault = this.host.storageFault();
+    if (storageFault !== null) return refuse(gatewayError(GatewayCode.STORAGE_UNAVAILABLE, storageFault));
     // At the bound first: under overload most orders are refused here, and refusing before the
     // risk checks and the translation spares the server's thread their cost (and the order its
     // throttle token) when the answer is BUSY anyway.

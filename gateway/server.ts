@@ -64,9 +64,17 @@ export interface GatewayServerOptions {
   clockUs?: () => number;
   /** Monotonic ns for the throttles. */
   clockNs?: ClockNs;
+  /** How long sessions stay open after stop() begins, answering new orders BUSY; default SHUTDOWN_NOTICE_MS. */
+  shutdownNoticeMs?: number;
 }
 
 const DRAIN_POLL_MS = 2;
+/**
+ * At least this long between the start of a shutdown and the close of the sessions: orders a
+ * client sent just before it learnt of the shutdown are answered BUSY rather than lost with the
+ * connection, and /health answers 503 "stopping" meanwhile for the load balancer to see.
+ */
+export const SHUTDOWN_NOTICE_MS = 500;
 
 export function wallClockUs(): number {
   return Math.floor((performance.timeOrigin + performance.now()) * 1_000);
@@ -96,6 +104,7 @@ export class GatewayServer {
   private startInfo: EngineHostStart | null = null;
   private eventsDone: Promise<number> | null = null;
   private stopping: Promise<EngineHostStop> | null = null;
+  private readonly shutdownNoticeMs: number;
 
   private constructor(
     private readonly config: ServerConfig,
@@ -106,6 +115,8 @@ export class GatewayServer {
     this.market = new MarketData(this.wire);
     this.clockUs = options.clockUs ?? wallClockUs;
     const clockNs = options.clockNs ?? monotonicNs;
+    this.shutdownNoticeMs = options.shutdownNoticeMs ?? SHUTDOWN_NOTICE_MS;
+    if (!Number.isInteger(this.shutdownNoticeMs) || this.shutdownNoticeMs < 0 || this.shutdownNoticeMs > 60_000) throw new Error(`shutdownNoticeMs ${this.shutdownNoticeMs}`);
     this.host = options.host ?? createEngineHost({ config: config.engine, dataDir: config.dataDir, durability: config.durability });
     this.log = (options.logger ?? Logger.stdout(config.logLevel)).with({ component: 'gateway' });
     this.metrics = new ServerMetrics({
@@ -113,6 +124,7 @@ export class GatewayServer {
       loggedIn: () => this.connections.loggedIn,
       pending: () => this.intake.pendingCount,
       hostStats: () => (this.startInfo === null || this.status.phase === 'stopped' ? null : this.host.stats()),
+      storageFault: () => (this.startInfo === null || this.status.phase === 'stopped' ? null : this.host.storageFault()),
     });
     this.connections = new Connections(config, this.status, new ApiKeyStore(config.apiKeys), clockNs, this.log, {
       onFrame: (conn, data, isBinary) => this.router.onFrame(conn, data, isBinary),
@@ -146,7 +158,7 @@ export class GatewayServer {
       this.log,
     );
     const routes = new HttpRoutes(this.log);
-    addStatusRoutes(routes, { status: this.status, host: this.host, metrics: this.metrics, seqNext: () => this.startInfo?.seqNext ?? null });
+    addStatusRoutes(routes, { status: this.status, host: this.host, metrics: this.metrics, hostStarted: () => this.startInfo !== null });
     addAdminRoutes(routes, {
       adminKeys: config.adminToken === null ? null : new ApiKeyStore([{ account: 1, ...config.adminToken }]),
       maxAccounts: config.engine.maxAccounts,
@@ -209,6 +221,10 @@ export class GatewayServer {
   private async startEngine(): Promise<void> {
     const started = await this.host.start();
     this.startInfo = started;
+    this.host.watchStorage((reason) => {
+      if (reason !== null) this.log.error('storage fault: journal commit failed, new orders refused STORAGE_UNAVAILABLE until a retry commits', { reason });
+      else this.log.info('storage recovered: journal commits again, orders accepted');
+    });
     if (started.state !== null) seedMarketData(this.market, started.state);
     this.events.startAt(started.seqNext);
     const events = this.events;
@@ -231,17 +247,19 @@ export class GatewayServer {
   }
 
   private tick(): void {
-    if (this.status.phase !== 'ready') return;
+    // While the journal cannot commit a tick would only wait in the ring; the next one will do.
+    if (this.status.phase !== 'ready' || this.host.storageFault() !== null) return;
     const seq = publishCommand(this.host, command({ type: CommandType.TIMER_TICK, timestampUs: this.clockUs() }));
     // A skipped tick is harmless: the next one (or any command) expires what is due.
     if (seq < 0) this.metrics.timerTicksSkipped.inc();
   }
 
   /**
-   * Graceful shutdown: stop accepting (new connections refused, new orders BUSY), wait for the
-   * results of what is in the engine, close every session (cancel-on-disconnect runs as usual),
-   * wait for those, then stop the engine host (drain; the journal-backed host snapshots), and
-   * close. Resolves with the host's report (last sequence, state hash).
+   * Graceful shutdown: stop accepting (new connections refused, new orders BUSY, /health 503
+   * "stopping"; the listener stays open so /health can say so), wait for the results of what is
+   * in the engine and for at least the shutdown notice, close every session with 1001
+   * (cancel-on-disconnect runs as usual), wait for those, then stop the engine host (drain; the
+   * journal-backed host snapshots), and close. Resolves with the host's report.
    */
   stop(): Promise<EngineHostStop> {
     this.stopping ??= this.shutdown();
@@ -253,8 +271,9 @@ export class GatewayServer {
     this.status.phase = 'stopping';
     this.log.info('stopping', { connections: this.connections.size, pending: this.intake.pendingCount });
     if (this.timer !== null) clearInterval(this.timer);
-    const httpClosed = new Promise<void>((resolve) => this.http.close(() => resolve()));
-    await this.waitFor(() => this.intake.pendingCount === 0, this.config.drainTimeoutMs);
+    const noticeEndMs = performance.now() + Math.min(this.shutdownNoticeMs, this.config.drainTimeoutMs);
+    // The notice matters only to open sessions: with none, the drain ends as soon as results do.
+    await this.waitFor(() => this.intake.pendingCount === 0 && (this.connections.size === 0 || performance.now() >= noticeEndMs), this.config.drainTimeoutMs);
     // Replies gathered for this turn's bundle leave before the close frame.
     this.connections.closeAll('server shutdown', 1001, 'server shutting down');
     await this.waitFor(() => this.intake.pendingCount === 0 && this.commands.queued === 0, this.config.drainTimeoutMs);
@@ -262,6 +281,7 @@ export class GatewayServer {
     if (this.commands.queued > 0 || this.intake.pendingCount > 0) this.log.error('stopping with commands unanswered', { retries: this.commands.queued, pending: this.intake.pendingCount });
     const report = await this.host.stop();
     this.connections.flushCorked();
+    const httpClosed = new Promise<void>((resolve) => this.http.close(() => resolve()));
     this.http.closeAllConnections();
     await httpClosed;
     this.status.phase = 'stopped';

@@ -73,6 +73,9 @@ describe('a commit that fails with a storage fault', () => {
     expect(storageFaultOf(new StoreFaultError('ENOSPC', 'appendGroups'))).toEqual({ code: 'ENOSPC', reason: 'storage: injected store fault ENOSPC in appendGroups' });
     expect(storageFaultOf(new Error('MDB_MAP_FULL: Environment mapsize limit reached'))?.code).toBe('MDB_MAP_FULL');
     expect(storageFaultOf(new Error('write failed'))).toEqual({ code: 'STORAGE', reason: 'storage: STORAGE: write failed' });
+    // LMDB's errors carry a strerror text and no code.
+    expect(storageFaultOf(new Error('Input/output error'))).toEqual({ code: 'EIO', reason: 'storage: EIO: Input/output error' });
+    expect(storageFaultOf(Object.assign(new Error('write'), { errno: -28 }))?.code).toBe('ENOSPC');
     const { writer, faults } = journal();
     faults.tearNextAppend('ENOSPC', 0);
     writer.stage(makeCommands(0, 1), 0, 1);

@@ -15,6 +15,7 @@
 // commands, sequence and chain head as they were, so the retry writes the very same bytes.
 // Assertion failures and corruption are bugs, not faults: they are rethrown at once.
 
+import { constants } from 'node:os';
 import { AssertionError } from '../engine/assert.js';
 import { JournalCorruptError } from './journal-error.js';
 import type { JournalWriter } from './journal-writer.js';
@@ -44,13 +45,34 @@ export interface CommitRetryHooks {
 
 const REASON_LENGTH_MAX = 200;
 const ERRNO_NAME = /\b(E[A-Z]{2,}|MDB_[A-Z_]+)\b/;
+/** strerror texts of the faults a store meets, for errors that carry no code (LMDB's). */
+const STRERROR_NAMES: ReadonlyArray<readonly [string, string]> = [
+  ['No space left on device', 'ENOSPC'],
+  ['Input/output error', 'EIO'],
+  ['Disk quota exceeded', 'EDQUOT'],
+  ['Read-only file system', 'EROFS'],
+  ['File too large', 'EFBIG'],
+];
+
+/** The errno name of an error: its own string code, a numeric errno, a name or a strerror text in its message. */
+function errnoNameOf(error: Error): string {
+  const own = (error as { code?: unknown }).code;
+  if (typeof own === 'string' && own.length > 0) return own;
+  const errno = typeof own === 'number' ? own : (error as { errno?: unknown }).errno;
+  if (typeof errno === 'number') {
+    const named = Object.entries(constants.errno).find(([, value]) => value === Math.abs(errno));
+    if (named !== undefined) return named[0];
+  }
+  const inMessage = ERRNO_NAME.exec(error.message)?.[1];
+  if (inMessage !== undefined) return inMessage;
+  return STRERROR_NAMES.find(([text]) => error.message.includes(text))?.[1] ?? 'STORAGE';
+}
 
 /** The storage fault an error is, or null when it is a bug or corruption (to be rethrown). */
 export function storageFaultOf(error: unknown): StorageFault | null {
   if (error instanceof AssertionError || error instanceof JournalCorruptError) return null;
   if (!(error instanceof Error)) return { code: 'STORAGE', reason: `storage: ${String(error)}`.slice(0, REASON_LENGTH_MAX) };
-  const own = (error as { code?: unknown }).code;
-  const named = typeof own === 'string' && own.length > 0 ? own : (ERRNO_NAME.exec(error.message)?.[1] ?? 'STORAGE');
+  const named = errnoNameOf(error);
   const message = error.message.includes(named) ? error.message : `${named}: ${error.message}`;
   return { code: named, reason: `storage: ${message}`.replace(/\s+/g, ' ').slice(0, REASON_LENGTH_MAX) };
 }

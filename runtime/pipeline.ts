@@ -300,7 +300,15 @@ export class Pipeline {
    */
   async stop(): Promise<PipelineReport> {
     this.input.close();
-    const journal = this.journalReport === null ? null : await this.journalReport;
+    let journal: JournalWorkerReport | null = null;
+    try {
+      journal = this.journalReport === null ? null : await this.journalReport;
+    } catch (e) {
+      // The journal gave up (a storage fault outlasted the shutdown): what it did not commit is
+      // never applied, so the core cannot drain to the ring's end. End every thread instead.
+      await this.abandon();
+      throw e;
+    }
     const core = await this.report;
     if (journal !== null && journal.lastSeq !== core.lastSeq) fail(`journal ends at ${journal.lastSeq}, the core at ${core.lastSeq}`);
     if (this.eventsDone !== null) {
@@ -316,6 +324,19 @@ export class Pipeline {
     if (this.journalWorker !== null) await this.journalWorker.terminate();
     if (this.snapshotWorker !== null) await this.snapshotWorker.terminate();
     return { ...core, journal, snapshots };
+  }
+
+  /**
+   * Ends the worker threads without a drain and closes the output ring behind the core, so the
+   * event consumer ends on what the core published. No snapshot: the state is the journal's.
+   */
+  private async abandon(): Promise<void> {
+    await this.worker.terminate();
+    if (this.journalWorker !== null) await this.journalWorker.terminate();
+    if (this.snapshotWorker !== null) await this.snapshotWorker.terminate();
+    // The core, the output ring's only producer, has ended: closing it here races with no one.
+    if (!this.output.isClosed()) this.output.close();
+    if (this.eventsDone !== null) await this.eventsDone.catch(() => 0);
   }
 }
 

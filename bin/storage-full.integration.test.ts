@@ -72,25 +72,37 @@ interface Outcome {
   seq: number | null;
 }
 
-describe.skipIf(!mounted)('a full disk', () => {
-  it('refuses orders STORAGE_UNAVAILABLE while degraded, answers every order taken, resumes once space is freed, and the journal verifies', async () => {
-    const dataDir = join(root, 'data');
-    mkdirSync(dataDir);
-    const config = testServerConfig({ dataDir, durability: 'fsync' });
-    const host = new JournalHost({ config: config.engine, dataDir, durability: 'fsync' });
-    const lines: string[] = [];
-    const server = await GatewayServer.start({ config, host, logger: new Logger('info', (line) => lines.push(line)) });
-    running = server;
-    const client = await OrdoClient.connect(server.url, { requestTimeoutMs: 60_000 });
-    await client.login(1, apiKeyOf(1));
-    const outcomes: Outcome[] = [];
-    let nextId = 0;
-    const send = (): Promise<void> => {
-      const outcome: Outcome = { id: nextId++, code: null, seq: null };
-      outcomes.push(outcome);
-      // Buys far below the market, cancelled in bulk now and then, so funds never run out.
-      const request = outcome.id % 200 === 199 ? client.massCancel() : client.place({ symbol: 'BTC-USD', side: 'buy', orderType: 'limit', price: '40000.00', qty: '0.01' });
-      return request.then(
+/** A server on its own data directory of the tmpfs, one logged-in client, and every order's outcome. */
+async function startRun(name: string): Promise<{
+  dataDir: string;
+  config: ReturnType<typeof testServerConfig>;
+  server: GatewayServer;
+  host: JournalHost;
+  client: OrdoClient;
+  lines: string[];
+  outcomes: Outcome[];
+  inFlight: Array<Promise<void>>;
+  send: () => void;
+  untilDegraded: () => Promise<void>;
+}> {
+  const dataDir = join(root, name);
+  mkdirSync(dataDir);
+  const config = testServerConfig({ dataDir, durability: 'fsync' });
+  const host = new JournalHost({ config: config.engine, dataDir, durability: 'fsync' });
+  const lines: string[] = [];
+  const server = await GatewayServer.start({ config, host, logger: new Logger('info', (line) => lines.push(line)) });
+  running = server;
+  const client = await OrdoClient.connect(server.url, { requestTimeoutMs: 60_000 });
+  await client.login(1, apiKeyOf(1));
+  const outcomes: Outcome[] = [];
+  const inFlight: Array<Promise<void>> = [];
+  const send = (): void => {
+    const outcome: Outcome = { id: outcomes.length, code: null, seq: null };
+    outcomes.push(outcome);
+    // Buys far below the market, cancelled in bulk now and then, so funds never run out.
+    const request = outcome.id % 200 === 199 ? client.massCancel() : client.place({ symbol: 'BTC-USD', side: 'buy', orderType: 'limit', price: '40000.00', qty: '0.01' });
+    inFlight.push(
+      request.then(
         (ack) => {
           outcome.code = 'OK';
           outcome.seq = ack.seq;
@@ -99,32 +111,56 @@ describe.skipIf(!mounted)('a full disk', () => {
           if (!(e instanceof ReplyError)) throw e;
           outcome.code = e.codeName;
         },
-      );
-    };
-    const inFlight: Array<Promise<void>> = [];
-    for (let i = 0; i < 20; i++) inFlight.push(send());
-    await Promise.all(inFlight.splice(0));
-    expect(outcomes.every((o) => o.code === 'OK')).toBe(true);
-
-    const filler = join(root, 'filler');
-    expect(fillDisk(filler)).toBeGreaterThan(0);
-    // The journal's file has free pages left inside it, and a commit may fail once and succeed on
-    // its retry with pages a reader has just released: orders go on until the fault lasts.
+      ),
+    );
+  };
+  // The journal's file has free pages left inside it, and a commit may fail once and succeed on
+  // its retry with pages a reader has just released: orders go on until the fault lasts.
+  const untilDegraded = async (): Promise<void> => {
     let degraded = false;
     for (let round = 0; round < 400 && !degraded; round++) {
-      for (let i = 0; i < 50; i++) inFlight.push(send());
+      for (let i = 0; i < 50; i++) send();
       await new Promise((resolve) => setTimeout(resolve, 20));
       if (host.storageFault() === null) continue;
       await new Promise((resolve) => setTimeout(resolve, 300));
       degraded = host.storageFault() !== null;
     }
     expect(degraded).toBe(true);
+  };
+  return { dataDir, config, server, host, client, lines, outcomes, inFlight, send, untilDegraded };
+}
+
+/** `ordo verify` passes, and every acknowledged order is in the journal at the sequence its ack named. */
+async function expectJournalHoldsAcks(run: { dataDir: string; config: ReturnType<typeof testServerConfig>; outcomes: Outcome[] }): Promise<void> {
+  const { io, out, err } = captureIo();
+  expect(await verifyMain(['--data', run.dataDir], io), err.join('\n')).toBe(0);
+  expect(out.join('\n')).toMatch(/ok|OK|verified/);
+  const env = openJournalEnv({ path: run.dataDir, durability: 'none', fingerprint: configFingerprint(run.config.engine) });
+  try {
+    const reader = new JournalReader(env);
+    for (const o of run.outcomes.filter((x) => x.code === 'OK')) expect(reader.readCommand(o.seq as number), `sequence ${o.seq}`).not.toBeNull();
+  } finally {
+    await env.close();
+  }
+}
+
+describe.skipIf(!mounted)('a full disk', () => {
+  it('refuses orders STORAGE_UNAVAILABLE while degraded, answers every order taken, resumes once space is freed, and the journal verifies', async () => {
+    const run = await startRun('data');
+    const { server, host, lines, outcomes, inFlight, send } = run;
+    for (let i = 0; i < 20; i++) send();
+    await Promise.all(inFlight.splice(0));
+    expect(outcomes.every((o) => o.code === 'OK')).toBe(true);
+
+    const filler = join(root, 'filler');
+    expect(fillDisk(filler)).toBeGreaterThan(0);
+    await run.untilDegraded();
     expect(host.stats().storageFaults).toBeGreaterThan(0);
     await expect.poll(async () => (await fetch(`${server.httpUrl}/health`)).status).toBe(503);
     const health = (await (await fetch(`${server.httpUrl}/health`)).json()) as { status: string; reason: string };
     expect(health.status).toBe('degraded');
-    expect(health.reason).toMatch(/^storage: /);
-    for (let i = 0; i < 10; i++) inFlight.push(send());
+    expect(health.reason).toMatch(/^storage: E[A-Z]+/);
+    for (let i = 0; i < 10; i++) send();
     await expect.poll(() => outcomes.slice(-10).every((o) => o.code === 'STORAGE_UNAVAILABLE')).toBe(true);
     expect(await (await fetch(`${server.httpUrl}/metrics`)).text()).toMatch(/^ordo_storage_degraded 1$/m);
     expect(lines.some((l) => l.includes('storage fault'))).toBe(true);
@@ -134,25 +170,36 @@ describe.skipIf(!mounted)('a full disk', () => {
     await Promise.all(inFlight.splice(0));
     await expect.poll(() => host.storageFault(), { timeout: 10_000 }).toBeNull();
     expect((await fetch(`${server.httpUrl}/health`)).status).toBe(200);
-    for (let i = 0; i < 20; i++) inFlight.push(send());
+    for (let i = 0; i < 20; i++) send();
     await Promise.all(inFlight.splice(0));
     expect(outcomes.slice(-20).every((o) => o.code === 'OK')).toBe(true);
     expect(outcomes.every((o) => o.code === 'OK' || o.code === 'STORAGE_UNAVAILABLE')).toBe(true);
     expect(lines.some((l) => l.includes('storage recovered'))).toBe(true);
 
-    await client.close();
-    const report = await server.stop();
+    await run.client.close();
+    await server.stop();
     running = null;
-    const { io, out } = captureIo();
-    expect(await verifyMain(['--data', dataDir], io)).toBe(0);
-    expect(out.join('\n')).toContain(`${report.lastSeq}`);
-    // Every acknowledged order is in the journal, at the sequence its ack named.
-    const env = openJournalEnv({ path: dataDir, durability: 'none', fingerprint: configFingerprint(config.engine) });
-    try {
-      const reader = new JournalReader(env);
-      for (const o of outcomes.filter((x) => x.code === 'OK')) expect(reader.readCommand(o.seq as number), `sequence ${o.seq}`).not.toBeNull();
-    } finally {
-      await env.close();
-    }
+    await expectJournalHoldsAcks(run);
+  }, 120_000);
+
+  it('stopped while degraded: the journal gives up, the orders it never committed are answered STORAGE_UNAVAILABLE, the sessions close 1001, and the journal verifies', async () => {
+    const run = await startRun('data-stop');
+    const { server, client, outcomes, inFlight } = run;
+    let closeCode = 0;
+    client.closed.on(({ code }) => {
+      closeCode = code;
+    });
+    const filler = join(root, 'filler-stop');
+    expect(fillDisk(filler)).toBeGreaterThan(0);
+    await run.untilDegraded();
+    const waiting = outcomes.filter((o) => o.code === null).length;
+    expect(waiting).toBeGreaterThan(0);
+    await expect(server.stop()).rejects.toThrow();
+    running = null;
+    await Promise.all(inFlight.splice(0));
+    expect(outcomes.every((o) => o.code === 'OK' || o.code === 'STORAGE_UNAVAILABLE')).toBe(true);
+    await expect.poll(() => closeCode).toBe(1001);
+    rmSync(filler);
+    await expectJournalHoldsAcks(run);
   }, 120_000);
 });

@@ -197,6 +197,22 @@ export class OrderIntake {
     return new Promise((settle) => this.pending.set(seq, { kind: 'internal', settle }));
   }
 
+  /**
+   * Answers every client command still pending with `error` and forgets all pending commands:
+   * only for commands that can no longer be applied (the journal gave up on them at shutdown).
+   * Returns how many clients it answered.
+   */
+  failPending(error: GatewayError): number {
+    let answered = 0;
+    for (const [seq, p] of this.pending) {
+      this.pending.delete(seq);
+      if (p.kind === 'internal') continue;
+      this.refuseOrder(p.conn, p.requestId, p.format, error);
+      answered++;
+    }
+    return answered;
+  }
+
   /** Answers the requester of a command from its result event (one per command). */
   settle(ev: DecodedEvent): void {
     const p = this.pending.get(ev.seq);

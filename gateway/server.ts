@@ -5,6 +5,7 @@ import { command } from '../engine/command-codec.js';
 import { CommandType } from '../engine/command-layout.js';
 import { decodeEvent } from '../engine/event-codec.js';
 import { CancelReason } from '../engine/event-layout.js';
+import { GatewayCode, gatewayError } from '../protocol/gateway-codes.js';
 import { type WireConfig, wireConfigFrom } from '../protocol/wire-config.js';
 import { type EngineHost, type EngineHostStart, type EngineHostStop, publishCommand } from '../runtime/engine-host.js';
 import { createEngineHost } from '../runtime/engine-host-factory.js';
@@ -274,19 +275,54 @@ export class GatewayServer {
     const noticeEndMs = performance.now() + Math.min(this.shutdownNoticeMs, this.config.drainTimeoutMs);
     // The notice matters only to open sessions: with none, the drain ends as soon as results do.
     await this.waitFor(() => this.intake.pendingCount === 0 && (this.connections.size === 0 || performance.now() >= noticeEndMs), this.config.drainTimeoutMs);
+    if (this.host.storageFault() !== null) return this.shutdownWithoutJournal();
     // Replies gathered for this turn's bundle leave before the close frame.
     this.connections.closeAll('server shutdown', 1001, 'server shutting down');
     await this.waitFor(() => this.intake.pendingCount === 0 && this.commands.queued === 0, this.config.drainTimeoutMs);
     this.commands.stopRetrying();
     if (this.commands.queued > 0 || this.intake.pendingCount > 0) this.log.error('stopping with commands unanswered', { retries: this.commands.queued, pending: this.intake.pendingCount });
     const report = await this.host.stop();
+    await this.closeHttp();
+    this.log.info('stopped', { lastSeq: report.lastSeq, stateHash: report.stateHash, commands: report.commands });
+    return report;
+  }
+
+  /**
+   * The shutdown while the journal cannot write and orders wait for it. Stopping the host makes
+   * the journal give up after a bounded number of retries (or commit, should the fault clear
+   * meanwhile, and then every order is answered from its event as usual); only after that is it
+   * certain that what is still pending will never be applied, so only then are those orders
+   * answered STORAGE_UNAVAILABLE, before the sessions close. Rejects when the journal gave up:
+   * there is no final state to report, and the journal holds everything acknowledged.
+   */
+  private async shutdownWithoutJournal(): Promise<EngineHostStop> {
+    this.commands.stopRetrying();
+    this.log.error('stopping while the journal cannot write', { pending: this.intake.pendingCount, reason: this.host.storageFault() });
+    let report: EngineHostStop | null = null;
+    let failure: unknown = null;
+    try {
+      report = await this.host.stop();
+    } catch (e) {
+      failure = e;
+    }
+    const answered = this.intake.failPending(gatewayError(GatewayCode.STORAGE_UNAVAILABLE, 'not journaled before shutdown'));
+    this.connections.closeAll('server shutdown', 1001, 'server shutting down');
+    await this.closeHttp();
+    if (report === null) {
+      this.log.error('stopped without journaling every order taken', { answeredUnavailable: answered, error: failure instanceof Error ? failure.message : String(failure) });
+      throw failure instanceof Error ? failure : new Error(String(failure));
+    }
+    this.log.info('stopped', { lastSeq: report.lastSeq, stateHash: report.stateHash, commands: report.commands });
+    return report;
+  }
+
+  /** The last step of a shutdown: corked replies out, every HTTP connection closed. */
+  private async closeHttp(): Promise<void> {
     this.connections.flushCorked();
     const httpClosed = new Promise<void>((resolve) => this.http.close(() => resolve()));
     this.http.closeAllConnections();
     await httpClosed;
     this.status.phase = 'stopped';
-    this.log.info('stopped', { lastSeq: report.lastSeq, stateHash: report.stateHash, commands: report.commands });
-    return report;
   }
 
   private async waitFor(condition: () => boolean, timeoutMs: number): Promise<boolean> {

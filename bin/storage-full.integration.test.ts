@@ -88,7 +88,8 @@ async function startRun(name: string): Promise<{
   const dataDir = join(root, name);
   mkdirSync(dataDir);
   const config = testServerConfig({ dataDir, durability: 'fsync' });
-  const host = new JournalHost({ config: config.engine, dataDir, durability: 'fsync' });
+  // Frequent snapshots, so that the snapshot follower meets the full disk too (and skips, not dies).
+  const host = new JournalHost({ config: config.engine, dataDir, durability: 'fsync', snapshots: { everyCommands: 100, everyMs: 50, retain: 2 } });
   const lines: string[] = [];
   const server = await GatewayServer.start({ config, host, logger: new Logger('info', (line) => lines.push(line)) });
   running = server;

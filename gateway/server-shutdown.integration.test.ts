@@ -1,6 +1,11 @@
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { ServerMessage } from '../protocol/wire-schema.js';
+import { startOrdoProcess } from '../testkit/ordo-process.js';
 import { apiKeyOf, ServerFixture } from '../testkit/server-fixture.js';
 
 /**
@@ -9,10 +14,15 @@ import { apiKeyOf, ServerFixture } from '../testkit/server-fixture.js';
  * says 503 "stopping" during the drain, and the sessions end with close code 1001.
  */
 let fixture: ServerFixture | null = null;
+const children: ChildProcess[] = [];
+let dataDir: string | null = null;
 
 afterEach(async () => {
   await fixture?.stop();
   fixture = null;
+  for (const child of children.splice(0)) child.kill('SIGKILL');
+  if (dataDir !== null) rmSync(dataDir, { recursive: true, force: true });
+  dataDir = null;
 });
 
 interface RawSession {
@@ -22,7 +32,7 @@ interface RawSession {
 }
 
 /** A logged-in raw session that files every reply with an id under it (bundles unpacked). */
-async function loggedIn(url: string, account: number): Promise<RawSession> {
+async function loggedIn(url: string, account: number, apiKey = apiKeyOf(account)): Promise<RawSession> {
   const ws = new WebSocket(url, { perMessageDeflate: false });
   const replies = new Map<number, ServerMessage[]>();
   const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
@@ -38,7 +48,7 @@ async function loggedIn(url: string, account: number): Promise<RawSession> {
     ws.once('open', resolve);
     ws.once('error', reject);
   });
-  ws.send(JSON.stringify({ type: 'login', id: 1, account, apiKey: apiKeyOf(account) }));
+  ws.send(JSON.stringify({ type: 'login', id: 1, account, apiKey }));
   await expect.poll(() => replies.get(1)?.[0]?.type).toBe('logged_in');
   return { ws, replies, closed };
 }
@@ -80,6 +90,31 @@ describe('gateway server: graceful shutdown', () => {
     const acked = inFlight.filter((id) => s.replies.get(id)?.[0]?.type === 'ack').length;
     expect(acked).toBeGreaterThan(0);
     expect(report.lastSeq).toBeGreaterThanOrEqual(acked);
+  });
+});
+
+describe('ordo run: SIGTERM', () => {
+  it('drains as documented: orders taken answered, later ones BUSY, /health 503 "stopping", close 1001, exit 0', async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'ordo-sigterm-'));
+    const ordo = await startOrdoProcess(dataDir, children);
+    const secrets = JSON.parse(readFileSync(join(dataDir, 'demo-secrets.json'), 'utf8')) as { accounts: Array<{ account: number; apiKey: string }> };
+    const s = await loggedIn(ordo.url, 1, secrets.accounts[0]?.apiKey as string);
+    const inFlight = Array.from({ length: 300 }, (_, i) => 100 + i);
+    for (const id of inFlight) s.ws.send(place(id));
+    await expect.poll(() => s.replies.size > 1).toBe(true);
+    const exited = new Promise<number | null>((resolve) => ordo.child.once('exit', (code) => resolve(code)));
+    ordo.child.kill('SIGTERM');
+    await expect.poll(async () => (await health(ordo.httpUrl)).body['status']).toBe('stopping');
+    const afterStop = Array.from({ length: 20 }, (_, i) => 1_000 + i);
+    for (const id of afterStop) s.ws.send(place(id));
+    expect(await s.closed).toBe(1001);
+    expect(await exited).toBe(0);
+    for (const id of [...inFlight, ...afterStop]) {
+      const answers = (s.replies.get(id) ?? []).filter((m) => m.type === 'ack' || m.type === 'reject');
+      expect(answers.length, `order ${id}`).toBe(1);
+    }
+    for (const id of afterStop) expect(s.replies.get(id)?.[0]).toMatchObject({ type: 'reject', name: 'BUSY' });
+    expect(ordo.stderr()).toMatch(/stopped at sequence \d+, state hash/);
   });
 });
 

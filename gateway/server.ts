@@ -281,7 +281,14 @@ export class GatewayServer {
     await this.waitFor(() => this.intake.pendingCount === 0 && this.commands.queued === 0, this.config.drainTimeoutMs);
     this.commands.stopRetrying();
     if (this.commands.queued > 0 || this.intake.pendingCount > 0) this.log.error('stopping with commands unanswered', { retries: this.commands.queued, pending: this.intake.pendingCount });
-    const report = await this.host.stop();
+    let report: EngineHostStop;
+    try {
+      report = await this.host.stop();
+    } catch (e) {
+      // A storage fault that began during the drain outlasted it: the listener still closes.
+      await this.closeHttp();
+      throw e;
+    }
     await this.closeHttp();
     this.log.info('stopped', { lastSeq: report.lastSeq, stateHash: report.stateHash, commands: report.commands });
     return report;

@@ -1,10 +1,11 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OrdoClient, ReplyError } from '../client/client.js';
+import { startOrdoProcess } from '../testkit/ordo-process.js';
 
 /**
  * The exchange as an operator and a trading client meet it, through `ordo run` (make run's
@@ -25,22 +26,7 @@ afterEach(() => {
 });
 
 function startServer(data: string): Promise<{ url: string; http: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/ordo.ts', 'run', '--port', '0', '--data', data, '--log-level', 'warn'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let err = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${err}`)), 60_000);
-    child.stderr?.on('data', (chunk: Buffer) => {
-      err += chunk.toString('utf8');
-      const match = /serving (ws:\/\/\S+\/ws)/.exec(err);
-      if (match !== null) {
-        clearTimeout(timer);
-        const url = match[1] as string;
-        resolve({ url, http: url.replace('ws://', 'http://').replace(/\/ws$/, ''), child });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`server exited ${code}: ${err}`)));
-  });
+  return startOrdoProcess(data, children).then((p) => ({ url: p.url, http: p.httpUrl, child: p.child }));
 }
 
 async function admin(http: string, token: string, method: string, path: string, body?: object): Promise<{ status: number; body: Record<string, unknown> }> {

@@ -112,6 +112,10 @@ export class OrderIntake {
     this.metrics.orderIn(m.type as OrderKind);
     const refuse = (error: GatewayError): null => this.refuseOrder(conn, m.id, format, error);
     if (this.status.phase !== 'ready') return refuse(gatewayError(GatewayCode.BUSY, `server is ${this.status.phase}`));
+    // Refused before a slot is claimed: a claimed sequence must reach the journal, and while the
+    // journal cannot commit it would only wait in the ring behind the group being retried.
+    const storageFault = this.host.storageFault();
+    if (storageFault !== null) return refuse(gatewayError(GatewayCode.STORAGE_UNAVAILABLE, storageFault));
     // At the bound first: under overload most orders are refused here, and refusing before the
     // risk checks and the translation spares the server's thread their cost (and the order its
     // throttle token) when the answer is BUSY anyway.
@@ -211,6 +215,22 @@ export class OrderIntake {
   requesterOf(seq: number): Connection | null {
     const p = this.pending.get(seq);
     return p !== undefined && p.kind === 'client' ? p.conn : null;
+  }
+
+  /**
+   * Answers every client command still pending with `error` and forgets all pending commands:
+   * only for commands that can no longer be applied (the journal gave up on them at shutdown).
+   * Returns how many clients it answered.
+   */
+  failPending(error: GatewayError): number {
+    let answered = 0;
+    for (const [seq, p] of this.pending) {
+      this.pending.delete(seq);
+      if (p.kind === 'internal') continue;
+      this.refuseOrder(p.conn, p.requestId, p.format, error);
+      answered++;
+    }
+    return answered;
   }
 
   /** Answers the requester of a command from its result event (one per command). */

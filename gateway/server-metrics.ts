@@ -26,6 +26,8 @@ export interface ServerGauges {
   loggedIn(): number;
   pending(): number;
   hostStats(): EngineHostStats | null;
+  /** Why the journal is degraded, or null (EngineHost.storageFault); absent: never degraded. */
+  storageFault?(): string | null;
 }
 
 export class ServerMetrics {
@@ -75,6 +77,15 @@ export class ServerMetrics {
       g.child({ ring: 'output' }).set(s?.outputDepth ?? 0);
     }));
     r.register(new Gauge('ordo_journal_lag_commands', 'Commands published and not yet committed to the journal (NaN: no journal).', (g) => g.child().set(gauges.hostStats()?.journalLag ?? NaN)));
+    r.register({
+      name: 'ordo_storage_faults_total',
+      render(out: string[]): void {
+        // The journal worker counts its failed commits; rendered as the host reports them.
+        out.push('# HELP ordo_storage_faults_total Journal commits that failed with a storage fault (ENOSPC, EIO, ...); each retry counts.', '# TYPE ordo_storage_faults_total counter');
+        out.push(`ordo_storage_faults_total ${gauges.hostStats()?.storageFaults ?? 0}`);
+      },
+    });
+    r.register(new Gauge('ordo_storage_degraded', '1 while the journal cannot commit (new orders refused STORAGE_UNAVAILABLE), else 0.', (g) => g.child().set((gauges.storageFault?.() ?? null) === null ? 0 : 1)));
     r.register({
       name: 'ordo_journal_commit_batch_size',
       render(out: string[]): void {

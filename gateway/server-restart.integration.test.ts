@@ -1,9 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OrdoClient, ReplyError } from '../client/client.js';
+import { startOrdoProcess } from '../testkit/ordo-process.js';
 
 const RATE_LIMITED: ReadonlySet<string> = new Set(['SESSION_RATE_LIMITED', 'ACCOUNT_RATE_LIMITED']);
 const CANCEL_ATTEMPTS_MAX = 50;
@@ -16,7 +17,6 @@ const THROTTLED_PAUSE_MS = 100;
  * `ordo run` serves from the journal-backed host in 'fsync' mode, so an acknowledgement means
  * the command was on disk.
  */
-const ROOT = new URL('..', import.meta.url).pathname;
 const children: ChildProcess[] = [];
 let dataDir: string | null = null;
 
@@ -28,21 +28,7 @@ afterEach(() => {
 
 /** Starts `ordo run` on a free port; resolves with its ws URL once it prints that it serves. */
 function startServer(data: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/ordo.ts', 'run', '--port', '0', '--data', data, '--log-level', 'warn'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let err = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${err}`)), 60_000);
-    child.stderr?.on('data', (chunk: Buffer) => {
-      err += chunk.toString('utf8');
-      const match = /serving (ws:\/\/\S+\/ws)/.exec(err);
-      if (match !== null) {
-        clearTimeout(timer);
-        resolve({ url: match[1] as string, child });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`server exited ${code}: ${err}`)));
-  });
+  return startOrdoProcess(data, children);
 }
 
 describe('gateway server: restart', () => {

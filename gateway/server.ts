@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { command } from '../engine/command-codec.js';
 import { CommandType } from '../engine/command-layout.js';
 import { decodeEvent } from '../engine/event-codec.js';
+import { GatewayCode, gatewayError } from '../protocol/gateway-codes.js';
 import { type WireConfig, wireConfigFrom } from '../protocol/wire-config.js';
 import { type EngineHost, type EngineHostStart, type EngineHostStop, publishCommand } from '../runtime/engine-host.js';
 import { createEngineHost } from '../runtime/engine-host-factory.js';
@@ -68,9 +69,17 @@ export interface GatewayServerOptions {
   clockUs?: () => number;
   /** Monotonic ns for the throttles. */
   clockNs?: ClockNs;
+  /** How long sessions stay open after stop() begins, answering new orders BUSY; default SHUTDOWN_NOTICE_MS. */
+  shutdownNoticeMs?: number;
 }
 
 const DRAIN_POLL_MS = 2;
+/**
+ * At least this long between the start of a shutdown and the close of the sessions: orders a
+ * client sent just before it learnt of the shutdown are answered BUSY rather than lost with the
+ * connection, and /health answers 503 "stopping" meanwhile for the load balancer to see.
+ */
+export const SHUTDOWN_NOTICE_MS = 500;
 
 export function wallClockUs(): number {
   return Math.floor((performance.timeOrigin + performance.now()) * 1_000);
@@ -104,6 +113,7 @@ export class GatewayServer {
   private startInfo: EngineHostStart | null = null;
   private eventsDone: Promise<number> | null = null;
   private stopping: Promise<EngineHostStop> | null = null;
+  private readonly shutdownNoticeMs: number;
 
   private constructor(
     private readonly config: ServerConfig,
@@ -115,6 +125,8 @@ export class GatewayServer {
     this.readModel = new ReadModel(config.readModel);
     this.clockUs = options.clockUs ?? wallClockUs;
     const clockNs = options.clockNs ?? monotonicNs;
+    this.shutdownNoticeMs = options.shutdownNoticeMs ?? SHUTDOWN_NOTICE_MS;
+    if (!Number.isInteger(this.shutdownNoticeMs) || this.shutdownNoticeMs < 0 || this.shutdownNoticeMs > 60_000) throw new Error(`shutdownNoticeMs ${this.shutdownNoticeMs}`);
     this.host = options.host ?? createEngineHost({ config: config.engine, dataDir: config.dataDir, durability: config.durability });
     this.log = (options.logger ?? Logger.stdout(config.logLevel)).with({ component: 'gateway' });
     this.metrics = new ServerMetrics({
@@ -122,6 +134,7 @@ export class GatewayServer {
       loggedIn: () => this.connections.loggedIn,
       pending: () => this.intake.pendingCount,
       hostStats: () => (this.startInfo === null || this.status.phase === 'stopped' ? null : this.host.stats()),
+      storageFault: () => (this.startInfo === null || this.status.phase === 'stopped' ? null : this.host.storageFault()),
     });
     this.sessionOrders = new SessionOrders(config.engine.maxOpenOrdersPerAccount, this.clockUs, (c) => this.commands.publishRetried(c, 'cancel on disconnect'));
     // The trading keys follow the journal (seeded at start, then the key events); the configured
@@ -164,7 +177,7 @@ export class GatewayServer {
       this.log,
     );
     const routes = new HttpRoutes(this.log);
-    addStatusRoutes(routes, { status: this.status, host: this.host, metrics: this.metrics, seqNext: () => this.startInfo?.seqNext ?? null });
+    addStatusRoutes(routes, { status: this.status, host: this.host, metrics: this.metrics, hostStarted: () => this.startInfo !== null });
     addAdminRoutes(routes, {
       adminKeys: config.adminToken === null ? null : new ApiKeyStore([{ account: 1, ...config.adminToken }]),
       maxAccounts: config.engine.maxAccounts,
@@ -241,6 +254,10 @@ export class GatewayServer {
       replayedEvent: (ev) => this.readModel.apply(ev),
     });
     this.startInfo = started;
+    this.host.watchStorage((reason) => {
+      if (reason !== null) this.log.error('storage fault: journal commit failed, new orders refused STORAGE_UNAVAILABLE until a retry commits', { reason });
+      else this.log.info('storage recovered: journal commits again, orders accepted');
+    });
     if (started.state !== null) {
       seedMarketData(this.market, started.state);
       if (!replayed) this.readModel.seed(started.state, started.seqNext - 1);
@@ -275,17 +292,19 @@ export class GatewayServer {
   }
 
   private tick(): void {
-    if (this.status.phase !== 'ready') return;
+    // While the journal cannot commit a tick would only wait in the ring; the next one will do.
+    if (this.status.phase !== 'ready' || this.host.storageFault() !== null) return;
     const seq = publishCommand(this.host, command({ type: CommandType.TIMER_TICK, timestampUs: this.clockUs() }));
     // A skipped tick is harmless: the next one (or any command) expires what is due.
     if (seq < 0) this.metrics.timerTicksSkipped.inc();
   }
 
   /**
-   * Graceful shutdown: stop accepting (new connections refused, new orders BUSY), wait for the
-   * results of what is in the engine, close every session (cancel-on-disconnect runs as usual),
-   * wait for those, then stop the engine host (drain; the journal-backed host snapshots), and
-   * close. Resolves with the host's report (last sequence, state hash).
+   * Graceful shutdown: stop accepting (new connections refused, new orders BUSY, /health 503
+   * "stopping"; the listener stays open so /health can say so), wait for the results of what is
+   * in the engine and for at least the shutdown notice, close every session with 1001
+   * (cancel-on-disconnect runs as usual), wait for those, then stop the engine host (drain; the
+   * journal-backed host snapshots), and close. Resolves with the host's report.
    */
   stop(): Promise<EngineHostStop> {
     this.stopping ??= this.shutdown();
@@ -297,20 +316,64 @@ export class GatewayServer {
     this.status.phase = 'stopping';
     this.log.info('stopping', { connections: this.connections.size, pending: this.intake.pendingCount });
     if (this.timer !== null) clearInterval(this.timer);
-    const httpClosed = new Promise<void>((resolve) => this.http.close(() => resolve()));
-    await this.waitFor(() => this.intake.pendingCount === 0, this.config.drainTimeoutMs);
+    const noticeEndMs = performance.now() + Math.min(this.shutdownNoticeMs, this.config.drainTimeoutMs);
+    // The notice matters only to open sessions: with none, the drain ends as soon as results do.
+    await this.waitFor(() => this.intake.pendingCount === 0 && (this.connections.size === 0 || performance.now() >= noticeEndMs), this.config.drainTimeoutMs);
+    if (this.host.storageFault() !== null) return this.shutdownWithoutJournal();
     // Replies gathered for this turn's bundle leave before the close frame.
     this.connections.closeAll('server shutdown', 1001, 'server shutting down');
     await this.waitFor(() => this.intake.pendingCount === 0 && this.commands.queued === 0, this.config.drainTimeoutMs);
     this.commands.stopRetrying();
     if (this.commands.queued > 0 || this.intake.pendingCount > 0) this.log.error('stopping with commands unanswered', { retries: this.commands.queued, pending: this.intake.pendingCount });
-    const report = await this.host.stop();
+    let report: EngineHostStop;
+    try {
+      report = await this.host.stop();
+    } catch (e) {
+      // A storage fault that began during the drain outlasted it: the listener still closes.
+      await this.closeHttp();
+      throw e;
+    }
+    await this.closeHttp();
+    this.log.info('stopped', { lastSeq: report.lastSeq, stateHash: report.stateHash, commands: report.commands });
+    return report;
+  }
+
+  /**
+   * The shutdown while the journal cannot write and orders wait for it. Stopping the host makes
+   * the journal give up after a bounded number of retries (or commit, should the fault clear
+   * meanwhile, and then every order is answered from its event as usual); only after that is it
+   * certain that what is still pending will never be applied, so only then are those orders
+   * answered STORAGE_UNAVAILABLE, before the sessions close. Rejects when the journal gave up:
+   * there is no final state to report, and the journal holds everything acknowledged.
+   */
+  private async shutdownWithoutJournal(): Promise<EngineHostStop> {
+    this.commands.stopRetrying();
+    this.log.error('stopping while the journal cannot write', { pending: this.intake.pendingCount, reason: this.host.storageFault() });
+    let report: EngineHostStop | null = null;
+    let failure: unknown = null;
+    try {
+      report = await this.host.stop();
+    } catch (e) {
+      failure = e;
+    }
+    const answered = this.intake.failPending(gatewayError(GatewayCode.STORAGE_UNAVAILABLE, 'not journaled before shutdown'));
+    this.connections.closeAll('server shutdown', 1001, 'server shutting down');
+    await this.closeHttp();
+    if (report === null) {
+      this.log.error('stopped without journaling every order taken', { answeredUnavailable: answered, error: failure instanceof Error ? failure.message : String(failure) });
+      throw failure instanceof Error ? failure : new Error(String(failure));
+    }
+    this.log.info('stopped', { lastSeq: report.lastSeq, stateHash: report.stateHash, commands: report.commands });
+    return report;
+  }
+
+  /** The last step of a shutdown: corked replies out, every HTTP connection closed. */
+  private async closeHttp(): Promise<void> {
     this.connections.flushCorked();
+    const httpClosed = new Promise<void>((resolve) => this.http.close(() => resolve()));
     this.http.closeAllConnections();
     await httpClosed;
     this.status.phase = 'stopped';
-    this.log.info('stopped', { lastSeq: report.lastSeq, stateHash: report.stateHash, commands: report.commands });
-    return report;
   }
 
   private async waitFor(condition: () => boolean, timeoutMs: number): Promise<boolean> {

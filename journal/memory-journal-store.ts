@@ -27,11 +27,28 @@ type AppendFault = { readonly kind: 'fail'; readonly code: string } | { readonly
 
 export class MemoryStoreFaults {
   private appendFault: AppendFault | null = null;
+  private appendFailuresLeft = 0;
+  private appendFailureCode = '';
   private syncFaultCode: string | null = null;
 
   /** The next appendGroups stores nothing and throws StoreFaultError(code). */
   failNextAppend(code: string): void {
     this.appendFault = { kind: 'fail', code };
+  }
+
+  /**
+   * The next `count` appendGroups store nothing and throw StoreFaultError(code): a fault that
+   * lasts, like a full disk, until it clears by itself (or clearAppendFailures()).
+   */
+  failAppends(code: string, count: number): void {
+    assert(Number.isInteger(count) && count >= 1, `failAppends: ${count} appends`);
+    this.appendFailuresLeft = count;
+    this.appendFailureCode = code;
+  }
+
+  /** Ends a failAppends() fault: the next append succeeds (unless failNextAppend says otherwise). */
+  clearAppendFailures(): void {
+    this.appendFailuresLeft = 0;
   }
 
   /**
@@ -50,6 +67,10 @@ export class MemoryStoreFaults {
 
   /** @internal The pending append fault, cleared. */
   takeAppendFault(): AppendFault | null {
+    if (this.appendFault === null && this.appendFailuresLeft > 0) {
+      this.appendFailuresLeft--;
+      return { kind: 'fail', code: this.appendFailureCode };
+    }
     const fault = this.appendFault;
     this.appendFault = null;
     return fault;

@@ -42,10 +42,11 @@ export enum GatewayCode {
   TRADING_DISABLED = 10033,
   INTERNAL_ERROR = 10034,
   LOGIN_THROTTLED = 10035,
+  STORAGE_UNAVAILABLE = 10036,
 }
 
 export const GATEWAY_CODE_MIN = 10001;
-export const GATEWAY_CODE_MAX = 10035;
+export const GATEWAY_CODE_MAX = 10036;
 
 /** The fixed human-readable sentence of each code; a detail may follow it after ": ". */
 const GATEWAY_CODE_MESSAGES: Readonly<Record<GatewayCode, string>> = {
@@ -84,6 +85,7 @@ const GATEWAY_CODE_MESSAGES: Readonly<Record<GatewayCode, string>> = {
   [GatewayCode.TRADING_DISABLED]: 'trading is disabled',
   [GatewayCode.INTERNAL_ERROR]: 'internal error',
   [GatewayCode.LOGIN_THROTTLED]: 'too many failed logins, try again later',
+  [GatewayCode.STORAGE_UNAVAILABLE]: 'journal storage unavailable, try again later',
 };
 
 /** A refusal as it goes on the wire: stable code and name, a readable message. */

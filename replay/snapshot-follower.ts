@@ -8,6 +8,7 @@
  *
  * On stop it catches up to the journal's end and takes a final snapshot (clean shutdown).
  */
+import { storageFaultOf } from '../journal/commit-retry.js';
 import { parentPort, workerData } from 'node:worker_threads';
 import { COMMAND_SIZE } from '../engine/command-layout.js';
 import type { EngineConfig } from '../engine/symbol-config.js';
@@ -58,6 +59,8 @@ export interface SnapshotWorkerReport {
   lastSnapshotSeq: number;
   lastSnapshotHash: string;
   appliedSeq: number;
+  /** Snapshots that failed with a storage fault and were skipped (the journal still holds everything). */
+  snapshotFaults: number;
 }
 
 /** Applies every committed command after the engine's last; returns how many. */
@@ -80,11 +83,22 @@ async function main(data: SnapshotWorkerData): Promise<SnapshotWorkerReport> {
   const env = openJournalEnvFrom(data.store, configFingerprint(data.config));
   const engine = data.snapshot === null ? new MatchingEngine(data.config, NULL_SINK) : restoreSnapshot(data.config, decodeSnapshot(data.snapshot), NULL_SINK);
   if (engine.lastSeq !== data.seqBase - 1) fail(`snapshot follower starts after ${engine.lastSeq}, the journal continues at ${data.seqBase}`);
-  const report: SnapshotWorkerReport = { type: 'stopped', snapshots: 0, lastSnapshotSeq: -1, lastSnapshotHash: '', appliedSeq: engine.lastSeq };
+  const report: SnapshotWorkerReport = { type: 'stopped', snapshots: 0, lastSnapshotSeq: -1, lastSnapshotHash: '', appliedSeq: engine.lastSeq, snapshotFaults: 0 };
   let sinceSnapshot = 0;
   let lastSnapshotMs = Date.now();
+  let retryNotBeforeMs = 0;
   const snapshot = (): void => {
-    report.lastSnapshotHash = saveSnapshot(env, engine, data.policy.retain);
+    try {
+      report.lastSnapshotHash = saveSnapshot(env, engine, data.policy.retain);
+    } catch (error) {
+      // A snapshot only shortens recovery; the journal holds every command. So a storage fault
+      // (a full disk) skips this one, and the next is tried a period later, not at every poll.
+      const fault = storageFaultOf(error);
+      if (fault === null) throw error;
+      report.snapshotFaults++;
+      retryNotBeforeMs = Date.now() + data.policy.everyMs;
+      return;
+    }
     report.lastSnapshotSeq = engine.lastSeq;
     report.snapshots++;
     sinceSnapshot = 0;
@@ -95,7 +109,7 @@ async function main(data: SnapshotWorkerData): Promise<SnapshotWorkerReport> {
   while (Atomics.load(control, CONTROL_STOP) === 0) {
     Atomics.wait(control, CONTROL_STOP, 0, POLL_MS);
     sinceSnapshot += catchUp(env, engine);
-    const due = sinceSnapshot >= data.policy.everyCommands || (sinceSnapshot > 0 && Date.now() - lastSnapshotMs >= data.policy.everyMs);
+    const due = Date.now() >= retryNotBeforeMs && (sinceSnapshot >= data.policy.everyCommands || (sinceSnapshot > 0 && Date.now() - lastSnapshotMs >= data.policy.everyMs));
     if (due) snapshot();
   }
   // Clean shutdown: the journal is complete now; snapshot whatever the last one missed.

@@ -55,6 +55,10 @@ export interface EngineHostStats {
   /** Commands published and not yet committed to the journal; null without a journal. */
   readonly journalLag: number | null;
   readonly commitBatches: CommitBatchStats | null;
+  /** The sequence the input ring will assign next (the last published + 1). */
+  readonly seqNext: number;
+  /** Commits that failed with a storage fault (each retry counts); null without a journal. */
+  readonly storageFaults: number | null;
 }
 
 export interface EngineHostStop {
@@ -87,6 +91,13 @@ export interface EngineHost {
   tryPublishRun(count: number, write: (k: number, view: DataView, offset: number) => number): number;
   consumeEvents(handler: SlotHandler): Promise<number>;
   stats(): EngineHostStats;
+  /**
+   * Why the journal cannot commit now (e.g. "storage: ENOSPC ..."), or null when it can. Cheap:
+   * the gateway asks once per order and refuses new orders while it is not null.
+   */
+  storageFault(): string | null;
+  /** `listener` hears each fault (its reason) and the recovery (null) as the journal reports them. */
+  watchStorage(listener: (reason: string | null) => void): void;
   stop(): Promise<EngineHostStop>;
 }
 

@@ -26,6 +26,8 @@ export interface JournalHostOptions {
   snapshots?: SnapshotPolicy;
   pipeline?: Omit<PipelineOptions, 'config' | 'journal' | 'seqBase' | 'snapshot'>;
   onCommand?: (seq: number, bytes: Uint8Array) => void;
+  /** LMDB's map size for the journal; default MAP_SIZE_BYTES_DEFAULT (tests of a full disk set a small one). */
+  mapSizeBytes?: number;
 }
 
 export const JOURNALED_INPUT_SLOTS = 2 * TXN_COMMANDS_MAX;
@@ -88,7 +90,13 @@ export class JournalHost extends PipelineBackedHost {
       config,
       seqBase: engine.lastSeq + 1,
       snapshot: state === null ? null : encodeSnapshot(takeSnapshot(engine, state)),
-      journal: { path: dataDir, durability, fingerprint: configFingerprint(config), snapshots: this.options.snapshots ?? SNAPSHOT_POLICY_DEFAULT },
+      journal: {
+        path: dataDir,
+        durability,
+        fingerprint: configFingerprint(config),
+        snapshots: this.options.snapshots ?? SNAPSHOT_POLICY_DEFAULT,
+        ...(this.options.mapSizeBytes === undefined ? {} : { mapSizeBytes: this.options.mapSizeBytes }),
+      },
     });
     return { seqNext: engine.lastSeq + 1, state };
   }

@@ -15,6 +15,7 @@ import { BatchConsumer, RingBuffer, SequenceBarrier, type RingDescriptor, type W
 import { openJournalEnvFrom } from '../journal/journal-env.js';
 import type { JournalStoreDescriptor } from '../journal/journal-store-factory.js';
 import { JournalWriter, TXN_COMMANDS_MAX } from '../journal/journal-writer.js';
+import { commitWithRetry, type StorageFault } from '../journal/commit-retry.js';
 
 export interface JournalWorkerData {
   kind: 'ordo-journal';
@@ -33,14 +34,22 @@ export interface JournalWorkerData {
 
 /**
  * Live statistics, one writer (this thread): [0, BUCKETS) commits whose size is at most
- * 2^index commands, then the commit count, the commands committed and the last sequence
- * committed. Plain stores: the reader only wants figures for /metrics, never a decision.
+ * 2^index commands, then the commit count, the commands committed, the last sequence
+ * committed, the storage faults (failed commit attempts) and whether the journal is degraded
+ * (1 from a failed commit until the retried group commits, else 0). Plain stores: the figures
+ * serve /metrics, and the degraded flag only decides whether the gateway refuses new orders
+ * early; a stale read costs one order a refusal or a wait, never a wrong acknowledgement.
  */
 export const JOURNAL_STATS_BUCKETS = 16;
 export const JOURNAL_STATS_COMMITS = JOURNAL_STATS_BUCKETS;
 export const JOURNAL_STATS_COMMANDS = JOURNAL_STATS_BUCKETS + 1;
 export const JOURNAL_STATS_LAST_SEQ = JOURNAL_STATS_BUCKETS + 2;
-export const JOURNAL_STATS_LENGTH = JOURNAL_STATS_BUCKETS + 3;
+export const JOURNAL_STATS_FAULTS = JOURNAL_STATS_BUCKETS + 3;
+export const JOURNAL_STATS_DEGRADED = JOURNAL_STATS_BUCKETS + 4;
+export const JOURNAL_STATS_LENGTH = JOURNAL_STATS_BUCKETS + 5;
+
+/** Posted to the owner when a commit fails (degraded) and when the retried group commits. */
+export type JournalStorageMessage = { type: 'storage-fault'; fault: StorageFault; attempt: number } | { type: 'storage-recovered'; faults: number };
 
 export interface JournalWorkerReport {
   type: 'stopped';
@@ -69,7 +78,24 @@ async function main(data: JournalWorkerData): Promise<JournalWorkerReport> {
     if (batchFirst < 0) batchFirst = position;
     if (!endOfBatch) return;
     stageRange(ring, writer, batchFirst, position, data.seqBase);
-    const seqCommitted = writer.commit();
+    // Until this returns nothing of the batch is released, so the core applies none of it and
+    // producers cannot claim its slots: the batch waits in the ring for its retry, in order.
+    const seqCommitted = commitWithRetry(writer, {
+      sleepMs,
+      onFault: (fault, attempt) => {
+        if (stats !== null) {
+          stats[JOURNAL_STATS_FAULTS]! += 1;
+          stats[JOURNAL_STATS_DEGRADED] = 1;
+        }
+        // The first failure of a group and then every tenth: the owner logs each message.
+        if (attempt === 1 || attempt % 10 === 0) parentPort?.postMessage({ type: 'storage-fault', fault, attempt } satisfies JournalStorageMessage);
+      },
+      onRecovered: (faults) => {
+        if (stats !== null) stats[JOURNAL_STATS_DEGRADED] = 0;
+        parentPort?.postMessage({ type: 'storage-recovered', faults } satisfies JournalStorageMessage);
+      },
+      shouldGiveUp: () => ring.isClosed(),
+    });
     if (seqCommitted !== data.seqBase + position) fail(`journal committed to ${seqCommitted}, the batch ends at ${data.seqBase + position}`);
     const size = position - batchFirst + 1;
     const bucket = Math.min(JOURNAL_STATS_BUCKETS - 1, Math.ceil(Math.log2(size)));
@@ -87,6 +113,13 @@ async function main(data: JournalWorkerData): Promise<JournalWorkerReport> {
   const lastSeq = writer.seqCommitted();
   await env.close();
   return { type: 'stopped', lastSeq, commits, commands, batchSizeBuckets: buckets };
+}
+
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+
+/** Blocks this worker thread: it has nothing else to do while its commit waits for the disk. */
+function sleepMs(ms: number): void {
+  Atomics.wait(sleepCell, 0, 0, ms);
 }
 
 /** Stages ring positions [first, last] (inclusive), in two runs when they wrap the ring's end. */

@@ -1,7 +1,7 @@
 import { COMMAND_SIZE } from '../engine/command-layout.js';
 import type { Pipeline } from './pipeline.js';
 import type { SlotHandler } from '../ring/index.js';
-import { JOURNAL_STATS_BUCKETS, JOURNAL_STATS_COMMANDS, JOURNAL_STATS_COMMITS } from './journal-worker.js';
+import { JOURNAL_STATS_BUCKETS, JOURNAL_STATS_COMMANDS, JOURNAL_STATS_COMMITS, JOURNAL_STATS_FAULTS } from './journal-worker.js';
 import type { CommitBatchStats, Durability, EngineHost, EngineHostStart, EngineHostStats, EngineHostStop, OnCommand } from './engine-host.js';
 
 /**
@@ -62,7 +62,17 @@ export abstract class PipelineBackedHost implements EngineHost {
       outputDepth: Math.max(0, p.output.cursor.get() - p.output.consumerSequence(0).get()),
       journalLag: journaled === null ? null : Math.max(0, published - journaled),
       commitBatches: journaled === null ? null : commitBatches(p.journalStats),
+      seqNext: p.seqBase + published + 1,
+      storageFaults: journaled === null ? null : (p.journalStats[JOURNAL_STATS_FAULTS] ?? 0),
     };
+  }
+
+  storageFault(): string | null {
+    return this.pipeline === null ? null : this.pipeline.storageFault();
+  }
+
+  watchStorage(listener: (reason: string | null) => void): void {
+    this.running().onStorage = (m) => listener(m.type === 'storage-fault' ? m.fault.reason : null);
   }
 
   stop(): Promise<EngineHostStop> {

@@ -5,7 +5,7 @@ import { type Command, encodeCommand } from '../engine/command-codec.js';
 import type { CoreWorkerData, CoreWorkerReport } from './core-worker.js';
 import type { Durability } from '../journal/journal-env.js';
 import type { JournalStoreDescriptor } from '../journal/journal-store-factory.js';
-import { JOURNAL_STATS_LENGTH, type JournalWorkerData, type JournalWorkerReport } from './journal-worker.js';
+import { JOURNAL_STATS_DEGRADED, JOURNAL_STATS_LENGTH, type JournalStorageMessage, type JournalWorkerData, type JournalWorkerReport } from './journal-worker.js';
 import { CONTROL_STOP, type SnapshotPolicy, type SnapshotWorkerData, type SnapshotWorkerReport } from '../replay/snapshot-follower.js';
 import { EVENT_SIZE } from '../engine/event-layout.js';
 import { writeI64 } from '../engine/int64.js';
@@ -66,6 +66,8 @@ export interface PipelineJournal {
   fingerprint: string;
   /** Periodic snapshots by a follower thread (and one at stop); null for none. */
   snapshots?: SnapshotPolicy | null;
+  /** LMDB's map size; default MAP_SIZE_BYTES_DEFAULT (tests of a full disk set a small one). */
+  mapSizeBytes?: number;
 }
 
 /** The core's report, with the journal's when there is one. */
@@ -139,6 +141,10 @@ export class Pipeline {
   readonly journalStats: Float64Array;
   private readonly mainThreadWait: MainThreadWait | undefined;
   private eventsDone: Promise<number> | null = null;
+  /** The last storage fault the journal worker posted; stays after recovery (see storageFault()). */
+  private storageReason: string | null = null;
+  /** Told of every storage fault and recovery the journal worker posts (the host logs them). */
+  onStorage: ((m: JournalStorageMessage) => void) | null = null;
 
   private constructor(options: PipelineOptions, ready: (p: Pipeline) => void, failed: (e: Error) => void) {
     const upstream = options.journal ? 1 : 0;
@@ -171,7 +177,12 @@ export class Pipeline {
     this.worker = spawnWorker(siblingModuleUrl(import.meta.url, './core-worker'), { workerData: data });
     this.report = watchWorker<CoreWorkerReport>(this.worker, 'core', onReady, failed);
     if (options.journal) {
-      const store: JournalStoreDescriptor = { kind: 'lmdb', path: options.journal.path, durability: options.journal.durability };
+      const store: JournalStoreDescriptor = {
+        kind: 'lmdb',
+        path: options.journal.path,
+        durability: options.journal.durability,
+        ...(options.journal.mapSizeBytes === undefined ? {} : { mapSizeBytes: options.journal.mapSizeBytes }),
+      };
       const journalData: JournalWorkerData = {
         kind: 'ordo-journal',
         input: this.input.descriptor,
@@ -183,7 +194,7 @@ export class Pipeline {
         stats: this.journalStats.buffer as SharedArrayBuffer,
       };
       this.journalWorker = spawnWorker(siblingModuleUrl(import.meta.url, './journal-worker'), { workerData: journalData });
-      this.journalReport = watchWorker<JournalWorkerReport>(this.journalWorker, 'journal', onReady, failed);
+      this.journalReport = watchWorker<JournalWorkerReport>(this.journalWorker, 'journal', onReady, failed, (m) => this.onJournalMessage(m));
       if (options.journal.snapshots) {
         const snapshotData: SnapshotWorkerData = {
           kind: 'ordo-snapshots',
@@ -198,6 +209,23 @@ export class Pipeline {
         this.snapshotReport = watchWorker<SnapshotWorkerReport>(this.snapshotWorker, 'snapshot', onReady, failed);
       }
     }
+  }
+
+  /**
+   * The reason the journal is degraded (its last commit failed and is being retried), or null
+   * when it is not. The flag is the worker's own (shared memory, current); the reason arrives by
+   * message, so a fault seen before its message reads as a generic one.
+   */
+  storageFault(): string | null {
+    if (this.journalStats.length === 0 || this.journalStats[JOURNAL_STATS_DEGRADED] !== 1) return null;
+    return this.storageReason ?? 'storage: commit failed';
+  }
+
+  private onJournalMessage(m: { type: string }): void {
+    if (m.type !== 'storage-fault' && m.type !== 'storage-recovered') return;
+    const message = m as JournalStorageMessage;
+    if (message.type === 'storage-fault') this.storageReason = message.fault.reason;
+    this.onStorage?.(message);
   }
 
   /** Starts the core worker; resolves once it has its state and is consuming. */
@@ -272,7 +300,15 @@ export class Pipeline {
    */
   async stop(): Promise<PipelineReport> {
     this.input.close();
-    const journal = this.journalReport === null ? null : await this.journalReport;
+    let journal: JournalWorkerReport | null = null;
+    try {
+      journal = this.journalReport === null ? null : await this.journalReport;
+    } catch (e) {
+      // The journal gave up (a storage fault outlasted the shutdown): what it did not commit is
+      // never applied, so the core cannot drain to the ring's end. End every thread instead.
+      await this.abandon();
+      throw e;
+    }
     const core = await this.report;
     if (journal !== null && journal.lastSeq !== core.lastSeq) fail(`journal ends at ${journal.lastSeq}, the core at ${core.lastSeq}`);
     if (this.eventsDone !== null) {
@@ -289,10 +325,23 @@ export class Pipeline {
     if (this.snapshotWorker !== null) await this.snapshotWorker.terminate();
     return { ...core, journal, snapshots };
   }
+
+  /**
+   * Ends the worker threads without a drain and closes the output ring behind the core, so the
+   * event consumer ends on what the core published. No snapshot: the state is the journal's.
+   */
+  private async abandon(): Promise<void> {
+    await this.worker.terminate();
+    if (this.journalWorker !== null) await this.journalWorker.terminate();
+    if (this.snapshotWorker !== null) await this.snapshotWorker.terminate();
+    // The core, the output ring's only producer, has ended: closing it here races with no one.
+    if (!this.output.isClosed()) this.output.close();
+    if (this.eventsDone !== null) await this.eventsDone.catch(() => 0);
+  }
 }
 
 /** Resolves with the worker's 'stopped' report; any error or abnormal exit goes to `failed` and rejects. */
-function watchWorker<R>(worker: Worker, name: string, ready: () => void, failed: (e: Error) => void): Promise<R> {
+function watchWorker<R>(worker: Worker, name: string, ready: () => void, failed: (e: Error) => void, other?: (m: { type: string }) => void): Promise<R> {
   const report = new Promise<R>((resolve, reject) => {
     let stopped = false;
     worker.on('message', (m: { type: string }) => {
@@ -300,7 +349,7 @@ function watchWorker<R>(worker: Worker, name: string, ready: () => void, failed:
       else if (m.type === 'stopped') {
         stopped = true;
         resolve(m as R);
-      }
+      } else other?.(m);
     });
     const onFailure = (e: Error): void => {
       failed(e);

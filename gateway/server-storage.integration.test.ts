@@ -1,0 +1,85 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { OrdoClient, type PlaceRequest, ReplyError } from '../client/client.js';
+import { PipelineHost } from '../runtime/pipeline-host.js';
+import { Logger } from './log.js';
+import { GatewayServer } from './server.js';
+import { apiKeyOf, testServerConfig } from '../testkit/server-fixture.js';
+
+/**
+ * What the gateway does while the journal cannot write, with the storage fault set by the test
+ * (deterministic; the fault path of the journal itself is tested in journal/commit-retry.test.ts
+ * and on a real full disk in runtime/storage-full.integration.test.ts): new orders are refused
+ * STORAGE_UNAVAILABLE before they claim a sequence, /health says degraded with the reason, the
+ * metric says so, and once the fault clears orders are taken again.
+ */
+class FaultyHost extends PipelineHost {
+  fault: string | null = null;
+  listener: ((reason: string | null) => void) | null = null;
+
+  override storageFault(): string | null {
+    return this.fault;
+  }
+
+  override watchStorage(listener: (reason: string | null) => void): void {
+    this.listener = listener;
+  }
+
+  setFault(reason: string | null): void {
+    this.fault = reason;
+    this.listener?.(reason);
+  }
+}
+
+let server: GatewayServer | null = null;
+let client: OrdoClient | null = null;
+
+afterEach(async () => {
+  await client?.close();
+  await server?.stop();
+  server = null;
+  client = null;
+});
+
+const BUY: PlaceRequest = { symbol: 'BTC-USD', side: 'buy', orderType: 'limit', price: '50000.00', qty: '0.5' };
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (e) {
+    if (e instanceof ReplyError) return e.codeName;
+    throw e;
+  }
+  return 'OK';
+}
+
+describe('gateway server: a storage fault', () => {
+  it('refuses new orders STORAGE_UNAVAILABLE without claiming a sequence, reports degraded, and takes orders again once it clears', async () => {
+    const config = testServerConfig();
+    const host = new FaultyHost({ config: config.engine });
+    const lines: string[] = [];
+    server = await GatewayServer.start({ config, host, logger: new Logger('info', (line) => lines.push(line)) });
+    client = await OrdoClient.connect(server.url, { requestTimeoutMs: 10_000 });
+    await client.login(1, apiKeyOf(1));
+    expect(await codeOf(client.place(BUY))).toBe('OK');
+    const seqBefore = host.stats().seqNext;
+
+    host.setFault('storage: ENOSPC: No space left on device');
+    const refused = await Promise.all(Array.from({ length: 5 }, () => codeOf(client!.place(BUY))));
+    expect(refused).toEqual(Array(5).fill('STORAGE_UNAVAILABLE'));
+    // Refused before a slot was claimed: no sequence was used, so none can be a gap.
+    expect(host.stats().seqNext).toBe(seqBefore);
+    const health = await fetch(`${server.httpUrl}/health`);
+    expect(health.status).toBe(503);
+    expect(await health.json()).toMatchObject({ status: 'degraded', reason: 'storage: ENOSPC: No space left on device', role: 'leader' });
+    const metrics = await (await fetch(`${server.httpUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^ordo_storage_degraded 1$/m);
+    expect(metrics).toMatch(/^ordo_gateway_orders_out_total\{code="10036",name="STORAGE_UNAVAILABLE"\} 5$/m);
+    expect(lines.some((l) => l.includes('storage fault') && l.includes('ENOSPC'))).toBe(true);
+
+    host.setFault(null);
+    expect(await codeOf(client.place(BUY))).toBe('OK');
+    expect((await fetch(`${server.httpUrl}/health`)).status).toBe(200);
+    expect(await (await fetch(`${server.httpUrl}/metrics`)).text()).toMatch(/^ordo_storage_degraded 0$/m);
+    expect(lines.some((l) => l.includes('storage recovered'))).toBe(true);
+  });
+});

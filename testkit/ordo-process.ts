@@ -1,0 +1,39 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+
+/**
+ * `ordo run` (make run's command) as a child process for tests that need the real binary: its
+ * signal handling, its exit, a SIGKILL. The caller kills what it started (children lists them).
+ */
+const ROOT = new URL('..', import.meta.url).pathname;
+const START_TIMEOUT_MS = 60_000;
+
+export interface OrdoProcess {
+  readonly url: string;
+  readonly httpUrl: string;
+  readonly child: ChildProcess;
+  /** Everything the process wrote to stderr so far. */
+  stderr(): string;
+}
+
+/** Starts `ordo run` on a free port; resolves once it prints that it serves. */
+export function startOrdoProcess(data: string, children: ChildProcess[]): Promise<OrdoProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/ordo.ts', 'run', '--port', '0', '--data', data, '--log-level', 'warn'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  children.push(child);
+  let err = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    err += chunk.toString('utf8');
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${err}`)), START_TIMEOUT_MS);
+    const onData = (): void => {
+      const match = /serving (ws:\/\/\S+\/ws)/.exec(err);
+      if (match === null) return;
+      clearTimeout(timer);
+      child.stderr?.off('data', onData);
+      const url = match[1] as string;
+      resolve({ url, httpUrl: url.replace('ws://', 'http://').replace(/\/ws$/, ''), child, stderr: () => err });
+    };
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`server exited ${code}: ${err}`)));
+  });
+}

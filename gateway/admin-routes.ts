@@ -240,7 +240,11 @@ async function handleAdmin(deps: AdminRouteDeps, table: readonly Route[], path: 
     return json(res, 401, { error: 'bad admin token' });
   }
   const body = req.method === 'POST' ? await readBody(req, ADMIN_BODY_BYTES_MAX) : {};
-  if (body === null) return json(res, 400, { error: `body must be a JSON object of at most ${ADMIN_BODY_BYTES_MAX} bytes` });
+  if (body === null) {
+    // The rest of an oversized body is never read: this connection ends with the answer.
+    res.setHeader('connection', 'close');
+    return json(res, 400, { error: `body must be a JSON object of at most ${ADMIN_BODY_BYTES_MAX} bytes` });
+  }
   if (deps.status.phase !== 'ready') return json(res, 503, { error: `server is ${deps.status.phase}` });
   let found: ReturnType<typeof match>;
   try {

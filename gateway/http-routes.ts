@@ -73,8 +73,11 @@ export function readBody(req: IncomingMessage, bytesMax: number): Promise<Record
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > bytesMax) {
+        // Stop reading: the caller answers (with the connection closed after the answer), so
+        // the client learns why instead of seeing the socket torn down.
+        req.removeAllListeners('data');
+        req.pause();
         finish(null);
-        req.destroy();
         return;
       }
       chunks.push(chunk);

@@ -45,6 +45,7 @@ export interface SimCounters {
   commandsApplied: number;
   acks: number;
   transfersResubmitted: number;
+  timerTicks: number;
   snapshots: number;
   crashes: number;
   recoveries: number;
@@ -65,6 +66,7 @@ export function newCounters(): SimCounters {
     commandsApplied: 0,
     acks: 0,
     transfersResubmitted: 0,
+    timerTicks: 0,
     snapshots: 0,
     crashes: 0,
     recoveries: 0,

@@ -26,6 +26,7 @@ describe(`the pipeline simulation, seeds ${range.first}..${range.first + range.c
     for (const [kind, count] of Object.entries(counters.faults)) expect(count, `fault ${kind}`).toBeGreaterThan(0);
     for (const [check, count] of Object.entries(counters.checks)) expect(count, `check ${check}`).toBeGreaterThan(0);
     expect(counters.busy).toBeGreaterThan(0);
+    expect(counters.tornTailsCut).toBeGreaterThan(0);
     expect(counters.recoveries).toBe(counters.crashes);
   });
 });

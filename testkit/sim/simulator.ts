@@ -14,6 +14,7 @@
 
 import fc from 'fast-check';
 import { assert, fail } from '../../engine/assert.js';
+import { command, encodeCommand } from '../../engine/command-codec.js';
 import { CMD_SEQ, CMD_TYPE, COMMAND_SIZE, CommandType } from '../../engine/command-layout.js';
 import { stateHash } from '../../engine/engine-state.js';
 import { BinaryEventWriter, MemoryEventOutput } from '../../engine/event-codec.js';
@@ -25,7 +26,8 @@ import type { EngineConfig } from '../../engine/symbol-config.js';
 import { configFingerprint } from '../../journal/config-fingerprint.js';
 import { bytesEqual } from '../../journal/group-codec.js';
 import { openJournalEnvOn, type JournalEnv } from '../../journal/journal-env.js';
-import { JournalWriter } from '../../journal/journal-writer.js';
+import { JournalWriter, TXN_GROUPS_MAX } from '../../journal/journal-writer.js';
+import { GROUP_COMMANDS_MAX } from '../../journal/record-layout.js';
 import { MemoryJournalStore, MemoryStoreFaults, StoreFaultError } from '../../journal/memory-journal-store.js';
 import { replayJournal, saveSnapshot } from '../../replay/recovery.js';
 import { CommandScript, engineView, propertyTestConfig, stepArb, type Step } from '../random-commands.js';
@@ -48,6 +50,15 @@ const RING_SLOTS_MAX = 64;
 const CLIENT_QUEUE_MAX = 64;
 const OUTPUT_QUEUE_MAX = 64;
 const BATCH_MAX = 24;
+/**
+ * A few seeds let the timer producer publish bursts of ticks, more than a journal group holds, so
+ * that a commit spans several groups and a torn append can keep some of them: their ring and
+ * batches are large enough for two groups.
+ */
+const BURST_SEED_SHARE = 1 / 16;
+const BURST_RING_SLOTS = 2 * GROUP_COMMANDS_MAX;
+const BURST_BATCH_MAX = 1024;
+const MULTI_GROUP_TEAR_RATE = 0.5;
 /** Random steps drawn from fast-check at a time (from a seed the simulator's own PRNG draws). */
 const STEP_CHUNK = 32;
 /** Bound on the steps the final drain may take: every one moves at least one command. */
@@ -63,6 +74,7 @@ const enum Action {
   SNAPSHOT,
   SYNC,
   CRASH,
+  TIMER_BURST,
 }
 
 /** Per-seed fault probabilities, drawn from the seed so that some seeds are calm and some stormy. */
@@ -99,6 +111,8 @@ interface SimProcess {
   readonly ring: Map<number, Uint8Array>;
   /** Events of applied commands not yet delivered, oldest first. */
   readonly output: Array<{ seq: number; events: Uint8Array }>;
+  /** Sequences the timer producer published, not yet delivered. */
+  readonly timerSeqs: Set<number>;
   seqPublished: number;
   /** Staged in the writer, committed or not: the end of what the journal step has taken. */
   seqStaged: number;
@@ -115,6 +129,10 @@ class Simulation {
   private readonly rates: FaultRates;
   /** This seed's ring size: small rings make the gateway meet back-pressure. */
   private readonly ringSlots: number;
+  /** Whether the timer bursts in this seed (BURST_SEED_SHARE), and the bounds that follow from it. */
+  private readonly burst: boolean;
+  private readonly batchMax: number;
+  private readonly outputMax: number;
   // The client, outside the process.
   private readonly script = new CommandScript(0);
   private readonly steps: Step[] = [];
@@ -133,7 +151,10 @@ class Simulation {
   ) {
     this.prng = new Prng(seed);
     this.fingerprint = configFingerprint(this.config);
-    this.ringSlots = this.prng.between(2, RING_SLOTS_MAX);
+    this.burst = this.prng.chance(BURST_SEED_SHARE);
+    this.ringSlots = this.burst ? BURST_RING_SLOTS : this.prng.between(2, RING_SLOTS_MAX);
+    this.batchMax = this.burst ? BURST_BATCH_MAX : BATCH_MAX;
+    this.outputMax = this.burst ? BURST_RING_SLOTS : OUTPUT_QUEUE_MAX;
     const storm = this.prng.chance(0.25) ? 4 : 1;
     this.rates = {
       appendFail: 0.04 * storm,
@@ -149,7 +170,7 @@ class Simulation {
   }
 
   async run(): Promise<void> {
-    const weights = [30, 24, 14, 14, 14, 0.5, 0.5, this.rates.crashWeight];
+    const weights = [30, 24, 14, 14, 14, 0.5, 0.5, this.rates.crashWeight, this.burst ? 1 : 0];
     for (this.step = 1; this.step <= this.options.steps; this.step++) {
       this.counters.steps++;
       const action = this.prng.weighted(weights) as Action;
@@ -184,6 +205,8 @@ class Simulation {
       case Action.CRASH:
         this.counters.faults.crashBetweenSteps++;
         return this.crash();
+      case Action.TIMER_BURST:
+        return this.timerBurst();
       default: {
         const never: never = action;
         fail(`unknown action ${String(never)}`);
@@ -219,6 +242,21 @@ class Simulation {
     this.counters.commandsSequenced++;
   }
 
+  /** The timer producer publishes more ticks than a group holds, as far as the ring has room. */
+  private timerBurst(): void {
+    const p = this.proc;
+    const count = Math.min(GROUP_COMMANDS_MAX + this.prng.between(1, BURST_BATCH_MAX), this.ringSlots - p.ring.size);
+    for (let index = 0; index < count; index++) {
+      const view = new DataView(new ArrayBuffer(COMMAND_SIZE));
+      const seq = p.seqPublished + 1;
+      encodeCommand(command({ type: CommandType.TIMER_TICK, seq, timestampUs: p.engine.nowUs }), view, 0);
+      p.ring.set(seq, new Uint8Array(view.buffer));
+      p.timerSeqs.add(seq);
+      p.seqPublished = seq;
+    }
+    this.counters.timerTicks += count;
+  }
+
   /**
    * The journal worker: stages what is published (adding to what a failed commit left staged) and
    * commits it as one transaction. A failed append stores nothing, leaves the batch staged and
@@ -229,7 +267,10 @@ class Simulation {
     const available = p.seqPublished - p.seqStaged;
     const retrying = p.seqStaged > p.seqJournaled;
     if (available === 0 && !retrying) return;
-    const count = available === 0 ? 0 : this.prng.between(retrying ? 0 : 1, Math.min(BATCH_MAX, available));
+    const takeMax = Math.min(available, p.writer.stageRoomCommands());
+    // A burst seed's journal sometimes takes all it can, as a worker behind a busy ring does.
+    const takeAll = this.burst && takeMax > this.batchMax && this.prng.chance(0.5);
+    const count = takeMax === 0 ? 0 : takeAll ? takeMax : this.prng.between(retrying ? 0 : 1, Math.min(this.batchMax, takeMax));
     if (count > 0) {
       const batch = new Uint8Array(count * COMMAND_SIZE);
       for (let index = 0; index < count; index++) batch.set(p.ring.get(p.seqStaged + 1 + index) as Uint8Array, index * COMMAND_SIZE);
@@ -244,8 +285,13 @@ class Simulation {
       assert(p.writer.seqCommitted() === p.seqJournaled, 'a failed append moved the writer');
       return;
     }
-    if (faulty && this.prng.chance(this.rates.appendTear)) {
-      this.faults.tearNextAppend('EIO', 0);
+    // Commits of several groups are rare (burst seeds only) and the only ones a tear can cut in
+    // the middle, so they are torn more often.
+    const groupCount = Math.ceil((p.seqStaged - p.seqJournaled) / GROUP_COMMANDS_MAX);
+    if (faulty && this.prng.chance(groupCount > 1 ? MULTI_GROUP_TEAR_RATE : this.rates.appendTear)) {
+      // A prefix of the transaction's groups reaches the store, never all of them; a commit of
+      // several groups keeps at least one, as nothing kept is the single-group case.
+      this.faults.tearNextAppend('EIO', groupCount > 1 ? this.prng.between(1, groupCount - 1) : 0);
       this.expectStoreFault(() => p.writer.commit());
       this.counters.faults.appendTorn++;
       return this.crash();
@@ -266,9 +312,9 @@ class Simulation {
   private apply(faulty: boolean): void {
     const p = this.proc;
     const available = p.seqJournaled - p.engine.lastSeq;
-    const room = OUTPUT_QUEUE_MAX - p.output.length;
+    const room = this.outputMax - p.output.length;
     if (available === 0 || room === 0) return;
-    const count = this.prng.between(1, Math.min(BATCH_MAX, available, room));
+    const count = this.prng.between(1, Math.min(this.batchMax, available, room));
     const crashAt = faulty && this.prng.chance(this.rates.crashMidApply) ? this.prng.below(count) : -1;
     for (let index = 0; index < count; index++) {
       if (index === crashAt) {
@@ -297,15 +343,13 @@ class Simulation {
   private ack(faulty: boolean): void {
     const p = this.proc;
     if (p.output.length === 0) return;
-    const count = this.prng.between(1, Math.min(BATCH_MAX, p.output.length));
+    const count = this.prng.between(1, Math.min(this.batchMax, p.output.length));
     const crashAt = faulty && this.prng.chance(this.rates.crashMidAck) ? this.prng.below(count) : -1;
-    for (let index = 0; index < count; index++) {
-      if (index === crashAt) {
-        this.counters.faults.crashMidAck++;
-        return this.crash();
-      }
-      const { seq, events } = p.output.shift() as { seq: number; events: Uint8Array };
+    const delivered = p.output.splice(0, crashAt === -1 ? count : crashAt);
+    for (const { seq, events } of delivered) {
       checkOutcome(seq, events);
+      // The timer's ticks have no client to hear of them.
+      if (p.timerSeqs.delete(seq)) continue;
       const bytes = this.inDoubt.get(seq);
       assert(bytes !== undefined, `an acknowledgement for sequence ${seq}, which the client is not waiting for`);
       assert(!this.acked.has(seq), `sequence ${seq} acknowledged twice`);
@@ -315,6 +359,10 @@ class Simulation {
       this.inDoubt.delete(seq);
       this.acked.set(seq, bytes);
       this.counters.acks++;
+    }
+    if (crashAt !== -1) {
+      this.counters.faults.crashMidAck++;
+      this.crash();
     }
   }
 
@@ -383,7 +431,7 @@ class Simulation {
     ledger.checkMoney(recovered.engine);
     this.counters.checks.money++;
     const seqEnd = recovered.lastSeq;
-    return { env, writer, engine: recovered.engine, out, ledger, ring: new Map(), output: [], seqPublished: seqEnd, seqStaged: seqEnd, seqJournaled: seqEnd };
+    return { env, writer, engine: recovered.engine, out, ledger, ring: new Map(), output: [], timerSeqs: new Set(), seqPublished: seqEnd, seqStaged: seqEnd, seqJournaled: seqEnd };
   }
 
   /**
@@ -394,8 +442,8 @@ class Simulation {
    */
   private cutTornTail(): void {
     const headSeq = this.store.metaHead()?.lastSeq ?? -1;
-    // Each turn removes one group; a torn append leaves at most a transaction's groups.
-    for (let turn = 0; turn <= 4; turn++) {
+    // Each turn removes one group; a torn append leaves fewer than a transaction's groups.
+    for (let turn = 0; turn < TXN_GROUPS_MAX; turn++) {
       const last = this.store.lastGroupKey();
       if (last === null || last <= headSeq) return;
       this.store.tamper.removeGroup(last);
@@ -443,7 +491,7 @@ class Simulation {
     const applied = p.engine.lastSeq;
     assert(applied <= p.seqJournaled && p.seqJournaled <= p.seqStaged && p.seqStaged <= p.seqPublished, `pipeline order: applied ${applied}, journaled ${p.seqJournaled}, staged ${p.seqStaged}, published ${p.seqPublished}`);
     assert(p.ring.size === p.seqPublished - applied && p.ring.size <= this.ringSlots, `ring holds ${p.ring.size}, published ${p.seqPublished}, applied ${applied}`);
-    assert(p.output.length <= OUTPUT_QUEUE_MAX && this.clientQueue.length <= CLIENT_QUEUE_MAX, 'a queue outgrew its bound');
+    assert(p.output.length <= this.outputMax && this.clientQueue.length <= CLIENT_QUEUE_MAX, 'a queue outgrew its bound');
     assert((this.store.metaHead()?.lastSeq ?? -1) === p.writer.seqCommitted(), 'the store head and the writer disagree');
     this.counters.checks.pipelineOrder++;
   }

@@ -170,7 +170,9 @@ class Simulation {
   }
 
   async run(): Promise<void> {
+    // Indexed by Action, in its order: the stages move work about equally often, the rest is rare.
     const weights = [30, 24, 14, 14, 14, 0.5, 0.5, this.rates.crashWeight, this.burst ? 1 : 0];
+    assert(weights.length === Action.TIMER_BURST + 1, 'one weight per action');
     for (this.step = 1; this.step <= this.options.steps; this.step++) {
       this.counters.steps++;
       const action = this.prng.weighted(weights) as Action;

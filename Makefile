@@ -2,7 +2,7 @@
 NPM ?= npm
 STAMP := node_modules/.install-stamp
 
-.PHONY: install build build-bench check test run flow bench bench-quick bench-compare soak clean
+.PHONY: install build build-bench check test run flow bench bench-quick bench-compare soak soak-sim clean
 
 # `npm ci` installs exactly what the committed lock pins and never rewrites it, so a fresh clone
 # stays clean after its first build.
@@ -52,6 +52,12 @@ bench-compare: build-bench
 KILLS ?= 100
 soak: $(STAMP)
 	node --import tsx testkit/crash-soak.ts --kills $(KILLS) $(if $(SEED),--seed $(SEED)) $(if $(RATE),--rate $(RATE))
+
+# Deterministic simulation soak: the pipeline on one thread under seeded faults and crashes, for
+# many seeds; a failure prints the seed that replays it: make soak-sim SIM_SEEDS=100000 [SIM_FIRST=n]
+SIM_SEEDS ?= 100000
+soak-sim: $(STAMP)
+	node --import tsx testkit/sim/sim-soak.ts --seeds $(SIM_SEEDS) $(if $(SIM_FIRST),--first $(SIM_FIRST)) $(if $(SIM_STEPS),--steps $(SIM_STEPS))
 
 clean:
 	rm -rf dist dist-bench

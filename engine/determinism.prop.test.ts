@@ -243,7 +243,14 @@ const BAD_INPUTS: BadInput[] = [
     (o) => (o.filled === 0 ? ResultCode.AMEND_NO_CHANGE : o.filled < minQtyOf(o.symbol) ? ResultCode.QUANTITY_BELOW_MIN : ResultCode.AMEND_QUANTITY_TOO_LOW),
     true,
   ),
-  atLiveOrder('amend that changes nothing', (o) => ({ fields: { type: CommandType.AMEND_ORDER, accountId: o.account, targetId: o.id, price: o.price, qty: o.leaves + o.filled } }), ResultCode.AMEND_NO_CHANGE, true),
+  atLiveOrder(
+    'amend that changes nothing',
+    (o) => ({ fields: { type: CommandType.AMEND_ORDER, accountId: o.account, targetId: o.id, price: o.price, qty: o.leaves + o.filled } }),
+    // A self-trade decrement can leave an order's total under the symbol's minimum: restating it
+    // then fails the quantity check, which comes first.
+    (o) => (o.leaves + o.filled < minQtyOf(o.symbol) ? ResultCode.QUANTITY_BELOW_MIN : ResultCode.AMEND_NO_CHANGE),
+    true,
+  ),
   other('deposit of 0', { type: CommandType.DEPOSIT, accountId: 1, symbolId: 1, qty: 0, targetId: 1e9 }, ResultCode.INVALID_AMOUNT),
   other('deposit of a negative amount', { type: CommandType.DEPOSIT, accountId: 1, symbolId: 1, qty: -5, targetId: 1e9 }, ResultCode.INVALID_AMOUNT),
   other('deposit of an unsafe amount', { type: CommandType.DEPOSIT, accountId: 1, symbolId: 1, targetId: 1e9 }, ResultCode.INVALID_AMOUNT, CMD_QTY),

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OrdoClient, ReplyError } from '../client/client.js';
 import { startOrdoProcess } from '../testkit/ordo-process.js';
+import { replyCodeOf } from '../testkit/server-fixture.js';
 
 /**
  * The exchange as an operator and a trading client meet it, through `ordo run` (make run's
@@ -38,15 +39,6 @@ async function admin(http: string, token: string, method: string, path: string, 
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'OK';
-  } catch (e) {
-    if (e instanceof ReplyError) return e.codeName;
-    throw e;
-  }
-}
 
 /** What the queries show of an account: compared before the kill and after the restart. */
 async function snapshotOf(client: OrdoClient, clOrdId: string): Promise<unknown> {
@@ -96,7 +88,7 @@ describe('exchange surface: accounts, money, keys and queries survive a SIGKILL'
     const sold = await trader.place({ symbol: 'BTC-USD', side: 'sell', orderType: 'limit', price: '50000.00', qty: '0.2', clOrdId: 'sell-1' });
     expect(sold.clOrdId).toBe('sell-1');
     const resting = await trader.place({ symbol: 'BTC-USD', side: 'sell', orderType: 'limit', price: '51000.00', qty: '0.3', clOrdId: 'rest-1' });
-    expect(await codeOf(trader.place({ symbol: 'BTC-USD', side: 'sell', orderType: 'limit', price: '51000.00', qty: '0.1', clOrdId: 'rest-1' }))).toBe('DUPLICATE_CLIENT_ORDER_ID');
+    expect(await replyCodeOf(trader.place({ symbol: 'BTC-USD', side: 'sell', orderType: 'limit', price: '51000.00', qty: '0.1', clOrdId: 'rest-1' }))).toBe('DUPLICATE_CLIENT_ORDER_ID');
     const duplicate = await trader.place({ symbol: 'BTC-USD', side: 'sell', orderType: 'limit', price: '51000.00', qty: '0.1', clOrdId: 'rest-1' }).catch((e: unknown) => e);
     expect(duplicate).toBeInstanceOf(ReplyError);
     expect((duplicate as ReplyError).reply.orderId).toBe(resting.orderId);
@@ -106,7 +98,7 @@ describe('exchange surface: accounts, money, keys and queries survive a SIGKILL'
     const fills = await trader.fills();
     expect(fills).toEqual([expect.objectContaining({ orderId: sold.orderId, clOrdId: 'sell-1', side: 'sell', price: '50000.00', qty: '0.2000', liquidity: 'taker', feeAsset: 'USD' })]);
     expect((await counterparty.fills())[0]?.tradeId).toBe(fills[0]?.tradeId);
-    expect(await codeOf(trader.orderStatus({ orderId: (await counterparty.openOrders())[0]?.orderId ?? 0 }))).toBe('UNKNOWN_ORDER');
+    expect(await replyCodeOf(trader.orderStatus({ orderId: (await counterparty.openOrders())[0]?.orderId ?? 0 }))).toBe('UNKNOWN_ORDER');
     const before = await snapshotOf(trader, 'rest-1');
     const accountBefore = await admin(first.http, token, 'GET', `/admin/accounts/${account}`);
     expect(accountBefore.body).toMatchObject({ account, blocked: false, openOrders: 1 });
@@ -116,12 +108,12 @@ describe('exchange surface: accounts, money, keys and queries survive a SIGKILL'
     await new Promise((resolve) => first.child.once('exit', resolve));
     const second = await startServer(dataDir);
     const again = await OrdoClient.connect(second.url);
-    expect(await codeOf(again.login(account, firstKey))).toBe('AUTH_FAILED');
+    expect(await replyCodeOf(again.login(account, firstKey))).toBe('AUTH_FAILED');
     await again.login(account, key);
     expect(await snapshotOf(again, 'rest-1')).toEqual(before);
     expect(await admin(second.http, token, 'GET', `/admin/accounts/${account}`)).toEqual(accountBefore);
     expect(await admin(second.http, token, 'POST', '/admin/deposits', deposit)).toMatchObject({ status: 200, body: { applied: false, code: 2005 } });
-    expect(await codeOf(again.cancel({ clOrdId: 'rest-1' }))).toBe('OK');
+    expect(await replyCodeOf(again.cancel({ clOrdId: 'rest-1' }))).toBe('OK');
     expect(await again.orderStatus({ clOrdId: 'rest-1' })).toMatchObject({ status: 'cancelled', leavesQty: '0.0000' });
     for (const c of [trader, counterparty, oldSession, again]) await c.close().catch(() => undefined);
 

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { OrdoClient, type PlaceRequest, ReplyError } from '../client/client.js';
+import { OrdoClient, type PlaceRequest } from '../client/client.js';
 import { PipelineHost } from '../runtime/pipeline-host.js';
 import { Logger } from './log.js';
 import { GatewayServer } from './server.js';
-import { apiKeyOf, testServerConfig } from '../testkit/server-fixture.js';
+import { apiKeyOf, replyCodeOf, testServerConfig } from '../testkit/server-fixture.js';
 
 /**
  * What the gateway does while the journal cannot write, with the storage fault set by the test
@@ -42,15 +42,6 @@ afterEach(async () => {
 
 const BUY: PlaceRequest = { symbol: 'BTC-USD', side: 'buy', orderType: 'limit', price: '50000.00', qty: '0.5' };
 
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (e) {
-    if (e instanceof ReplyError) return e.codeName;
-    throw e;
-  }
-  return 'OK';
-}
 
 describe('gateway server: a storage fault', () => {
   it('refuses new orders STORAGE_UNAVAILABLE without claiming a sequence, reports degraded, and takes orders again once it clears', async () => {
@@ -60,11 +51,11 @@ describe('gateway server: a storage fault', () => {
     server = await GatewayServer.start({ config, host, logger: new Logger('info', (line) => lines.push(line)) });
     client = await OrdoClient.connect(server.url, { requestTimeoutMs: 10_000 });
     await client.login(1, apiKeyOf(1));
-    expect(await codeOf(client.place(BUY))).toBe('OK');
+    expect(await replyCodeOf(client.place(BUY))).toBe('OK');
     const seqBefore = host.stats().seqNext;
 
     host.setFault('storage: ENOSPC: No space left on device');
-    const refused = await Promise.all(Array.from({ length: 5 }, () => codeOf(client!.place(BUY))));
+    const refused = await Promise.all(Array.from({ length: 5 }, () => replyCodeOf(client!.place(BUY))));
     expect(refused).toEqual(Array(5).fill('STORAGE_UNAVAILABLE'));
     // Refused before a slot was claimed: no sequence was used, so none can be a gap.
     expect(host.stats().seqNext).toBe(seqBefore);
@@ -77,7 +68,7 @@ describe('gateway server: a storage fault', () => {
     expect(lines.some((l) => l.includes('storage fault') && l.includes('ENOSPC'))).toBe(true);
 
     host.setFault(null);
-    expect(await codeOf(client.place(BUY))).toBe('OK');
+    expect(await replyCodeOf(client.place(BUY))).toBe('OK');
     expect((await fetch(`${server.httpUrl}/health`)).status).toBe(200);
     expect(await (await fetch(`${server.httpUrl}/metrics`)).text()).toMatch(/^ordo_storage_degraded 0$/m);
     expect(lines.some((l) => l.includes('storage recovered'))).toBe(true);

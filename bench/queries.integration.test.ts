@@ -37,6 +37,7 @@ describe('queries benchmark', () => {
       expect(result.figures[name]!.median).toBeGreaterThan(0);
     }
     expect(result.figures.flowAchievedOrdersPerSecond!.median).toBeGreaterThan(0);
+    expect(result.figures.flowAloneAchievedOrdersPerSecond!.median).toBeGreaterThan(0);
     expect(result.figures.flowRefusals!.median).toBe(0);
   });
 });

@@ -12,7 +12,8 @@
 //            latency from the query's intended send time to its reply, parsed, on the client
 //
 // Each run's flow first sends `warmupMs` of unmeasured orders; the queries start after it and run
-// `measureMs`, inside the flow's measured part, which outlasts them by FLOW_TAIL_MS.
+// `measureMs`, inside the flow's measured part, which outlasts them by FLOW_TAIL_MS. Each run
+// first sends the same flow alone, without queries: the flow's figures beside it.
 //
 //   node dist-bench/bench/suite.js --profile quick --only queries
 
@@ -23,7 +24,6 @@ import { OpenLoopSchedule, runOpenLoop } from '../loadgen/open-loop.js';
 import { runIfMain } from '../platform/run-main.js';
 import { stringParam, wholeParam, type Benchmark } from './lib/benchmark.js';
 import { figure, latencyAtRate, percentileLabel, type BenchParams, type BenchResult, type Figure, type LatencyRun } from './lib/results.js';
-import { median } from './lib/stats.js';
 import { standaloneMain } from './ring-bench-harness.js';
 import { benchApiKey } from './ws-server-worker.js';
 import { CpuShares } from './cpu-shares.js';
@@ -77,6 +77,8 @@ interface QueryRun {
   openOrders: LatencyRun;
   balances: LatencyRun;
   flow: LoadResult;
+  /** The same flow with no queries, just before. */
+  flowAlone: LoadResult;
 }
 
 async function runQueries(params: BenchParams): Promise<BenchResult> {
@@ -108,23 +110,24 @@ async function runQueries(params: BenchParams): Promise<BenchResult> {
       replyBytes = JSON.stringify({ type: 'open_orders', id: k, orders }).length;
       await client.queryBalances();
     }
-    const oneRun = async (): Promise<QueryRun> => {
-      const flow = runLoad({
-        url: server.url,
-        connections: flowConnections,
-        ratePerSecond: flowRate,
-        warmupMs,
-        durationMs: measureMs + FLOW_TAIL_MS + FLOW_CONNECT_SLACK_MS,
-        format,
-        batchSize: 1,
-        order: flowOrder,
-        credentials: (c) => ({ account: flowAccounts[c] as number, apiKey: benchApiKey(flowAccounts[c] as number) }),
-        // Wakes on a timer (about every ms) and sends what is due: no spinning on a shared core.
-        wait: 'hybrid',
-        spinNs: 0,
-        sleepNs: 0,
-        drainTimeoutMs: REPLY_TIMEOUT_MS,
-      });
+    const flowOptions = (): Parameters<typeof runLoad>[0] => ({
+      url: server.url,
+      connections: flowConnections,
+      ratePerSecond: flowRate,
+      warmupMs,
+      durationMs: measureMs + FLOW_TAIL_MS + FLOW_CONNECT_SLACK_MS,
+      format,
+      batchSize: 1,
+      order: flowOrder,
+      credentials: (c) => ({ account: flowAccounts[c] as number, apiKey: benchApiKey(flowAccounts[c] as number) }),
+      // Wakes on a timer (about every ms) and sends what is due: no spinning on a shared core.
+      wait: 'hybrid',
+      spinNs: 0,
+      sleepNs: 0,
+      drainTimeoutMs: REPLY_TIMEOUT_MS,
+    });
+    const oneRun = async (): Promise<Omit<QueryRun, 'flowAlone'>> => {
+      const flow = runLoad(flowOptions());
       // Handled now, awaited below: a flow that fails during the query window is not unhandled.
       void flow.catch(() => undefined);
       // The query window opens once the flow has connected and warmed up.
@@ -132,7 +135,11 @@ async function runQueries(params: BenchParams): Promise<BenchResult> {
       const [ordersRun, balancesRun] = await Promise.all(QUERY_KINDS.map((kind) => queryWindow(client, kind, rates[kind], measureMs, openOrders)));
       return { openOrders: ordersRun as LatencyRun, balances: balancesRun as LatencyRun, flow: await flow };
     };
-    for (let run = 0; run < runs; run++) results.push(await cpu.measure('run', server, oneRun));
+    for (let run = 0; run < runs; run++) {
+      // The same flow alone first: what the queries cost the flow is the difference.
+      const flowAlone = await cpu.measure('flow alone', server, () => runLoad(flowOptions()));
+      results.push({ ...(await cpu.measure('flow and queries', server, oneRun)), flowAlone });
+    }
   } finally {
     await client.close();
     await server.stop();
@@ -239,11 +246,14 @@ function result(params: BenchParams, s: Setting, runs: readonly QueryRun[], dura
     figures[`${kind}AnsweredPerSecond`] = figure(runs.map((r) => r[kind].achievedRatePerSecond), 'queries/s', 'higher');
   }
   figures.flowAchievedOrdersPerSecond = figure(runs.map((r) => r.flow.achievedRatePerSecond), 'orders/s', 'higher');
-  figures.flowRefusals = figure(runs.map((r) => r.flow.rejected + r.flow.failed), 'orders', 'lower');
-  figures.flowLatencyP99Ns = figure(runs.map((r) => r.flow.latencyNs.p99), 'ns', 'lower');
+  figures.flowRefusals = figure(runs.map((r) => r.flow.rejected + r.flow.failed + r.flowAlone.rejected + r.flowAlone.failed), 'orders', 'lower');
+  for (const name of ['p50', 'p99'] as const) figures[`flowLatency${percentileLabel(name)}Ns`] = figure(runs.map((r) => r.flow.latencyNs[name]), 'ns', 'lower');
+  figures.flowAloneAchievedOrdersPerSecond = figure(runs.map((r) => r.flowAlone.achievedRatePerSecond), 'orders/s', 'higher');
+  for (const name of ['p50', 'p99'] as const) figures[`flowAloneLatency${percentileLabel(name)}Ns`] = figure(runs.map((r) => r.flowAlone.latencyNs[name]), 'ns', 'lower');
   const rejects = new Map<string, number>();
-  for (const r of runs) for (const [name, n] of Object.entries(r.flow.rejectsByName)) rejects.set(name, (rejects.get(name) ?? 0) + n);
-  const flowP50 = median(runs.map((r) => r.flow.latencyNs.p50));
+  for (const r of runs) {
+    for (const byName of [r.flow.rejectsByName, r.flowAlone.rejectsByName]) for (const [name, n] of Object.entries(byName)) rejects.set(name, (rejects.get(name) ?? 0) + n);
+  }
   return {
     name: queries.name,
     description: queries.description,
@@ -254,9 +264,9 @@ function result(params: BenchParams, s: Setting, runs: readonly QueryRun[], dura
     latency: [latencyAtRate(s.rates.openOrders, runs.map((r) => r.openOrders))],
     notes: [
       `Offered: open_orders ${s.rates.openOrders}/s, balances ${s.rates.balances}/s, on one connection. The latency table and plots are open_orders'; balances' are the balancesLatency* figures. Each open_orders reply holds ${s.openOrders} orders, ${(s.replyBytes / 1e6).toFixed(2)} MB of ${s.format} as the client re-serialises it; its latency includes the server's building and writing it and the client's parse.`,
-      `Order flow: ${s.flowRate}/s offered open loop over ${s.flowConnections} connections of other accounts (GTC limits of one lot at ${FLOW_PRICE}, buys and sells alternating, so most orders trade and the book stays a few orders deep), single-order frames; its driver wakes on a timer (~1 ms) and sends what is due. ${s.warmupMs} ms of unmeasured flow first, then ${s.measureMs} ms of queries inside the flow's measured ${s.measureMs + FLOW_TAIL_MS + FLOW_CONNECT_SLACK_MS} ms. Flow p50 ${(flowP50 / 1e6).toFixed(2)} ms; refusals ${rejects.size === 0 ? 'none' : [...rejects].map(([k, v]) => `${k}=${v}`).join(' ')}.`,
+      `Order flow: ${s.flowRate}/s offered open loop over ${s.flowConnections} connections of other accounts (GTC limits of one lot at ${FLOW_PRICE}, buys and sells alternating, so most orders trade and the book stays a few orders deep), single-order frames; its driver wakes on a timer (~1 ms) and sends what is due. ${s.warmupMs} ms of unmeasured flow first, then ${s.measureMs} ms of queries inside the flow's measured ${s.measureMs + FLOW_TAIL_MS + FLOW_CONNECT_SLACK_MS} ms. Each run first sends the same flow alone (no queries, flowAlone* figures): the flow's latency from each order's intended send time to its ack, with and without the queries, says what answering them costs the orders. Refusals (both) ${rejects.size === 0 ? 'none' : [...rejects].map(([k, v]) => `${k}=${v}`).join(' ')}.`,
       `The query driver (its own connection, the query account's) shares the main thread with the flow's ${s.flowConnections} connections; it wakes on a timer too, so a query may leave up to ~1 ms after its intended time, which its latency includes. Server and clients share the machine: main thread + gateway worker + journal, core and snapshot-follower workers.`,
-      `CPU, % of one core over each whole run (flow warm-up, query window and tail; median over runs): ${s.cpu}. "client" is the main thread (the flow's connections and the query connection), "gateway" the gateway server's thread (which builds and writes every query's answer), "others" the core, journal and snapshot-follower workers and the runtime's helpers; 200% is the whole 2-core machine.`,
+      `CPU, % of one core over each whole flow (warm-up and measured part; with queries: their window and the tail too; median over runs): ${s.cpu}. "client" is the main thread (the flow's connections and the query connection), "gateway" the gateway server's thread (which builds and writes every query's answer), "others" the core, journal and snapshot-follower workers and the runtime's helpers; 200% is the whole 2-core machine.`,
       `durability 'fsync': the flow's acks are of journaled commands; queries never enter the ring or the journal.`,
     ],
     durationMs,

@@ -33,7 +33,8 @@ import { ServerThread } from './ws-server-thread.js';
 // gateway thread ~14.5 ms of CPU and the client ~10 ms to parse (2.1 MB of JSON), and at 50/s
 // (and at 20/s) under the flow the client fell behind until the gateway cut its connection
 // (154 MB of replies waiting, over connectionBufferedBytesMax, 64 MB). Measured 2026-12-07 at a
-// load average of 5 to 8 from other work; 10/s was carried, near the edge.
+// load average of 6 to 10 from other work. 10/s was answered in full, but the flow queued
+// behind the answers (flow* against flowAlone*): at the edge of what this machine carries.
 const COMMON = { openOrders: 10_000, flowRate: 10_000, flowConnections: 4, openOrdersRate: 10, balancesRate: 50, format: 'json' };
 
 export const queries: Benchmark = {
@@ -53,8 +54,9 @@ const SYMBOL = 'BTC-USD';
 /** Where the flow trades: its buys and sells meet here. */
 const FLOW_PRICE = '50000.00';
 /**
- * The query account's resting buys spread over this many ticks from RESTING_PRICE_LOW: far below
- * the flow's price, so never crossed, and inside the demo's price band (10% around 50 000).
+ * The query account's resting buys spread over this many whole-dollar levels from
+ * RESTING_PRICE_LOW (and their cents): far below the flow's price, so never crossed, and inside
+ * the demo's price band (10% around 50 000).
  */
 const RESTING_PRICE_LOW = 46_000;
 const RESTING_PRICE_LEVELS = 2_000;

@@ -23,6 +23,7 @@ import { parseCliArgs, UsageError } from '../platform/cli-args.js';
 import { runIfMain } from '../platform/run-main.js';
 import { pipelineLatency } from './pipeline-latency.js';
 import { pipelineThroughput } from './pipeline-throughput.js';
+import { queries } from './queries.js';
 import { replay } from './replay-journal.js';
 import { ringHopLatency } from './ring-hop-latency.js';
 import { ringThroughput } from './ring-throughput.js';
@@ -42,6 +43,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
   pipelineThroughput,
   pipelineLatency,
   wsEndToEnd,
+  queries,
   durablePipeline,
   replay,
 ];

@@ -31,13 +31,10 @@
 //   npx tsx bench/ws-end-to-end.ts [--profile quick|full] [--connections 4] [--batchSize 64] ...
 //   node dist-bench/bench/suite.js --profile quick --only ws-end-to-end
 
-import type { Worker } from 'node:worker_threads';
-import { siblingModuleUrl, spawnWorker } from '../platform/worker-spawn.js';
 import { makeCommands, makeTempDir, removeDir } from '../testkit/journal-fixtures.js';
 import { openJournalEnv } from '../journal/journal-env.js';
 import { JournalWriter } from '../journal/journal-writer.js';
 import { defaultOrder, type LoadOptions, type LoadResult, type RoundTripSplit, runLoad } from '../loadgen/load-generator.js';
-import { currentThreadId, processCpuMs, threadCpuMs } from '../platform/thread-cpu.js';
 import type { FrameFormat } from '../protocol/wire-codec.js';
 import { stringParam, wholeParam, type Benchmark } from './lib/benchmark.js';
 import { LatencyHistogram } from '../loadgen/histogram.js';
@@ -45,8 +42,9 @@ import { median } from './lib/stats.js';
 import { figure, latencyAtRate, percentileLabel, type BenchParams, type BenchResult, type Figure, type LatencyRun } from './lib/results.js';
 import { runIfMain } from '../platform/run-main.js';
 import { standaloneMain } from './ring-bench-harness.js';
-import type { WsEchoWorkerData, WsEchoWorkerMessage } from './ws-echo-worker.js';
-import { benchApiKey, type WsServerWorkerData, type WsServerWorkerMessage } from './ws-server-worker.js';
+import { benchApiKey, type WsServerWorkerMessage } from './ws-server-worker.js';
+import { CpuShares } from './cpu-shares.js';
+import { ServerThread } from './ws-server-thread.js';
 
 const COMMON = { connections: 4, batchSize: 64, batchedRate: 150_000, sustainedRate: 100_000, singleRate: 80_000, latencyRate: 10_000, format: 'json' };
 
@@ -59,65 +57,6 @@ export const wsEndToEnd: Benchmark = {
   },
   run: runWsEndToEnd,
 };
-
-class ServerThread {
-  private constructor(
-    private readonly worker: Worker,
-    readonly port: number,
-    readonly durability: string,
-    /** The journal's directory, removed by stop; null for the echo server (no journal). */
-    private readonly dataDir: string | null,
-    /** The gateway server's thread, for its CPU time (null off Linux). */
-    readonly tid: number | null,
-  ) {}
-
-  /** A server over a journal in a fresh directory (removed by stop), in the given durability. */
-  static start(accounts: number[], durability: 'fsync' | 'none'): Promise<ServerThread> {
-    const dataDir = makeTempDir('ordo-bench-ws-');
-    const data: WsServerWorkerData = { kind: 'ordo-ws-bench-server', accounts, dataDir, durability };
-    const worker = spawnWorker(siblingModuleUrl(import.meta.url, './ws-server-worker'), { workerData: data });
-    return new Promise((resolve, reject) => {
-      const fail = (e: unknown): void => {
-        removeDir(dataDir);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      };
-      worker.once('error', fail);
-      worker.once('message', (m: WsServerWorkerMessage) => {
-        if (m.type !== 'ready') return fail(new Error(`ws bench server said ${m.type} first`));
-        resolve(new ServerThread(worker, m.port, m.durability, dataDir, m.tid));
-      });
-    });
-  }
-
-  /** The trivial echo server (bench/ws-echo-worker.ts): no pipeline, the floor of a round trip. */
-  static startEcho(): Promise<ServerThread> {
-    const data: WsEchoWorkerData = { kind: 'ordo-ws-bench-echo' };
-    const worker = spawnWorker(siblingModuleUrl(import.meta.url, './ws-echo-worker'), { workerData: data });
-    return new Promise((resolve, reject) => {
-      worker.once('error', reject);
-      worker.once('message', (m: WsEchoWorkerMessage) => {
-        if (m.type !== 'ready') return reject(new Error(`ws bench echo server said ${m.type} first`));
-        resolve(new ServerThread(worker, m.port, 'echo', null, m.tid));
-      });
-    });
-  }
-
-  get url(): string {
-    return `ws://127.0.0.1:${this.port}/ws`;
-  }
-
-  async stop(): Promise<WsServerWorkerMessage | WsEchoWorkerMessage> {
-    const stopped = new Promise<WsServerWorkerMessage | WsEchoWorkerMessage>((resolve) => this.worker.once('message', resolve));
-    this.worker.postMessage({ type: 'stop' });
-    try {
-      const report = await stopped;
-      await this.worker.terminate();
-      return report;
-    } finally {
-      if (this.dataDir !== null) removeDir(this.dataDir);
-    }
-  }
-}
 
 async function runWsEndToEnd(params: BenchParams): Promise<BenchResult> {
   const startedMs = Date.now();
@@ -299,39 +238,6 @@ function splitText(h: LatencyHistogram): string {
   const p = h.percentiles();
   const ms = (ns: number): string => (ns / 1e6).toFixed(2);
   return `p50 ${ms(p.p50)} ms, p99 ${ms(p.p99)} ms`;
-}
-
-/**
- * Per-thread CPU of the measured runs: the client's main thread, the gateway server's thread, and
- * the rest of the process, each as a share of one core over the run's wall time. Which of them
- * is at 100% says what bounds a throughput run; none near it means the machine (or a wait) does.
- */
-class CpuShares {
-  private readonly clientTid = currentThreadId();
-  private readonly runs = new Map<string, Array<{ client: number; gateway: number; others: number }>>();
-
-  async measure<T>(kind: string, server: ServerThread, run: () => Promise<T>): Promise<T> {
-    const wall0 = performance.now();
-    const [client0, gateway0, all0] = [threadCpuMs(this.clientTid), threadCpuMs(server.tid), processCpuMs()];
-    const result = await run();
-    const [client1, gateway1, all1] = [threadCpuMs(this.clientTid), threadCpuMs(server.tid), processCpuMs()];
-    if (client0 === null || client1 === null || gateway0 === null || gateway1 === null) return result;
-    const wallMs = performance.now() - wall0;
-    const client = client1 - client0;
-    const gateway = gateway1 - gateway0;
-    const share = (ms: number): number => Math.round((100 * ms) / wallMs);
-    const list = this.runs.get(kind) ?? [];
-    list.push({ client: share(client), gateway: share(gateway), others: share(Math.max(0, all1 - all0 - client - gateway)) });
-    this.runs.set(kind, list);
-    return result;
-  }
-
-  summary(): string {
-    if (this.runs.size === 0) return 'not measured (no /proc)';
-    return [...this.runs]
-      .map(([kind, list]) => `${kind}: client ${median(list.map((r) => r.client))}, gateway ${median(list.map((r) => r.gateway))}, others ${median(list.map((r) => r.others))}`)
-      .join('; ');
-  }
 }
 
 runIfMain(import.meta.url, (argv) => standaloneMain(wsEndToEnd, argv));

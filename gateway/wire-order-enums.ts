@@ -16,3 +16,16 @@ export const TIMES_IN_FORCE: Readonly<Record<WireTimeInForce, TimeInForce>> = {
   fok: TimeInForce.FOK,
   gtd: TimeInForce.GTD,
 };
+
+/** The same tables read the other way, core code to wire word: for the queries' order views. */
+export const WIRE_ORDER_TYPE_OF: ReadonlyMap<number, WireOrderType> = reverse(ORDER_TYPES);
+export const WIRE_TIF_OF: ReadonlyMap<number, WireTimeInForce> = reverse(TIMES_IN_FORCE);
+
+function reverse<W extends string>(table: Readonly<Record<W, number>>): ReadonlyMap<number, W> {
+  const out = new Map<number, W>();
+  for (const [word, code] of Object.entries(table) as Array<[W, number]>) {
+    if (out.has(code)) throw new Error(`wire table: code ${code} named twice`);
+    out.set(code, word);
+  }
+  return out;
+}

@@ -1,9 +1,10 @@
-import { OrderType, Side, TimeInForce } from '../engine/command-layout.js';
+import { Side } from '../engine/command-layout.js';
 import { formatUnits } from '../protocol/decimal.js';
 import type { SymbolWire, WireConfig } from '../protocol/wire-config.js';
-import type { WireBalance, WireFill, WireOrder, WireOrderType, WireSymbol, WireTimeInForce } from '../protocol/wire-schema.js';
+import type { WireBalance, WireFill, WireOrder, WireSymbol } from '../protocol/wire-schema.js';
 import type { BalanceView, FillView, OrderView } from '../replay/read-model.js';
 import type { MarketData } from './market-data.js';
+import { WIRE_ORDER_TYPE_OF, WIRE_TIF_OF } from './wire-order-enums.js';
 
 /**
  * The read model's views (integers: ticks, lots, minor units) as wire messages (decimal strings
@@ -11,18 +12,6 @@ import type { MarketData } from './market-data.js';
  * force the configuration does not know is a bug upstream, and throws.
  */
 
-const WIRE_ORDER_TYPE: Readonly<Record<number, WireOrderType>> = {
-  [OrderType.LIMIT]: 'limit',
-  [OrderType.MARKET]: 'market',
-  [OrderType.STOP_LIMIT]: 'stop_limit',
-  [OrderType.STOP_MARKET]: 'stop_market',
-};
-const WIRE_TIF: Readonly<Record<number, WireTimeInForce>> = {
-  [TimeInForce.GTC]: 'gtc',
-  [TimeInForce.IOC]: 'ioc',
-  [TimeInForce.FOK]: 'fok',
-  [TimeInForce.GTD]: 'gtd',
-};
 
 function symbolOf(wire: WireConfig, symbolId: number): SymbolWire {
   const s = wire.symbolById(symbolId);
@@ -32,8 +21,8 @@ function symbolOf(wire: WireConfig, symbolId: number): SymbolWire {
 
 export function wireOrder(o: OrderView, wire: WireConfig): WireOrder {
   const s = symbolOf(wire, o.symbolId);
-  const orderType = WIRE_ORDER_TYPE[o.orderType];
-  const tif = WIRE_TIF[o.tif];
+  const orderType = WIRE_ORDER_TYPE_OF.get(o.orderType);
+  const tif = WIRE_TIF_OF.get(o.tif);
   if (orderType === undefined || tif === undefined) throw new Error(`order ${o.orderId}: order type ${o.orderType}, time in force ${o.tif}`);
   return {
     orderId: o.orderId,

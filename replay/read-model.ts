@@ -334,7 +334,7 @@ export class ReadModel {
     const ids = this.accountIds;
     // Ids mostly come in rising order: the common case appends.
     if (ids.length === 0 || (ids[ids.length - 1] as number) < accountId) ids.push(accountId);
-    else ids.splice(lowerBound(ids, accountId), 0, accountId);
+    else ids.splice(firstNotBelow(0, ids.length, (i) => (ids[i] as number) < accountId), 0, accountId);
     return view;
   }
 
@@ -400,7 +400,7 @@ export class ReadModel {
     const { items, head } = queue;
     const out: FillView[] = [];
     if (fromSeq !== undefined) {
-      for (let i = lowerBoundSeq(items, head, fromSeq); i < items.length && out.length < limit; i++) {
+      for (let i = firstNotBelow(head, items.length, (k) => (items[k] as FillView).seq < fromSeq); i < items.length && out.length < limit; i++) {
         const fill = items[i] as FillView;
         if (symbolId === undefined || fill.symbolId === symbolId) out.push(fill);
       }
@@ -425,8 +425,9 @@ export class ReadModel {
   /** Account ids above `after` (all from the fee account when after is -1), at most `limit`, ascending. */
   accountPage(after: number, limit: number): number[] {
     if (!(Number.isSafeInteger(limit) && limit >= 1 && limit <= ACCOUNTS_PAGE_MAX)) throw new Error(`accounts limit ${limit}`);
-    const from = lowerBound(this.accountIds, after + 1);
-    return this.accountIds.slice(from, from + limit);
+    const ids = this.accountIds;
+    const from = firstNotBelow(0, ids.length, (i) => (ids[i] as number) <= after);
+    return ids.slice(from, from + limit);
   }
 
   /** The trade id of the last TRADE event applied (`seq-k`); '' before any. */
@@ -458,25 +459,11 @@ function clOrdIdKey(accountId: number, clOrdId: string): string {
   return `${accountId}\u0000${clOrdId}`;
 }
 
-/** Index of the first value in the sorted `values` that is >= `value`. */
-function lowerBound(values: readonly number[], value: number): number {
-  let lo = 0;
-  let hi = values.length;
+/** The first index in [lo, hi) at which `below(i)` is false; `below` must be true, then false. */
+function firstNotBelow(lo: number, hi: number, below: (i: number) => boolean): number {
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if ((values[mid] as number) < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** Index of the first fill in items[head, length) with seq >= seq (fills are in sequence order). */
-function lowerBoundSeq(items: readonly FillView[], head: number, seq: number): number {
-  let lo = head;
-  let hi = items.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((items[mid] as FillView).seq < seq) lo = mid + 1;
+    if (below(mid)) lo = mid + 1;
     else hi = mid;
   }
   return lo;

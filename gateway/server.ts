@@ -242,14 +242,19 @@ export class GatewayServer {
   }
 
   private async startEngine(): Promise<void> {
-    // The read model is rebuilt as recovery replays: from the state the replay starts at (a
-    // snapshot's, or empty), then every replayed event, so the history since that snapshot
-    // (finished orders, fills) is back too. A host without recovery hands over its state only.
+    // The read model is rebuilt as recovery replays: from the snapshot the replay starts at (the
+    // read model it keeps, or else its state alone) or empty, then every replayed event, so the
+    // history (finished orders, fills, placement times) is back within the read model's windows.
+    // A host without recovery hands over its state only.
     let replayed = false;
     const started = await this.host.start({
-      replayStart: (state, lastSeq) => {
+      replayStart: (state, lastSeq, saved) => {
         replayed = true;
-        if (state !== null) this.readModel.seed(state, lastSeq);
+        // A snapshot that keeps the read model gives back its history too; one without, only the state.
+        if (saved !== null) {
+          this.readModel.restore(saved);
+          if (this.readModel.lastSeq !== lastSeq) throw new Error(`the snapshot at ${lastSeq} keeps a read model at ${this.readModel.lastSeq}`);
+        } else if (state !== null) this.readModel.seed(state, lastSeq);
       },
       replayedEvent: (ev) => this.readModel.apply(ev),
     });

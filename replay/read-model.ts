@@ -441,6 +441,26 @@ export class ReadModel {
     return out;
   }
 
+  /**
+   * A page of the account's live orders in order id order: those above `afterOrderId` (all when
+   * -1), of one symbol when given, at most `limit`; `more` when others follow. Walks the account's
+   * live orders from the start (bounded by the core's per-account limit), not the whole book.
+   */
+  openOrdersPage(accountId: number, options: { symbolId?: number; afterOrderId: number; limit: number }): { orders: OrderView[]; more: boolean } {
+    const { symbolId, afterOrderId, limit } = options;
+    if (!(Number.isSafeInteger(limit) && limit >= 1)) throw new Error(`open orders limit ${limit}`);
+    const orders: OrderView[] = [];
+    for (const id of this.liveByAccount.get(accountId) ?? []) {
+      if (id <= afterOrderId) continue;
+      const order = this.live.get(id);
+      if (order === undefined) throw new Error(`read model: live index names order ${id}`);
+      if (symbolId !== undefined && order.symbolId !== symbolId) continue;
+      if (orders.length === limit) return { orders, more: true };
+      orders.push(order);
+    }
+    return { orders, more: false };
+  }
+
   openOrderCount(accountId: number): number {
     return this.liveByAccount.get(accountId)?.size ?? 0;
   }

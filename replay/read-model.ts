@@ -251,9 +251,8 @@ export class ReadModel {
     const maker = this.liveOrder(ev.makerOrderId);
     this.fill(taker, ev.leavesQty, ev.cumQty);
     this.fill(maker, ev.makerLeavesQty, ev.makerCumQty);
-    const common = { tradeId, symbolId: ev.symbolId, price: ev.price, qty: ev.qty, seq: ev.seq, timestampUs: ev.timestampUs };
-    this.addFill({ ...common, accountId: taker.accountId, orderId: taker.orderId, clOrdId: taker.clOrdId, side: taker.side, fee: ev.takerFee, liquidity: 'taker' });
-    this.addFill({ ...common, accountId: maker.accountId, orderId: maker.orderId, clOrdId: maker.clOrdId, side: maker.side, fee: ev.makerFee, liquidity: 'maker' });
+    this.addFill(fillOf(tradeId, ev, taker, ev.takerFee, 'taker'));
+    this.addFill(fillOf(tradeId, ev, maker, ev.makerFee, 'maker'));
   }
 
   private fill(order: OrderView, leavesQty: number, cumQty: number): void {
@@ -547,6 +546,28 @@ export class ReadModel {
   get sizes(): { liveOrders: number; finalOrders: number; fills: number; accounts: number } {
     return { liveOrders: this.live.size, finalOrders: this.finals.size, fills: this.fillCount, accounts: this.accounts.size };
   }
+}
+
+/**
+ * One side's fill of a trade, as one object literal of a fixed shape: built with a spread of the
+ * fields both sides share, V8 took some 80 µs per trade here (the read model then applied 20K
+ * commands/s of the standard flow instead of hundreds of thousands).
+ */
+function fillOf(tradeId: string, ev: DecodedEvent, order: OrderView, fee: number, liquidity: Liquidity): FillView {
+  return {
+    tradeId,
+    accountId: order.accountId,
+    orderId: order.orderId,
+    clOrdId: order.clOrdId,
+    symbolId: ev.symbolId,
+    side: order.side,
+    price: ev.price,
+    qty: ev.qty,
+    fee,
+    liquidity,
+    seq: ev.seq,
+    timestampUs: ev.timestampUs,
+  };
 }
 
 function isMarketType(orderType: number): boolean {

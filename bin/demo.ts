@@ -51,11 +51,9 @@ export async function runServer(args: string[]): Promise<number> {
   if (values.host !== undefined) config = { ...config, host: values.host };
   if (port !== undefined) config = { ...config, port };
   if (values.data !== undefined) config = { ...config, dataDir: values.data };
-  for (const [level, source] of [
-    [process.env['ORDO_LOG_LEVEL'], 'ORDO_LOG_LEVEL'],
-    [values['log-level'], '--log-level'],
-  ] as const) {
-    if (level === undefined || level === '') continue;
+  const envLevel = process.env['ORDO_LOG_LEVEL'];
+  const [level, source] = values['log-level'] !== undefined ? [values['log-level'], '--log-level'] : [envLevel === '' ? undefined : envLevel, 'ORDO_LOG_LEVEL'];
+  if (level !== undefined) {
     if (!isLogLevel(level)) throw new UsageError(`run: ${source}: ${JSON.stringify(level)} is not one of ${LOG_LEVELS.join(', ')}`);
     config = { ...config, logLevel: level };
   }

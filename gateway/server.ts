@@ -19,6 +19,7 @@ import { Connections } from './connections.js';
 import { EventDispatch } from './event-dispatch.js';
 import { HttpRoutes } from './http-routes.js';
 import { InternalCommands } from './internal-commands.js';
+import { type LeadershipView, singleNodeLeadership } from './leadership.js';
 import { Logger } from './log.js';
 import { MarketData } from './market-data.js';
 import { MarketDataFanout } from './market-data-fanout.js';
@@ -71,6 +72,12 @@ export interface GatewayServerOptions {
   clockNs?: ClockNs;
   /** How long sessions stay open after stop() begins, answering new orders BUSY; default SHUTDOWN_NOTICE_MS. */
   shutdownNoticeMs?: number;
+  /**
+   * Whether this node leads, and where the leader is (replication supplies it in cluster mode).
+   * Default: a single node that always leads, named config.node, else ORDO_NODE, else "single",
+   * whose leader address is its own.
+   */
+  leadership?: LeadershipView;
 }
 
 const DRAIN_POLL_MS = 2;
@@ -100,6 +107,7 @@ export class GatewayServer {
   private readonly host: EngineHost;
   private readonly log: Logger;
   private readonly clockUs: () => number;
+  private readonly leadership: LeadershipView;
   readonly metrics: ServerMetrics;
 
   private readonly connections: Connections;
@@ -129,6 +137,9 @@ export class GatewayServer {
     if (!Number.isInteger(this.shutdownNoticeMs) || this.shutdownNoticeMs < 0 || this.shutdownNoticeMs > 60_000) throw new Error(`shutdownNoticeMs ${this.shutdownNoticeMs}`);
     this.host = options.host ?? createEngineHost({ config: config.engine, dataDir: config.dataDir, durability: config.durability });
     this.log = (options.logger ?? Logger.stdout(config.logLevel)).with({ component: 'gateway' });
+    const single = singleNodeLeadership(config.node ?? process.env['ORDO_NODE'] ?? 'single');
+    // Its own address is known once it listens (port 0 picks one); nothing reads it before.
+    this.leadership = options.leadership ?? { ...single, leaderAddress: () => (this.http.listening ? this.url : undefined) };
     this.metrics = new ServerMetrics({
       connections: () => this.connections.size,
       loggedIn: () => this.connections.loggedIn,
@@ -145,9 +156,10 @@ export class GatewayServer {
         this.fanout.unsubscribeAll(conn);
         this.sessionOrders.sessionClosed(conn, cancelAccount);
       },
+      standbyNotice: () => (this.leadership.role() === 'leader' ? null : { role: 'standby', leader: this.leadership.leaderAddress() ?? null }),
     });
     const throttle = new OrderRateThrottle(config.orderRate, clockNs);
-    this.intake = new OrderIntake(config, this.status, this.wire, this.market, this.readModel, throttle, this.host, this.connections, this.metrics, this.log, this.clockUs);
+    this.intake = new OrderIntake(config, this.status, this.wire, this.market, this.readModel, throttle, this.host, this.connections, this.metrics, this.log, this.clockUs, this.leadership);
     this.commands = new InternalCommands(this.intake, this.log);
     this.fanout = new MarketDataFanout(this.wire, this.market, this.connections, this.metrics, this.log);
     this.events = new EventDispatch(this.wire, this.market, this.readModel, this.intake, this.connections, this.fanout, this.metrics);
@@ -177,7 +189,7 @@ export class GatewayServer {
       this.log,
     );
     const routes = new HttpRoutes(this.log);
-    addStatusRoutes(routes, { status: this.status, host: this.host, metrics: this.metrics, hostStarted: () => this.startInfo !== null });
+    addStatusRoutes(routes, { status: this.status, host: this.host, metrics: this.metrics, leadership: this.leadership, hostStarted: () => this.startInfo !== null });
     addAdminRoutes(routes, {
       adminKeys: config.adminToken === null ? null : new ApiKeyStore([{ account: 1, ...config.adminToken }]),
       maxAccounts: config.engine.maxAccounts,
@@ -185,6 +197,7 @@ export class GatewayServer {
       wire: this.wire,
       status: this.status,
       commands: this.commands,
+      leadership: this.leadership,
       log: this.log,
       throttle: new AdminThrottle(config.authThrottle, clockNs),
       onAuthFailure: (outcome) => this.metrics.authFailed('admin', outcome),
@@ -293,7 +306,8 @@ export class GatewayServer {
 
   private tick(): void {
     // While the journal cannot commit a tick would only wait in the ring; the next one will do.
-    if (this.status.phase !== 'ready' || this.host.storageFault() !== null) return;
+    // A standby's clock is the leader's: its ticks come in the replicated journal.
+    if (this.status.phase !== 'ready' || this.host.storageFault() !== null || this.leadership.role() !== 'leader') return;
     const seq = publishCommand(this.host, command({ type: CommandType.TIMER_TICK, timestampUs: this.clockUs() }));
     // A skipped tick is harmless: the next one (or any command) expires what is due.
     if (seq < 0) this.metrics.timerTicksSkipped.inc();

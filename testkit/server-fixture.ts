@@ -7,6 +7,7 @@ import { type ClientOptions, OrdoClient, ReplyError } from '../client/client.js'
 import type { CancelOnDisconnect } from '../protocol/wire-schema.js';
 import type { EngineHost } from '../runtime/engine-host.js';
 import { PipelineHost, type PipelineHostOptions } from '../runtime/pipeline-host.js';
+import type { LeadershipView, NodeRole } from '../gateway/leadership.js';
 import { Logger } from '../gateway/log.js';
 import { defaultServerConfig, type ServerConfig } from '../gateway/server-config.js';
 import { GatewayServer } from '../gateway/server.js';
@@ -59,6 +60,30 @@ export interface ServerFixtureOptions {
   logger?: Logger;
   /** The pipeline's options (ring sizes, ...); the defaults otherwise. */
   pipeline?: PipelineHostOptions['pipeline'];
+  /** Whether this node leads (default: a single node, which always does). */
+  leadership?: LeadershipView;
+}
+
+/** A leadership view a test sets by hand: two servers stand for a cluster whose lease moves. */
+export class SettableLeadership implements LeadershipView {
+  constructor(
+    readonly node: string,
+    private roleNow: NodeRole,
+    private leaderNow: string | undefined = undefined,
+  ) {}
+
+  role(): NodeRole {
+    return this.roleNow;
+  }
+
+  leaderAddress(): string | undefined {
+    return this.leaderNow;
+  }
+
+  set(role: NodeRole, leaderAddress: string | undefined): void {
+    this.roleNow = role;
+    this.leaderNow = leaderAddress;
+  }
 }
 
 export class ServerFixture {
@@ -82,6 +107,7 @@ export class ServerFixture {
       host,
       logger: options.logger ?? Logger.silent(),
       ...(options.clockUs === undefined ? {} : { clockUs: options.clockUs }),
+      ...(options.leadership === undefined ? {} : { leadership: options.leadership }),
     });
     return new ServerFixture(server, config, commands);
   }

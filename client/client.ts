@@ -157,6 +157,21 @@ export class ReplyError extends Error {
   }
 }
 
+/**
+ * A request that got no reply. `sent`: it left for the server, so it may have been applied there
+ * (timed out, or the connection closed first); false when it was never sent.
+ */
+export class NoReplyError extends Error {
+  override readonly name = 'NoReplyError';
+
+  constructor(
+    message: string,
+    readonly sent: boolean,
+  ) {
+    super(message);
+  }
+}
+
 /** A minimal typed event stream: `on` returns the function that removes the listener. */
 export class Stream<T> {
   private readonly listeners = new Set<(value: T) => void>();
@@ -253,6 +268,11 @@ export class OrdoClient {
         resolve(new OrdoClient(socket, full));
       });
     });
+  }
+
+  /** The connection is open: requests can be sent. */
+  get open(): boolean {
+    return this.socket.readyState === WebSocket.OPEN;
   }
 
   get inFlight(): number {
@@ -404,7 +424,7 @@ export class OrdoClient {
     if (this.socket.readyState !== WebSocket.OPEN) refused = 'connection is not open';
     else if (this.pending.size >= this.options.inFlightMax) refused = `more than ${this.options.inFlightMax} requests in flight`;
     if (refused !== null) {
-      const error = new Error(refused);
+      const error = new NoReplyError(refused, false);
       queueMicrotask(() => done(error, null, k));
       return;
     }
@@ -562,13 +582,13 @@ export class OrdoClient {
     for (const [id, p] of this.pending) {
       if (p.deadlineMs > nowMs) break;
       this.pending.delete(id);
-      p.done(new Error(`request ${id} timed out after ${this.options.requestTimeoutMs} ms`), null, p.k);
+      p.done(new NoReplyError(`request ${id} timed out after ${this.options.requestTimeoutMs} ms`, true), null, p.k);
     }
   }
 
   private onClose(code: number, reason: string): void {
     clearInterval(this.sweep);
-    const error = new Error(`connection closed (${code}${reason === '' ? '' : `: ${reason}`})`);
+    const error = new NoReplyError(`connection closed (${code}${reason === '' ? '' : `: ${reason}`})`, true);
     for (const p of this.pending.values()) p.done(error, null, p.k);
     this.pending.clear();
     this.closed.emit({ code, reason });

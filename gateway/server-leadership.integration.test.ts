@@ -1,8 +1,8 @@
 import { decode, encode } from '@msgpack/msgpack';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { LeadershipView, NodeRole } from './leadership.js';
-import { ADMIN_TOKEN, apiKeyOf, replyCodeOf, ServerFixture, SettableLeadership } from '../testkit/server-fixture.js';
+import type { LeadershipView } from './leadership.js';
+import { ADMIN_TOKEN, apiKeyOf, replyCodeOf, ServerFixture, SettableLeadership, startLeaderAndStandby } from '../testkit/server-fixture.js';
 
 /**
  * Two real gateway servers stand for a cluster: each has its own engine, and a leadership view
@@ -23,14 +23,11 @@ async function start(leadership?: LeadershipView, node?: string): Promise<Server
   return f;
 }
 
-/** A leader (node-a) and a standby (node-b) that names it. */
-async function pair(): Promise<{ leader: ServerFixture; standby: ServerFixture; viewA: SettableLeadership; viewB: SettableLeadership }> {
-  const viewA = new SettableLeadership('node-a', 'leader');
-  const leader = await start(viewA);
-  viewA.set('leader', leader.url);
-  const viewB = new SettableLeadership('node-b', 'standby', leader.url);
-  const standby = await start(viewB);
-  return { leader, standby, viewA, viewB };
+/** A leader (node-a) and a standby (node-b) that names it, stopped after the test. */
+async function pair(): ReturnType<typeof startLeaderAndStandby> {
+  const started = await startLeaderAndStandby();
+  fixtures.push(started.leader, started.standby);
+  return started;
 }
 
 /** A raw WebSocket that keeps every frame as it came: text as its exact bytes, binary decoded. */
@@ -127,9 +124,10 @@ describe('gateway server: leader and standby', () => {
     expect(refused).toMatchObject({ code: 10037, codeName: 'NOT_LEADER', reply: { leader: standby.url } });
     // node-a steps down in the middle of a batch: the orders it checked before are published and
     // acknowledged from their events, though by then it is a standby; the rest are refused.
-    const steppingDown = new CountdownLeadership('node-a', 3, standby.url);
+    const steppingDown = new SettableLeadership('node-c', 'leader');
     const c = await start(steppingDown);
     const onC = await c.connect(1);
+    steppingDown.stepDownAfter(3, standby.url);
     const commandsBefore = c.commands.length;
     const outcomes = await Promise.all(onC.batch(Array.from({ length: 5 }, () => ({ type: 'place' as const, ...PLACE }))).map((p) => replyCodeOf(p)));
     expect(outcomes).toEqual(['OK', 'OK', 'OK', 'NOT_LEADER', 'NOT_LEADER']);
@@ -170,22 +168,3 @@ describe('gateway server: leader and standby', () => {
     expect((await leader.admin('/admin/deposits', deposit)).body).toMatchObject({ applied: true });
   });
 });
-
-/** Leads for the first `orders` order checks after the first login, then is a standby. */
-class CountdownLeadership implements LeadershipView {
-  private checks = 0;
-
-  constructor(
-    readonly node: string,
-    private readonly orders: number,
-    private readonly leader: string,
-  ) {}
-
-  role(): NodeRole {
-    return this.checks++ < this.orders + 1 ? 'leader' : 'standby';
-  }
-
-  leaderAddress(): string {
-    return this.leader;
-  }
-}

@@ -72,8 +72,25 @@ export class SettableLeadership implements LeadershipView {
     private leaderNow: string | undefined = undefined,
   ) {}
 
+  /** Reads of the role left before a step-down set by stepDownAfter; null when none is set. */
+  private readsLeft: number | null = null;
+  private nextLeader: string | undefined = undefined;
+
   role(): NodeRole {
+    if (this.readsLeft !== null && this.readsLeft-- <= 0) {
+      this.readsLeft = null;
+      this.set('standby', this.nextLeader);
+    }
     return this.roleNow;
+  }
+
+  /**
+   * Leads for the next `reads` reads of the role, then steps down naming `leader`: the gateway
+   * reads the role once per order, so a test can cut a batch at an exact order.
+   */
+  stepDownAfter(reads: number, leader: string | undefined): void {
+    this.readsLeft = reads;
+    this.nextLeader = leader;
   }
 
   leaderAddress(): string | undefined {
@@ -143,6 +160,22 @@ export class ServerFixture {
     });
     return { engine, state: captureState(engine.engine), hash: stateHash(engine.engine) };
   }
+}
+
+/**
+ * Two servers standing for a cluster: node-a leads and names itself, node-b is a standby that
+ * names node-a. Each has its own engine; the test moves the lease by setting the views.
+ */
+export async function startLeaderAndStandby(options: ServerFixtureOptions = {}): Promise<{ leader: ServerFixture; standby: ServerFixture; viewA: SettableLeadership; viewB: SettableLeadership }> {
+  const viewA = new SettableLeadership('node-a', 'leader');
+  const leader = await ServerFixture.start({ ...options, leadership: viewA });
+  viewA.set('leader', leader.url);
+  const viewB = new SettableLeadership('node-b', 'standby', leader.url);
+  const standby = await ServerFixture.start({ ...options, leadership: viewB }).catch(async (e: unknown) => {
+    await leader.stop();
+    throw e;
+  });
+  return { leader, standby, viewA, viewB };
 }
 
 /** The L2 book of a symbol from an engine state: [price ticks, qty lots, count], best first. */

@@ -1,8 +1,12 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { decode, encode } from '@msgpack/msgpack';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { LeadershipView } from './leadership.js';
-import { ADMIN_TOKEN, apiKeyOf, replyCodeOf, ServerFixture, SettableLeadership, startLeaderAndStandby } from '../testkit/server-fixture.js';
+import { checkServerConfig, loadServerConfig } from './server-config.js';
+import { ADMIN_TOKEN, apiKeyOf, replyCodeOf, ServerFixture, SettableLeadership, startLeaderAndStandby, testServerConfig } from '../testkit/server-fixture.js';
 
 /**
  * Two real gateway servers stand for a cluster: each has its own engine, and a leadership view
@@ -153,6 +157,31 @@ describe('gateway server: leader and standby', () => {
     // A node that runs alone leads, names itself from the configuration, and is its own leader.
     const single = await start(undefined, 'solo-1');
     expect((await health(single)).body).toMatchObject({ role: 'leader', node: 'solo-1', leader: single.url });
+  });
+
+  it('names the node from the configuration, else ORDO_NODE, else "single"; refuses a malformed name', async () => {
+    const nodeOf = async (f: ServerFixture): Promise<unknown> => ((await (await fetch(`${f.server.httpUrl}/health`)).json()) as { node: unknown }).node;
+    const saved = process.env['ORDO_NODE'];
+    try {
+      delete process.env['ORDO_NODE'];
+      expect(await nodeOf(await start())).toBe('single');
+      process.env['ORDO_NODE'] = 'from-env';
+      expect(await nodeOf(await start())).toBe('from-env');
+      expect(await nodeOf(await start(undefined, 'from-config'))).toBe('from-config');
+    } finally {
+      if (saved === undefined) delete process.env['ORDO_NODE'];
+      else process.env['ORDO_NODE'] = saved;
+    }
+    for (const node of ['', 'has space', 'x'.repeat(65), 7]) {
+      expect(() => checkServerConfig(testServerConfig({ node: node as string })), String(node)).toThrow(/config node/);
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'ordo-node-'));
+    try {
+      writeFileSync(join(dir, 'config.json'), JSON.stringify({ node: 'node-7' }));
+      expect(loadServerConfig(join(dir, 'config.json')).node).toBe('node-7');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('the admin API of a standby answers reads and refuses changes 503 NOT_LEADER, naming the leader', async () => {

@@ -166,6 +166,20 @@ describe('FailoverClient: following the leader over real sockets', () => {
     await expect(client.place({ ...PLACE, price: '50000.00' })).rejects.toThrow(/no leader found/);
   });
 
+  it('close() ends a search in the middle of a backoff, and fails what waits for a connection', async () => {
+    const fake = await FakeServer.start();
+    fakes.push(fake);
+    // Backoffs of ten minutes: only the wake-up of close() ends this search within the test's bound.
+    const { client, events } = await connect([fake.url, await deadAddress()], { backoffMsMin: 600_000, backoffMsMax: 600_000 });
+    fake.dropConnections();
+    await expect.poll(() => events.filter((e) => e.kind === 'attempt_failed').length, { timeout: 10_000 }).toBe(1);
+    const waiting = client.whenConnected();
+    await client.close();
+    await expect(waiting).rejects.toThrow('client closed');
+    await expect(client.ping()).rejects.toThrow('client closed');
+    expect(events.some((e) => e.kind === 'connected')).toBe(false);
+  });
+
   it('gives up on a cluster of standbys that know no leader, and on addresses where nothing listens', async () => {
     const standbys = await Promise.all(['node-a', 'node-b'].map((node) => ServerFixture.start({ leadership: new SettableLeadership(node, 'standby') })));
     fixtures.push(...standbys);

@@ -114,6 +114,8 @@ export class FailoverClient {
   private connectedWaiters: { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void } | null = null;
   private closedByCaller = false;
   private failure: Error | null = null;
+  /** Ends the backoff the search is waiting out (close() does not wait for it). */
+  private wake: (() => void) | null = null;
 
   private constructor(
     addresses: readonly string[],
@@ -238,6 +240,7 @@ export class FailoverClient {
   async close(): Promise<void> {
     this.closedByCaller = true;
     this.fail(new Error('client closed'));
+    this.wake?.();
     const c = this.current;
     this.detach();
     const closing = [...this.draining, ...(c === null ? [] : [c])].map((d) => d.close());
@@ -289,9 +292,12 @@ export class FailoverClient {
     this.detach();
     this.events.emit({ kind: 'left', address, why, leader });
     if (why === 'not_leader') this.drainAndClose(c);
-    this.searching ??= this.search(leader).finally(() => {
-      this.searching = null;
-    });
+    // A throw of a caller's event listener ends the search: the client fails rather than hangs.
+    this.searching ??= this.search(leader)
+      .catch((e: unknown) => this.fail(e instanceof Error ? e : new Error(String(e))))
+      .finally(() => {
+        this.searching = null;
+      });
   }
 
   /** Stops forwarding the current connection's messages; it is no longer where requests go. */
@@ -333,7 +339,16 @@ export class FailoverClient {
         this.fail(new Error(`no leader found in ${attempts} attempts: ${lastError}`));
         return;
       }
-      if (next.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, next.delayMs));
+      if (next.delayMs > 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, next.delayMs);
+          this.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.wake = null;
+      }
       if (this.closedByCaller) return;
       const outcome = await this.attempt(next.address);
       if (outcome.kind === 'leader') {

@@ -139,6 +139,21 @@ describe('gateway server: leader and standby', () => {
     expect(c.commands.length).toBe(commandsBefore + 3);
   });
 
+  it('a session that ends on a standby cancels nothing, whatever its cancel-on-disconnect', async () => {
+    const { leader, viewA } = await pair();
+    const watcher = await leader.connect(1);
+    const leaving = await leader.connect(1, { cancelOnDisconnect: 'account' });
+    const order = await leaving.place(PLACE);
+    // node-a steps down; the client leaves it (for the new leader, as a failover client would).
+    viewA.set('standby', undefined);
+    const commandsBefore = leader.commands.length;
+    await leaving.close();
+    const connections = async (): Promise<string | undefined> => /^ordo_gateway_connections (\d+)$/m.exec(await (await fetch(`${leader.server.httpUrl}/metrics`)).text())?.[1];
+    await expect.poll(connections, { timeout: 10_000 }).toBe('1');
+    expect(leader.commands.length).toBe(commandsBefore);
+    expect((await watcher.openOrders()).map((o) => o.orderId)).toEqual([order.orderId]);
+  });
+
   it('/health carries role, node, pid and the leader in both roles; /health/leader is 200 on the leader only', async () => {
     const { leader, standby, viewA, viewB } = await pair();
     const health = async (f: ServerFixture, path = '/health'): Promise<{ status: number; body: Record<string, unknown> }> => {

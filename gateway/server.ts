@@ -147,7 +147,12 @@ export class GatewayServer {
       hostStats: () => (this.startInfo === null || this.status.phase === 'stopped' ? null : this.host.stats()),
       storageFault: () => (this.startInfo === null || this.status.phase === 'stopped' ? null : this.host.storageFault()),
     });
-    this.sessionOrders = new SessionOrders(config.engine.maxOpenOrdersPerAccount, this.clockUs, (c) => this.commands.publishRetried(c, 'cancel on disconnect'));
+    // Only the leader journals: a session that ends on a standby (a client moving to the leader,
+    // typically) cancels nothing, or its "account" scope would cancel the account's live orders.
+    this.sessionOrders = new SessionOrders(config.engine.maxOpenOrdersPerAccount, this.clockUs, (c) => {
+      if (this.leadership.role() === 'leader') this.commands.publishRetried(c, 'cancel on disconnect');
+      else this.log.info('cancel on disconnect skipped: this node is a standby', { account: c.accountId });
+    });
     // The trading keys follow the journal (seeded at start, then the key events); the configured
     // ones are journaled once, for accounts that never had a key (account-funding.ts).
     this.connections = new Connections(config, this.status, this.apiKeys, clockNs, this.log, this.metrics, {

@@ -53,10 +53,13 @@ describe('FailoverClient: following the leader over real sockets', () => {
 
     // The standby is first in the list: it says so at login, and the client moves on.
     const seen: FailoverEvent[] = [];
-    const client = await FailoverClient.connect([b.url, a.url], { login: { account: 1, apiKey: apiKeyOf(1) }, ...FAST });
+    const client = await FailoverClient.connect([b.url, a.url], { login: { account: 1, apiKey: apiKeyOf(1) }, ...FAST, onEvent: (e) => seen.push(e) });
     clients.push(client);
-    client.events.on((e) => seen.push(e));
     expect(client.address).toBe(a.url);
+    expect(seen.splice(0)).toEqual([
+      { kind: 'left', address: b.url, why: 'standby', leader: a.url },
+      { kind: 'connected', address: a.url, attempt: 2, subscriptions: 0 },
+    ]);
     const snapshots: MarketDataMessage[] = [];
     client.marketData.on((m) => {
       if (m.type === 'book_snapshot') snapshots.push(m);
@@ -183,7 +186,15 @@ describe('FailoverClient: following the leader over real sockets', () => {
   it('gives up on a cluster of standbys that know no leader, and on addresses where nothing listens', async () => {
     const standbys = await Promise.all(['node-a', 'node-b'].map((node) => ServerFixture.start({ leadership: new SettableLeadership(node, 'standby') })));
     fixtures.push(...standbys);
-    await expect(connect(standbys.map((s) => s.url), { attemptsMax: 3 })).rejects.toThrow(/no leader found in 3 attempts/);
+    const seen: FailoverEvent[] = [];
+    await expect(connect(standbys.map((s) => s.url), { attemptsMax: 3, onEvent: (e) => seen.push(e) })).rejects.toThrow(/no leader found in 3 attempts: ws:.* is a standby \(no leader known\)/);
+    const [a, b] = standbys.map((s) => s.url);
+    expect(seen).toEqual([
+      { kind: 'left', address: a, why: 'standby', leader: null },
+      { kind: 'left', address: b, why: 'standby', leader: null },
+      { kind: 'left', address: a, why: 'standby', leader: null },
+      { kind: 'gave_up', attempts: 3 },
+    ]);
     await expect(connect([await deadAddress()], { attemptsMax: 2 })).rejects.toThrow(/no leader found in 2 attempts: .*ECONNREFUSED/);
     await expect(connect(['http://127.0.0.1:1/'])).rejects.toThrow(/a ws:\/\/ or wss:\/\/ URL/);
   });

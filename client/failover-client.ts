@@ -55,6 +55,8 @@ export interface FailoverOptions extends ClientOptions, RotationPolicy {
   readonly login?: FailoverLogin;
   /** For tests: the backoff's jitter. */
   readonly random?: () => number;
+  /** A listener on `events` from the start: it sees the first search too, which connect() awaits. */
+  readonly onEvent?: (event: FailoverEvent) => void;
 }
 
 export type EntryRequest = 'place' | 'cancel' | 'amend' | 'mass_cancel';
@@ -133,6 +135,7 @@ export class FailoverClient {
   static async connect(addresses: string | readonly string[], options: Partial<FailoverOptions> = {}): Promise<FailoverClient> {
     const full: FailoverOptions = { ...CLIENT_OPTIONS_DEFAULT, ...ROTATION_POLICY_DEFAULT, ...options };
     const client = new FailoverClient(typeof addresses === 'string' ? [addresses] : addresses, full);
+    if (full.onEvent !== undefined) client.events.on(full.onEvent);
     await client.search(null);
     if (client.current === null) throw client.failure ?? new Error('closed while connecting');
     return client;
@@ -360,6 +363,7 @@ export class FailoverClient {
       }
       if (outcome.kind === 'standby') {
         this.events.emit({ kind: 'left', address: next.address, why: 'standby', leader: outcome.leader });
+        lastError = `${next.address} is a standby (${outcome.leader === null ? 'no leader known' : `leader ${outcome.leader}`})`;
         named = outcome.leader;
         continue;
       }

@@ -407,6 +407,11 @@ export class OrdoClient {
     });
   }
 
+  /** Drops the connection without a closing handshake (a peer that stopped answering would not finish one). */
+  terminate(): void {
+    this.socket.terminate();
+  }
+
   private request<T extends Reply>(expects: T['type'], build: (id: number) => object): Promise<T> {
     const id = this.nextId++;
     const promise = this.expect<T>(id, expects);

@@ -150,6 +150,28 @@ describe('FailoverClient: following the leader over real sockets', () => {
     expect(fake.received.filter((m) => m.type === 'place')).toHaveLength(1);
   });
 
+  it('leaves a node that stops answering its probe, reporting what was in flight there as unknown', async () => {
+    const [paused, next] = await Promise.all([FakeServer.start(), FakeServer.start()]);
+    fakes.push(paused, next);
+    const { client, events } = await connect([paused.url, next.url], { probeIntervalMs: 20, probeTimeoutMs: 200 });
+    const unknown: OutcomeUnknownError[] = [];
+    client.unknownOutcomes.on((e) => unknown.push(e));
+    // Answering at first: probes come and go, and the client stays.
+    await expect.poll(() => paused.received.filter((m) => m.type === 'ping').length, { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
+    expect(events).toEqual([]);
+    paused.paused = true;
+    const failure = await client.place({ ...PLACE, price: '50000.00', clOrdId: 'frozen' }).catch((e: unknown) => e);
+    expect(failure).toMatchObject({ name: 'OutcomeUnknownError', clOrdId: 'frozen', address: paused.url });
+    expect(unknown).toHaveLength(1);
+    await client.whenConnected();
+    expect(events).toEqual([
+      { kind: 'left', address: paused.url, why: 'silent', leader: null },
+      { kind: 'connected', address: next.url, attempt: 1, subscriptions: 0 },
+    ]);
+    expect((await client.place({ ...PLACE, price: '50000.00', clOrdId: 'after' })).orderId).toBe(1);
+    expect(paused.received.filter((m) => m.type === 'place')).toHaveLength(1);
+  });
+
   it('gives up after attemptsMax attempts round the list, then fails every request', async () => {
     const fake = await FakeServer.start();
     const dead = await deadAddress();

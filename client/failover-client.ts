@@ -55,9 +55,19 @@ export interface FailoverOptions extends ClientOptions, RotationPolicy {
   readonly login?: FailoverLogin;
   /** For tests: the backoff's jitter. */
   readonly random?: () => number;
+  /**
+   * How often the connection is probed with a `ping` while it is idle or busy alike; 0: never.
+   * A leader that stops answering (paused, cut off) closes no connection: the probe is how the
+   * client notices and moves.
+   */
+  readonly probeIntervalMs: number;
+  /** A probe unanswered this long drops the connection, and the client searches for the leader. */
+  readonly probeTimeoutMs: number;
   /** A listener on `events` from the start: it sees the first search too, which connect() awaits. */
   readonly onEvent?: (event: FailoverEvent) => void;
 }
+
+export const PROBE_DEFAULT = { probeIntervalMs: 1_000, probeTimeoutMs: 3_000 } as const;
 
 export type EntryRequest = 'place' | 'cancel' | 'amend' | 'mass_cancel';
 
@@ -65,8 +75,11 @@ export type EntryRequest = 'place' | 'cancel' | 'amend' | 'mass_cancel';
 export type FailoverEvent =
   /** A leader took the client: logged in (when a login is given) and every subscription renewed. */
   | { readonly kind: 'connected'; readonly address: string; readonly attempt: number; readonly subscriptions: number }
-  /** The client left a node: its connection closed, it refused an order NOT_LEADER, or it said at login it is a standby. */
-  | { readonly kind: 'left'; readonly address: string; readonly why: 'closed' | 'not_leader' | 'standby'; readonly leader: string | null }
+  /**
+   * The client left a node: its connection closed, it refused an order NOT_LEADER, it said at
+   * login it is a standby, or it stopped answering the probe (the connection is dropped).
+   */
+  | { readonly kind: 'left'; readonly address: string; readonly why: 'closed' | 'not_leader' | 'standby' | 'silent'; readonly leader: string | null }
   /** One attempt of a search failed (the search goes on while it has attempts). */
   | { readonly kind: 'attempt_failed'; readonly address: string; readonly attempt: number; readonly error: string }
   /** The search spent its attempts: the client is closed for good. */
@@ -91,6 +104,7 @@ type Subscription = { readonly channel: WireChannel; readonly symbol: string };
 
 /** How often a connection being left is checked for replies still pending. */
 const DRAIN_POLL_MS = 10;
+const PROBE_MS_LIMIT = 600_000;
 
 export class FailoverClient {
   readonly executions = new Stream<ExecutionReport>();
@@ -124,6 +138,9 @@ export class FailoverClient {
     readonly options: FailoverOptions,
   ) {
     this.rotation = new AddressRotation(addresses, options, options.random);
+    const { probeIntervalMs, probeTimeoutMs } = options;
+    if (!Number.isInteger(probeIntervalMs) || probeIntervalMs < 0 || probeIntervalMs > PROBE_MS_LIMIT) throw new Error(`probeIntervalMs ${probeIntervalMs}: 0..${PROBE_MS_LIMIT}`);
+    if (!Number.isInteger(probeTimeoutMs) || probeTimeoutMs < 1 || probeTimeoutMs > PROBE_MS_LIMIT) throw new Error(`probeTimeoutMs ${probeTimeoutMs}: 1..${PROBE_MS_LIMIT}`);
     const { format, requestTimeoutMs, inFlightMax, receiveBytesMax, localAddress } = options;
     this.clientOptions = { format, requestTimeoutMs, inFlightMax, receiveBytesMax, ...(localAddress === undefined ? {} : { localAddress }) };
   }
@@ -133,7 +150,7 @@ export class FailoverClient {
    * the search gives up, with the last attempt's error.
    */
   static async connect(addresses: string | readonly string[], options: Partial<FailoverOptions> = {}): Promise<FailoverClient> {
-    const full: FailoverOptions = { ...CLIENT_OPTIONS_DEFAULT, ...ROTATION_POLICY_DEFAULT, ...options };
+    const full: FailoverOptions = { ...CLIENT_OPTIONS_DEFAULT, ...ROTATION_POLICY_DEFAULT, ...PROBE_DEFAULT, ...options };
     const client = new FailoverClient(typeof addresses === 'string' ? [addresses] : addresses, full);
     if (full.onEvent !== undefined) client.events.on(full.onEvent);
     await client.search(null);
@@ -289,12 +306,14 @@ export class FailoverClient {
   }
 
   /** Leaves the current connection (once) and searches for the leader. */
-  private leave(c: OrdoClient, why: 'closed' | 'not_leader', leader: string | null): void {
+  private leave(c: OrdoClient, why: 'closed' | 'not_leader' | 'silent', leader: string | null): void {
     if (c !== this.current || this.closedByCaller) return;
     const address = this.currentAddress ?? '';
     this.detach();
     this.events.emit({ kind: 'left', address, why, leader });
     if (why === 'not_leader') this.drainAndClose(c);
+    // Its pending requests fail now (outcome unknown), not after a closing handshake it would not answer.
+    if (why === 'silent') c.terminate();
     // A throw of a caller's event listener ends the search: the client fails rather than hangs.
     this.searching ??= this.search(leader)
       .catch((e: unknown) => this.fail(e instanceof Error ? e : new Error(String(e))))
@@ -409,7 +428,32 @@ export class FailoverClient {
     this.unforward = forwarding;
     // Registered last: a close before this point failed the attempt instead.
     this.unforward.push(c.closed.on(() => this.leave(c, 'closed', null)));
+    if (this.options.probeIntervalMs > 0) this.unforward.push(this.probe(c));
     return { kind: 'leader' };
+  }
+
+  /**
+   * Pings the connection every probeIntervalMs, one probe at a time; one unanswered for
+   * probeTimeoutMs means the node stopped answering, and the client leaves it. Returns the stop.
+   */
+  private probe(c: OrdoClient): () => void {
+    let sentAtMs: number | null = null;
+    const timer = setInterval(() => {
+      const nowMs = Date.now();
+      if (sentAtMs !== null) {
+        if (nowMs - sentAtMs >= this.options.probeTimeoutMs) this.leave(c, 'silent', null);
+        return;
+      }
+      sentAtMs = nowMs;
+      c.ping().then(
+        () => {
+          sentAtMs = null;
+        },
+        () => undefined,
+      );
+    }, this.options.probeIntervalMs);
+    timer.unref();
+    return () => clearInterval(timer);
   }
 
   /** The connection's messages on this client's streams; returns the functions that stop each. */

@@ -1,6 +1,7 @@
 import { decode } from '@msgpack/msgpack';
 import WebSocket from 'ws';
 import { ClientBook } from './client-book.js';
+import { NoReplyError, ReplyError } from './reply-errors.js';
 import { encodeFrame, type FrameFormat } from '../protocol/wire-codec.js';
 import type {
   AckReply,
@@ -124,53 +125,11 @@ function ackAt(text: string, start: number, end: number): AckReply | null {
   return { type: 'ack', id: fields[0] as number, orderId: fields[1] as number, seq: fields[2] as number };
 }
 
+export { NoReplyError, ReplyError } from './reply-errors.js';
+
 /** How often pending requests are checked for their deadline. */
 const TIMEOUT_SWEEP_MS = 100;
 const LISTENERS_MAX = 64;
-
-/**
- * The server refused a request: the stable code and name, and its message. A refusal is an
- * answer, not a fault of the caller's code, so it carries no stack trace: capturing one cost a
- * load generator more than the rest of handling the reply when the server answers BUSY.
- */
-export class ReplyError extends Error {
-  override readonly name = 'ReplyError';
-  readonly reply: RejectReply;
-
-  constructor(reply: RejectReply) {
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;
-    try {
-      super(`${reply.name} (${reply.code}): ${reply.message}`);
-    } finally {
-      Error.stackTraceLimit = limit;
-    }
-    this.reply = reply;
-  }
-
-  get code(): number {
-    return this.reply.code;
-  }
-
-  get codeName(): string {
-    return this.reply.name;
-  }
-}
-
-/**
- * A request that got no reply. `sent`: it left for the server, so it may have been applied there
- * (timed out, or the connection closed first); false when it was never sent.
- */
-export class NoReplyError extends Error {
-  override readonly name = 'NoReplyError';
-
-  constructor(
-    message: string,
-    readonly sent: boolean,
-  ) {
-    super(message);
-  }
-}
 
 /** A minimal typed event stream: `on` returns the function that removes the listener. */
 export class Stream<T> {

@@ -20,7 +20,7 @@ import { PRICE_BAND_BPS_DEFAULT, type SymbolRiskOptions, wireConfigFrom } from '
  * (api-keys.ts: salt + SHA-256), never in clear.
  *
  *   {
- *     "host": "127.0.0.1", "port": 8080, "dataDir": "./data",
+ *     "host": "127.0.0.1", "port": 8080, "dataDir": "./data", "node": "node-a",
  *     "engine": { ...EngineConfig... },
  *     "risk": { "BTC-USD": { "maxNotional": "5000000", "priceBandBps": 1000 } },
  *     "accounts": [ { "id": 1, "deposits": [ { "asset": "USD", "amount": "1000000" } ] } ],

@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FailoverClient, type FailoverEvent, OutcomeUnknownError } from './failover-client.js';
 import { ReplyError } from './client.js';
@@ -219,5 +219,17 @@ describe('FailoverClient: following the leader over real sockets', () => {
     ]);
     await expect(connect([await deadAddress()], { attemptsMax: 2 })).rejects.toThrow(/no leader found in 2 attempts: .*ECONNREFUSED/);
     await expect(connect(['http://127.0.0.1:1/'])).rejects.toThrow(/a ws:\/\/ or wss:\/\/ URL/);
+    // A node that takes the TCP connection and never answers the upgrade, as a paused one would.
+    const accepted: Socket[] = [];
+    const mute = createServer((socket) => accepted.push(socket));
+    await new Promise<void>((resolve) => mute.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `ws://127.0.0.1:${(mute.address() as { port: number }).port}/ws`;
+      await expect(connect([url], { attemptsMax: 2, requestTimeoutMs: 300 })).rejects.toThrow(/no leader found in 2 attempts: no WebSocket connection to .* within 300 ms/);
+    } finally {
+      // Closing the server does not end the sockets it took: the client's end with them.
+      for (const socket of accepted) socket.destroy();
+      mute.close();
+    }
   });
 });

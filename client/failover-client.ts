@@ -396,7 +396,7 @@ export class FailoverClient {
   private async attempt(address: string): Promise<{ kind: 'leader' } | { kind: 'standby'; leader: string | null } | { kind: 'failed'; error: string }> {
     let c: OrdoClient;
     try {
-      c = await OrdoClient.connect(address, this.clientOptions);
+      c = await this.connectWithin(address, this.options.requestTimeoutMs);
     } catch (e) {
       return { kind: 'failed', error: e instanceof Error ? e.message : String(e) };
     }
@@ -430,6 +430,31 @@ export class FailoverClient {
     this.unforward.push(c.closed.on(() => this.leave(c, 'closed', null)));
     if (this.options.probeIntervalMs > 0) this.unforward.push(this.probe(c));
     return { kind: 'leader' };
+  }
+
+  /**
+   * A connection, or a failure once `timeoutMs` passed: a node that accepts TCP and never answers
+   * the upgrade (paused) would otherwise hold the search. One that opens too late is closed.
+   */
+  private connectWithin(address: string, timeoutMs: number): Promise<OrdoClient> {
+    return new Promise((resolve, reject) => {
+      let late = false;
+      const timer = setTimeout(() => {
+        late = true;
+        reject(new Error(`no WebSocket connection to ${address} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      OrdoClient.connect(address, this.clientOptions).then(
+        (c) => {
+          clearTimeout(timer);
+          if (late) void c.close();
+          else resolve(c);
+        },
+        (e: unknown) => {
+          clearTimeout(timer);
+          reject(e instanceof Error ? e : new Error(String(e)));
+        },
+      );
+    });
   }
 
   /**

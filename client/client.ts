@@ -1,6 +1,7 @@
 import { decode } from '@msgpack/msgpack';
 import WebSocket from 'ws';
 import { ClientBook } from './client-book.js';
+import { NoReplyError, ReplyError } from './reply-errors.js';
 import { encodeFrame, type FrameFormat } from '../protocol/wire-codec.js';
 import type {
   AckReply,
@@ -126,38 +127,11 @@ function ackAt(text: string, start: number, end: number): AckReply | null {
   return { type: 'ack', id: fields[0] as number, orderId: fields[1] as number, seq: fields[2] as number };
 }
 
+export { NoReplyError, ReplyError } from './reply-errors.js';
+
 /** How often pending requests are checked for their deadline. */
 const TIMEOUT_SWEEP_MS = 100;
 const LISTENERS_MAX = 64;
-
-/**
- * The server refused a request: the stable code and name, and its message. A refusal is an
- * answer, not a fault of the caller's code, so it carries no stack trace: capturing one cost a
- * load generator more than the rest of handling the reply when the server answers BUSY.
- */
-export class ReplyError extends Error {
-  override readonly name = 'ReplyError';
-  readonly reply: RejectReply;
-
-  constructor(reply: RejectReply) {
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;
-    try {
-      super(`${reply.name} (${reply.code}): ${reply.message}`);
-    } finally {
-      Error.stackTraceLimit = limit;
-    }
-    this.reply = reply;
-  }
-
-  get code(): number {
-    return this.reply.code;
-  }
-
-  get codeName(): string {
-    return this.reply.name;
-  }
-}
 
 /** A minimal typed event stream: `on` returns the function that removes the listener. */
 export class Stream<T> {
@@ -255,6 +229,11 @@ export class OrdoClient {
         resolve(new OrdoClient(socket, full));
       });
     });
+  }
+
+  /** The connection is open: requests can be sent. */
+  get open(): boolean {
+    return this.socket.readyState === WebSocket.OPEN;
   }
 
   get inFlight(): number {
@@ -404,6 +383,11 @@ export class OrdoClient {
     });
   }
 
+  /** Drops the connection without a closing handshake (a peer that stopped answering would not finish one). */
+  terminate(): void {
+    this.socket.terminate();
+  }
+
   private request<T extends Reply>(expects: T['type'], build: (id: number) => object): Promise<T> {
     const id = this.nextId++;
     const promise = this.expect<T>(id, expects);
@@ -421,7 +405,7 @@ export class OrdoClient {
     if (this.socket.readyState !== WebSocket.OPEN) refused = 'connection is not open';
     else if (this.pending.size >= this.options.inFlightMax) refused = `more than ${this.options.inFlightMax} requests in flight`;
     if (refused !== null) {
-      const error = new Error(refused);
+      const error = new NoReplyError(refused, false);
       queueMicrotask(() => done(error, null, k));
       return;
     }
@@ -579,13 +563,13 @@ export class OrdoClient {
     for (const [id, p] of this.pending) {
       if (p.deadlineMs > nowMs) break;
       this.pending.delete(id);
-      p.done(new Error(`request ${id} timed out after ${this.options.requestTimeoutMs} ms`), null, p.k);
+      p.done(new NoReplyError(`request ${id} timed out after ${this.options.requestTimeoutMs} ms`, true), null, p.k);
     }
   }
 
   private onClose(code: number, reason: string): void {
     clearInterval(this.sweep);
-    const error = new Error(`connection closed (${code}${reason === '' ? '' : `: ${reason}`})`);
+    const error = new NoReplyError(`connection closed (${code}${reason === '' ? '' : `: ${reason}`})`, true);
     for (const p of this.pending.values()) p.done(error, null, p.k);
     this.pending.clear();
     this.closed.emit({ code, reason });

@@ -4,7 +4,7 @@ import { CommandType } from '../engine/command-layout.js';
 import type { DecodedEvent } from '../engine/event-codec.js';
 import { EventType } from '../engine/event-layout.js';
 import { ResultCode } from '../engine/result-code.js';
-import { coreError } from '../protocol/gateway-codes.js';
+import { coreError, notLeaderError } from '../protocol/gateway-codes.js';
 import { parseUnits } from '../protocol/decimal.js';
 import type { WireConfig } from '../protocol/wire-config.js';
 import { ACCOUNTS_PAGE_MAX, type ReadModel } from '../replay/read-model.js';
@@ -12,6 +12,7 @@ import { type ApiKeyStore, generateApiKey, hashApiKey, keyMaterial } from './api
 import type { AdminThrottle } from './auth-throttle.js';
 import { type HttpRoutes, isLoopback, json, readBody } from './http-routes.js';
 import type { InternalCommands } from './internal-commands.js';
+import type { LeadershipView } from './leadership.js';
 import type { Logger } from './log.js';
 import type { ServerStatus } from './server-status.js';
 import { wireBalance } from './wire-views.js';
@@ -26,6 +27,8 @@ export interface AdminRouteDeps {
   readonly maxAccounts: number;
   readonly status: ServerStatus;
   readonly commands: InternalCommands;
+  /** A standby answers reads and refuses changes (503 NOT_LEADER, naming the leader). */
+  readonly leadership: LeadershipView;
   readonly readModel: ReadModel;
   readonly wire: WireConfig;
   readonly log: Logger;
@@ -260,6 +263,11 @@ async function handleAdmin(deps: AdminRouteDeps, table: readonly Route[], path: 
     case 'answer':
       return json(res, outcome.answer.status, outcome.answer.body);
     case 'publish': {
+      // Changes are journaled, and only the leader journals: the operator is sent there.
+      if (deps.leadership.role() !== 'leader') {
+        const { code, name, message, leader } = notLeaderError(deps.leadership.leaderAddress());
+        return json(res, 503, { code, name, message, leader });
+      }
       const ev = await deps.commands.publishAndAwait(outcome.command);
       const result = outcome.then(ev);
       deps.log.warn(`admin ${req.method ?? ''} ${path}`, { seq: ev.seq, accepted: ev.type === EventType.ACCEPTED, code: ev.code, status: result.status });

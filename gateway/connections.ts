@@ -32,6 +32,8 @@ export interface ConnectionHooks {
    * 0 when the session did not opt in.
    */
   onClosed(conn: Connection, cancelAccount: number): void;
+  /** Where orders go when this node is a standby, told in the `logged_in` reply; null on the leader. */
+  standbyNotice(): { readonly role: 'standby'; readonly leader: string | null } | null;
 }
 
 /**
@@ -250,7 +252,9 @@ export class Connections {
     }
     sessions.add(conn);
     this.log.info('login', { session: conn.id, account, cancelOnDisconnect });
-    this.send(conn, { type: 'logged_in', id, account, cancelOnDisconnect }, format);
+    // A standby says so at login, so a client learns where to send orders before its first one.
+    const standby = this.hooks.standbyNotice();
+    this.send(conn, standby === null ? { type: 'logged_in', id, account, cancelOnDisconnect } : { type: 'logged_in', id, account, cancelOnDisconnect, ...standby }, format);
   }
 
   /**

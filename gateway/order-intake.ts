@@ -3,7 +3,7 @@ import type { Command } from '../engine/command-codec.js';
 import type { DecodedEvent } from '../engine/event-codec.js';
 import { CancelReason, EventType } from '../engine/event-layout.js';
 import { ResultCode } from '../engine/result-code.js';
-import { coreError, GatewayCode, type GatewayError, gatewayError } from '../protocol/gateway-codes.js';
+import { coreError, GatewayCode, type GatewayError, gatewayError, notLeaderError } from '../protocol/gateway-codes.js';
 import type { ReadModel } from '../replay/read-model.js';
 import type { FrameFormat } from '../protocol/wire-codec.js';
 import type { WireConfig } from '../protocol/wire-config.js';
@@ -12,6 +12,7 @@ import { CLAIM_FULL, type EngineHost, publishCommand, publishCommands } from '..
 import type { Connection } from './connection.js';
 import type { Connections } from './connections.js';
 import type { BatchItem } from './frame-intake.js';
+import type { LeadershipView } from './leadership.js';
 import type { Logger } from './log.js';
 import type { MarketData } from './market-data.js';
 import { ackReply, amendCommand, cancelCommand, massCancelCommand, placeCommand, rejectReply } from './order-translation.js';
@@ -30,7 +31,7 @@ type Pending =
 /**
  * Orders into the ring and their results back to whoever sent them:
  *
- *   order ──▶ phase, pending bound ──▶ pre-trade risk ──▶ translate ──▶ throttle ──▶ publish
+ *   order ──▶ phase, leader, pending bound ──▶ pre-trade risk ──▶ translate ──▶ throttle ──▶ publish
  *         ──▶ pending[seq] = requester          (a refusal at any step is answered at once)
  *   ACCEPTED / REJECTED event of seq ──▶ settle: ack or reject to the requester, or resolve
  *                                        the promise of an internal command
@@ -58,6 +59,7 @@ export class OrderIntake {
     private readonly metrics: ServerMetrics,
     private readonly log: Logger,
     private readonly clockUs: () => number,
+    private readonly leadership: LeadershipView,
   ) {}
 
   /** Commands published whose result event has not come back yet. */
@@ -112,6 +114,9 @@ export class OrderIntake {
     this.metrics.orderIn(m.type as OrderKind);
     const refuse = (error: GatewayError): null => this.refuseOrder(conn, m.id, format, error);
     if (this.status.phase !== 'ready') return refuse(gatewayError(GatewayCode.BUSY, `server is ${this.status.phase}`));
+    // Read on every order: a node that has just become leader takes this one, and one that has
+    // just stepped down refuses it (what it published before is answered from its events).
+    if (this.leadership.role() !== 'leader') return refuse(notLeaderError(this.leadership.leaderAddress()));
     // Refused before a slot is claimed: a claimed sequence must reach the journal, and while the
     // journal cannot commit it would only wait in the ring behind the group being retried.
     const storageFault = this.host.storageFault();

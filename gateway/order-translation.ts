@@ -129,7 +129,9 @@ export function rejectReply(ev: DecodedEvent, requestId: number, orders: OrderLo
 
 /** A gateway refusal (or a core one) as a reply. */
 export function refusalReply(error: GatewayError, requestId: number | null): RejectReply {
-  return { type: 'reject', id: requestId, code: error.code, name: error.name, message: error.message };
+  const reply: RejectReply = { type: 'reject', id: requestId, code: error.code, name: error.name, message: error.message };
+  if (error.leader !== undefined) reply.leader = error.leader;
+  return reply;
 }
 
 /** A message for every logged-in session of one account. */

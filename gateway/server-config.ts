@@ -20,7 +20,7 @@ import { PRICE_BAND_BPS_DEFAULT, type SymbolRiskOptions, wireConfigFrom } from '
  * (api-keys.ts: salt + SHA-256), never in clear.
  *
  *   {
- *     "host": "127.0.0.1", "port": 8080, "dataDir": "./data",
+ *     "host": "127.0.0.1", "port": 8080, "dataDir": "./data", "node": "node-a",
  *     "engine": { ...EngineConfig... },
  *     "risk": { "BTC-USD": { "maxNotional": "5000000", "priceBandBps": 1000 } },
  *     "accounts": [ { "id": 1, "deposits": [ { "asset": "USD", "amount": "1000000" } ] } ],
@@ -69,6 +69,8 @@ export interface ServerConfig {
   readonly logLevel: LogLevel;
   /** Bounds of the query read model: finished orders and fills kept (replay/read-model.ts). */
   readonly readModel: ReadModelLimits;
+  /** This node's name in a cluster (/health `node`); default ORDO_NODE from the environment, else "single". */
+  readonly node?: string;
 }
 
 export const DEFAULT_PORT = 8080;
@@ -119,7 +121,9 @@ export function defaultServerConfig(): ServerConfig {
   };
 }
 
-const FIELDS: ReadonlySet<string> = new Set(Object.keys(defaultServerConfig()));
+/** Every field a file may name: the default's, and the optional ones it leaves out. */
+const FIELDS: ReadonlySet<string> = new Set([...Object.keys(defaultServerConfig()), 'node']);
+const NODE_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** The default with a file's fields over it; throws with the field's name on anything malformed. */
 export function loadServerConfig(path: string): ServerConfig {
@@ -146,6 +150,7 @@ export function loadServerConfig(path: string): ServerConfig {
 export function checkServerConfig(c: ServerConfig): void {
   if (typeof c.host !== 'string' || c.host === '') throw new Error('config host: a host name or address');
   if (!Number.isInteger(c.port) || c.port < 0 || c.port > 65_535) throw new Error(`config port ${c.port}`);
+  if (c.node !== undefined && (typeof c.node !== 'string' || !NODE_NAME.test(c.node))) throw new Error(`config node ${JSON.stringify(c.node)}: 1 to 64 letters, digits, ".", "_" or "-"`);
   if (c.durability !== 'fsync' && c.durability !== 'none') throw new Error(`config durability ${String(c.durability)}: 'fsync' or 'none' (tests and benchmarks only)`);
   validateEngineConfig(c.engine);
   const wire = wireConfigFrom(c.engine, c.risk);

@@ -19,6 +19,7 @@ import { Connections } from './connections.js';
 import { EventDispatch } from './event-dispatch.js';
 import { HttpRoutes } from './http-routes.js';
 import { InternalCommands } from './internal-commands.js';
+import { type LeadershipView, singleNodeLeadership } from './leadership.js';
 import { type LogDestination, Logger } from './log.js';
 import { MarketData } from './market-data.js';
 import { MarketDataFanout } from './market-data-fanout.js';
@@ -72,6 +73,12 @@ export interface GatewayServerOptions {
   clockNs?: ClockNs;
   /** How long sessions stay open after stop() begins, answering new orders BUSY; default SHUTDOWN_NOTICE_MS. */
   shutdownNoticeMs?: number;
+  /**
+   * Whether this node leads, and where the leader is (replication supplies it in cluster mode).
+   * Default: a single node that always leads, named config.node, else ORDO_NODE, else "single",
+   * whose leader address is its own.
+   */
+  leadership?: LeadershipView;
 }
 
 const DRAIN_POLL_MS = 2;
@@ -101,6 +108,7 @@ export class GatewayServer {
   private readonly host: EngineHost;
   private readonly log: Logger;
   private readonly clockUs: () => number;
+  private readonly leadership: LeadershipView;
   readonly metrics: ServerMetrics;
 
   private readonly connections: Connections;
@@ -130,6 +138,9 @@ export class GatewayServer {
     if (!Number.isInteger(this.shutdownNoticeMs) || this.shutdownNoticeMs < 0 || this.shutdownNoticeMs > 60_000) throw new Error(`shutdownNoticeMs ${this.shutdownNoticeMs}`);
     this.host = options.host ?? createEngineHost({ config: config.engine, dataDir: config.dataDir, durability: config.durability });
     this.log = Logger.create(config.logLevel, options.logDestination).with({ component: 'gateway' });
+    const single = singleNodeLeadership(config.node ?? process.env['ORDO_NODE'] ?? 'single');
+    // Its own address is known once it listens (port 0 picks one); nothing reads it before.
+    this.leadership = options.leadership ?? { ...single, leaderAddress: () => (this.http.listening ? this.url : undefined) };
     this.metrics = new ServerMetrics({
       connections: () => this.connections.size,
       loggedIn: () => this.connections.loggedIn,
@@ -137,7 +148,12 @@ export class GatewayServer {
       hostStats: () => (this.startInfo === null || this.status.phase === 'stopped' ? null : this.host.stats()),
       storageFault: () => (this.startInfo === null || this.status.phase === 'stopped' ? null : this.host.storageFault()),
     });
-    this.sessionOrders = new SessionOrders(config.engine.maxOpenOrdersPerAccount, this.clockUs, (c) => this.commands.publishRetried(c, 'cancel on disconnect'));
+    // Only the leader journals: a session that ends on a standby (a client moving to the leader,
+    // typically) cancels nothing, or its "account" scope would cancel the account's live orders.
+    this.sessionOrders = new SessionOrders(config.engine.maxOpenOrdersPerAccount, this.clockUs, (c) => {
+      if (this.leadership.role() === 'leader') this.commands.publishRetried(c, 'cancel on disconnect');
+      else this.log.info('cancel on disconnect skipped: this node is a standby', { account: c.accountId });
+    });
     // The trading keys follow the journal (seeded at start, then the key events); the configured
     // ones are journaled once, for accounts that never had a key (account-funding.ts).
     this.connections = new Connections(config, this.status, this.apiKeys, clockNs, this.log, this.metrics, {
@@ -146,9 +162,10 @@ export class GatewayServer {
         this.fanout.unsubscribeAll(conn);
         this.sessionOrders.sessionClosed(conn, cancelAccount);
       },
+      standbyNotice: () => (this.leadership.role() === 'leader' ? null : { role: 'standby', leader: this.leadership.leaderAddress() ?? null }),
     });
     const throttle = new OrderRateThrottle(config.orderRate, clockNs);
-    this.intake = new OrderIntake(config, this.status, this.wire, this.market, this.readModel, throttle, this.host, this.connections, this.metrics, this.log, this.clockUs);
+    this.intake = new OrderIntake(config, this.status, this.wire, this.market, this.readModel, throttle, this.host, this.connections, this.metrics, this.log, this.clockUs, this.leadership);
     this.commands = new InternalCommands(this.intake, this.log);
     this.fanout = new MarketDataFanout(this.wire, this.market, this.connections, this.metrics, this.log);
     this.events = new EventDispatch(this.wire, this.market, this.readModel, this.intake, this.connections, this.fanout, this.metrics);
@@ -178,7 +195,7 @@ export class GatewayServer {
       this.log,
     );
     const routes = new HttpRoutes(this.log);
-    addStatusRoutes(routes, { status: this.status, host: this.host, metrics: this.metrics, hostStarted: () => this.startInfo !== null });
+    addStatusRoutes(routes, { status: this.status, host: this.host, metrics: this.metrics, leadership: this.leadership, hostStarted: () => this.startInfo !== null });
     addAdminRoutes(routes, {
       adminKeys: config.adminToken === null ? null : new ApiKeyStore([{ account: 1, ...config.adminToken }]),
       maxAccounts: config.engine.maxAccounts,
@@ -186,6 +203,7 @@ export class GatewayServer {
       wire: this.wire,
       status: this.status,
       commands: this.commands,
+      leadership: this.leadership,
       log: this.log,
       throttle: new AdminThrottle(config.authThrottle, clockNs),
       onAuthFailure: (outcome) => this.metrics.authFailed('admin', outcome),
@@ -299,7 +317,8 @@ export class GatewayServer {
 
   private tick(): void {
     // While the journal cannot commit a tick would only wait in the ring; the next one will do.
-    if (this.status.phase !== 'ready' || this.host.storageFault() !== null) return;
+    // A standby's clock is the leader's: its ticks come in the replicated journal.
+    if (this.status.phase !== 'ready' || this.host.storageFault() !== null || this.leadership.role() !== 'leader') return;
     const seq = publishCommand(this.host, command({ type: CommandType.TIMER_TICK, timestampUs: this.clockUs() }));
     // A skipped tick is harmless: the next one (or any command) expires what is due.
     if (seq < 0) this.metrics.timerTicksSkipped.inc();

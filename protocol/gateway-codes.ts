@@ -43,10 +43,11 @@ export enum GatewayCode {
   INTERNAL_ERROR = 10034,
   LOGIN_THROTTLED = 10035,
   STORAGE_UNAVAILABLE = 10036,
+  NOT_LEADER = 10037,
 }
 
 export const GATEWAY_CODE_MIN = 10001;
-export const GATEWAY_CODE_MAX = 10036;
+export const GATEWAY_CODE_MAX = 10037;
 
 /** The fixed human-readable sentence of each code; a detail may follow it after ": ". */
 const GATEWAY_CODE_MESSAGES: Readonly<Record<GatewayCode, string>> = {
@@ -86,6 +87,7 @@ const GATEWAY_CODE_MESSAGES: Readonly<Record<GatewayCode, string>> = {
   [GatewayCode.INTERNAL_ERROR]: 'internal error',
   [GatewayCode.LOGIN_THROTTLED]: 'too many failed logins, try again later',
   [GatewayCode.STORAGE_UNAVAILABLE]: 'journal storage unavailable, try again later',
+  [GatewayCode.NOT_LEADER]: 'this node is a standby and takes no orders',
 };
 
 /** A refusal as it goes on the wire: stable code and name, a readable message. */
@@ -93,6 +95,8 @@ export interface GatewayError {
   readonly code: number;
   readonly name: string;
   readonly message: string;
+  /** NOT_LEADER only: the leader's WebSocket address, or null while no leader is known. */
+  readonly leader?: string | null;
 }
 
 /** Longest detail kept in a message: details may echo client input, which must stay bounded. */
@@ -104,6 +108,15 @@ export function gatewayError(code: GatewayCode, detail?: string): GatewayError {
   if (base === undefined) throw new Error(`gateway code ${String(code)} has no message`);
   const clipped = detail === undefined ? undefined : detail.slice(0, ERROR_DETAIL_LENGTH_MAX);
   return { code, name: GatewayCode[code], message: clipped === undefined ? base : `${base}: ${clipped}` };
+}
+
+/**
+ * The refusal of a standby: NOT_LEADER, naming where the leader is (`leader`, and the message
+ * says it in words), or saying that no leader is known yet (a takeover is under way).
+ */
+export function notLeaderError(leaderAddress: string | undefined): GatewayError {
+  const error = gatewayError(GatewayCode.NOT_LEADER, leaderAddress === undefined ? 'no leader is known yet, try again shortly' : `the leader is at ${leaderAddress}`);
+  return { ...error, leader: leaderAddress ?? null };
 }
 
 /** A refusal decided by the core (a REJECTED event), with the core's stable name. */

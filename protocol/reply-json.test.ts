@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CommandType } from '../engine/command-layout.js';
 import { EventType } from '../engine/event-layout.js';
-import { GatewayCode, gatewayError } from './gateway-codes.js';
+import { GatewayCode, gatewayError, notLeaderError } from './gateway-codes.js';
 import { type AccountMessage, accountMessages, ackReply, placeCommand, refusalReply, rejectReply } from '../gateway/order-translation.js';
 import { checkPlace, type MarketView } from '../gateway/pre-trade-risk.js';
 import { serverMessageJson } from './reply-json.js';
@@ -65,6 +65,12 @@ describe('serverMessageJson', () => {
         const reject = { ...refusalReply(gatewayError(GatewayCode.BUSY, text), id), code };
         const balance = { type: 'balance' as const, asset: text, available: text, reserved: '0', seq: code };
         expect(serverMessageJson(reject)).toBe(JSON.stringify(reject));
+        // A standby's refusal names the leader (any text the replication layer gave), or null.
+        for (const leader of [text, undefined]) {
+          const notLeader = refusalReply(notLeaderError(leader), id);
+          expect(notLeader.leader).toBe(leader ?? null);
+          expect(serverMessageJson(notLeader)).toBe(JSON.stringify(notLeader));
+        }
         expect(serverMessageJson(balance)).toBe(JSON.stringify(balance));
         const bundle = { type: 'bundle' as const, messages: [reject, balance] };
         expect(serverMessageJson(bundle)).toBe(JSON.stringify(bundle));

@@ -46,8 +46,9 @@ function ackJson(m: AckReply): string {
 }
 
 function rejectJson(m: RejectReply): string {
+  const leader = m.leader === undefined ? '' : `,"leader":${m.leader === null ? 'null' : str(m.leader)}`;
   const orderId = m.orderId === undefined ? '' : `,"orderId":${num(m.orderId)}`;
-  return `{"type":"reject","id":${m.id === null ? 'null' : num(m.id)},"code":${num(m.code)},"name":${str(m.name)},"message":${str(m.message)}${orderId}}`;
+  return `{"type":"reject","id":${m.id === null ? 'null' : num(m.id)},"code":${num(m.code)},"name":${str(m.name)},"message":${str(m.message)}${leader}${orderId}}`;
 }
 
 function balanceJson(m: BalanceReport): string {

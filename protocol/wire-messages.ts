@@ -165,6 +165,12 @@ export interface LoggedInReply {
   id: number;
   account: number;
   cancelOnDisconnect: CancelOnDisconnect;
+  /**
+   * Only from a standby (a leader's reply has neither field): it serves queries and market data
+   * but refuses orders NOT_LEADER; `leader` is where orders go (null while none is known).
+   */
+  role?: 'standby';
+  leader?: string | null;
 }
 
 /** The core accepted the command; for a place, orderId is the command's sequence. */
@@ -184,6 +190,8 @@ export interface RejectReply {
   code: number;
   name: string;
   message: string;
+  /** NOT_LEADER: the leader's WebSocket address, or null while no leader is known. */
+  leader?: string | null;
   /** DUPLICATE_CLIENT_ORDER_ID: the order that already has the client order id. */
   orderId?: number;
 }

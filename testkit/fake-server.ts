@@ -24,6 +24,8 @@ export class FakeServer {
   private orderId = 0;
   /** Delay before answering an order, for latency tests. */
   ackDelayMs = 0;
+  /** While true, frames are read (and kept) but never answered: a paused server, as its clients see it. */
+  paused = false;
   /** Whether `received` keeps each message (off for a long benchmark run: it would only grow). */
   keepsReceived = true;
 
@@ -72,6 +74,7 @@ export class FakeServer {
   private onFrame(ws: WebSocket, data: Buffer, isBinary: boolean): void {
     const intake = intakeFrame(data, isBinary);
     const send = (message: ServerMessage): void => {
+      if (this.paused) return;
       const frame = encodeFrame(message, intake.format);
       ws.send(frame, { binary: typeof frame !== 'string' });
     };

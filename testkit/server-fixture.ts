@@ -7,6 +7,7 @@ import { type ClientOptions, OrdoClient, ReplyError } from '../client/client.js'
 import type { CancelOnDisconnect } from '../protocol/wire-schema.js';
 import type { EngineHost } from '../runtime/engine-host.js';
 import { PipelineHost, type PipelineHostOptions } from '../runtime/pipeline-host.js';
+import type { LeadershipView, NodeRole } from '../gateway/leadership.js';
 import type { LogDestination } from '../gateway/log.js';
 import { defaultServerConfig, type ServerConfig } from '../gateway/server-config.js';
 import { GatewayServer } from '../gateway/server.js';
@@ -62,6 +63,47 @@ export interface ServerFixtureOptions {
   logDestination?: LogDestination;
   /** The pipeline's options (ring sizes, ...); the defaults otherwise. */
   pipeline?: PipelineHostOptions['pipeline'];
+  /** Whether this node leads (default: a single node, which always does). */
+  leadership?: LeadershipView;
+}
+
+/** A leadership view a test sets by hand: two servers stand for a cluster whose lease moves. */
+export class SettableLeadership implements LeadershipView {
+  constructor(
+    readonly node: string,
+    private roleNow: NodeRole,
+    private leaderNow: string | undefined = undefined,
+  ) {}
+
+  /** Reads of the role left before a step-down set by stepDownAfter; null when none is set. */
+  private readsLeft: number | null = null;
+  private nextLeader: string | undefined = undefined;
+
+  role(): NodeRole {
+    if (this.readsLeft !== null && this.readsLeft-- <= 0) {
+      this.readsLeft = null;
+      this.set('standby', this.nextLeader);
+    }
+    return this.roleNow;
+  }
+
+  /**
+   * Leads for the next `reads` reads of the role, then steps down naming `leader`: the gateway
+   * reads the role once per order, so a test can cut a batch at an exact order.
+   */
+  stepDownAfter(reads: number, leader: string | undefined): void {
+    this.readsLeft = reads;
+    this.nextLeader = leader;
+  }
+
+  leaderAddress(): string | undefined {
+    return this.leaderNow;
+  }
+
+  set(role: NodeRole, leaderAddress: string | undefined): void {
+    this.roleNow = role;
+    this.leaderNow = leaderAddress;
+  }
 }
 
 export class ServerFixture {
@@ -85,6 +127,7 @@ export class ServerFixture {
       host,
       ...(options.logDestination === undefined ? {} : { logDestination: options.logDestination }),
       ...(options.clockUs === undefined ? {} : { clockUs: options.clockUs }),
+      ...(options.leadership === undefined ? {} : { leadership: options.leadership }),
     });
     return new ServerFixture(server, config, commands);
   }
@@ -120,6 +163,22 @@ export class ServerFixture {
     });
     return { engine, state: captureState(engine.engine), hash: stateHash(engine.engine) };
   }
+}
+
+/**
+ * Two servers standing for a cluster: node-a leads and names itself, node-b is a standby that
+ * names node-a. Each has its own engine; the test moves the lease by setting the views.
+ */
+export async function startLeaderAndStandby(options: ServerFixtureOptions = {}): Promise<{ leader: ServerFixture; standby: ServerFixture; viewA: SettableLeadership; viewB: SettableLeadership }> {
+  const viewA = new SettableLeadership('node-a', 'leader');
+  const leader = await ServerFixture.start({ ...options, leadership: viewA });
+  viewA.set('leader', leader.url);
+  const viewB = new SettableLeadership('node-b', 'standby', leader.url);
+  const standby = await ServerFixture.start({ ...options, leadership: viewB }).catch(async (e: unknown) => {
+    await leader.stop();
+    throw e;
+  });
+  return { leader, standby, viewA, viewB };
 }
 
 /** The L2 book of a symbol from an engine state: [price ticks, qty lots, count], best first. */

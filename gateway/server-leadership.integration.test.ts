@@ -105,7 +105,7 @@ describe('gateway server: leader and standby', () => {
     const { standby } = await pair();
     const wire = await RawWire.open(standby.url);
     await wire.exchange({ type: 'login', id: 1, account: 1, apiKey: apiKeyOf(1) });
-    expect(await wire.exchange({ type: 'open_orders', id: 2 })).toEqual(['{"type":"open_orders","id":2,"orders":[]}']);
+    expect(await wire.exchange({ type: 'open_orders', id: 2 })).toEqual(['{"type":"open_orders","id":2,"orders":[],"more":false}']);
     const balances = JSON.parse((await wire.exchange({ type: 'balances', id: 3 }))[0] as string) as { balances: Array<{ asset: string; available: string }> };
     expect(Number(balances.balances.find((b) => b.asset === 'USD')?.available)).toBe(10_000_000);
     const subscribed = (await wire.exchange({ type: 'subscribe', id: 4, channel: 'book', symbol: 'BTC-USD' })).map((t) => JSON.parse(t as string) as { type: string });

@@ -219,7 +219,7 @@ function encoded(c: Command): Uint8Array {
 
 /**
  * What the read model must agree with the core on, as one comparable string: per account, its
- * blocked flag, balances (zero ones left out) and live orders (the fields both keep); the trading
+ * blocked flag, balances (zero ones left out) and live orders (every field both keep); the trading
  * halt. Finished orders, fills and timestamps are the read model's own history, not core state.
  */
 export function readModelDigest(model: ReadModel, config: EngineConfig): string {
@@ -232,7 +232,7 @@ export function readModelDigest(model: ReadModel, config: EngineConfig): string 
       .filter((b) => b.available !== 0 || b.reserved !== 0)
       .sort((a, b) => a.assetId - b.assetId)
       .map((b) => `${b.assetId}:${b.available}/${b.reserved}`);
-    const orders = model.openOrders(accountId).map((o) => orderLine(o.orderId, o.symbolId, o.side, o.price, o.stopPrice, o.qty, o.cumQty, o.leavesQty, o.clOrdId));
+    const orders = model.openOrders(accountId).map((o) => orderLine(o.orderId, o.symbolId, o.side, o.orderType, o.tif, o.postOnly, o.price, o.stopPrice, o.qty, o.cumQty, o.leavesQty, o.clOrdId, o.status));
     parts.push(`account ${accountId} blocked ${String(account.blocked)} balances ${balances.join(' ')} orders ${orders.sort().join(' ')}`);
   }
   return parts.join('\n');
@@ -250,14 +250,14 @@ export function engineDigest(engine: MatchingEngine, state: EngineState = captur
     });
     const orders = live
       .filter((o) => o.accountId === account.id)
-      .map((o) => orderLine(o.id, o.symbolId, o.side, isMarketType(o.type) ? 0 : o.price, o.stopPrice, o.filled + o.leaves, o.filled, o.leaves, o.clOrdId));
+      .map((o) => orderLine(o.id, o.symbolId, o.side, o.type, o.tif, (o.flags & FLAG_POST_ONLY) !== 0, isMarketType(o.type) ? 0 : o.price, o.stopPrice, o.filled + o.leaves, o.filled, o.leaves, o.clOrdId, o.filled > 0 ? 'partially_filled' : 'new'));
     parts.push(`account ${account.id} blocked ${String(account.blocked)} balances ${balances.join(' ')} orders ${orders.sort().join(' ')}`);
   }
   return parts.join('\n');
 }
 
-function orderLine(id: number, symbol: number, side: number, price: number, stopPrice: number, qty: number, cum: number, leaves: number, clOrdId: string): string {
-  return `${id}/${symbol}/${side}/${price}/${stopPrice}/${qty}/${cum}/${leaves}/${clOrdId}`;
+function orderLine(id: number, symbol: number, side: number, type: number, tif: number, postOnly: boolean, price: number, stopPrice: number, qty: number, cum: number, leaves: number, clOrdId: string, status: string): string {
+  return `${id}/${symbol}/${side}/${type}/${tif}/${String(postOnly)}/${price}/${stopPrice}/${qty}/${cum}/${leaves}/${clOrdId}/${status}`;
 }
 
 function isMarketType(type: number): boolean {

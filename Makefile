@@ -54,10 +54,10 @@ soak: $(STAMP)
 	node --import tsx testkit/crash-soak.ts --kills $(KILLS) $(if $(SEED),--seed $(SEED)) $(if $(RATE),--rate $(RATE))
 
 # Deterministic simulation soak: the pipeline on one thread under seeded faults and crashes, for
-# many seeds; a failure prints the seed that replays it: make soak-sim SIM_SEEDS=100000 [SIM_FIRST=n]
+# many seeds; a failure prints the seed that replays it: make soak-sim SIM_SEEDS=100000 [SIM_FIRST=n] [SIM_STEPS=n] [SIM_BUDGET_S=n] [SIM_WORKERS=n]
 SIM_SEEDS ?= 100000
 soak-sim: $(STAMP)
-	node --import tsx testkit/sim/sim-soak.ts --seeds $(SIM_SEEDS) $(if $(SIM_FIRST),--first $(SIM_FIRST)) $(if $(SIM_STEPS),--steps $(SIM_STEPS))
+	node --import tsx testkit/sim/sim-soak.ts --seeds $(SIM_SEEDS) $(if $(SIM_FIRST),--first $(SIM_FIRST)) $(if $(SIM_STEPS),--steps $(SIM_STEPS)) $(if $(SIM_BUDGET_S),--budget-s $(SIM_BUDGET_S)) $(if $(SIM_WORKERS),--workers $(SIM_WORKERS))
 
 clean:
 	rm -rf dist dist-bench

@@ -78,6 +78,39 @@ describe('mass cancel', () => {
   });
 });
 
+describe('the reason of a cancel', () => {
+  const cancelWith = (accountId: number, targetId: number, reason: number) => ({ type: CommandType.CANCEL_ORDER, accountId, targetId, symbolId: SYM, reason }) as const;
+
+  it('is USER for a cancel without one (every client cancel, every cancel journaled before reasons) and for USER', () => {
+    const t = funded();
+    for (const reason of [0, CancelReason.USER]) {
+      const id = t.rest(1, BUY, 90, 2);
+      expect(cancels(t.submit(cancelWith(1, id, reason)))).toEqual([[id, CancelReason.USER, 2]]);
+    }
+  });
+
+  it('is DISCONNECT for the gateway\'s cancel-on-disconnect of one order, and only that order goes', () => {
+    const t = funded();
+    const gone = t.rest(1, BUY, 90, 1);
+    const kept = t.rest(1, BUY, 91, 1);
+    const events = t.submit(cancelWith(1, gone, CancelReason.DISCONNECT));
+    expectAccepted(events);
+    expect(cancels(events)).toEqual([[gone, CancelReason.DISCONNECT, 1]]);
+    expect(t.leaves(kept)).toBe(1);
+  });
+
+  it('refuses every other reason INVALID_CANCEL_REASON and keeps the order', () => {
+    const t = funded();
+    const id = t.rest(1, BUY, 90, 1);
+    for (const reason of [CancelReason.UNFILLED, CancelReason.SELF_TRADE, CancelReason.EXPIRED, CancelReason.KILL_SWITCH, 7, 255]) {
+      t.expectReject(cancelWith(1, id, reason), ResultCode.INVALID_CANCEL_REASON);
+    }
+    // The reason is checked first: a bad reason on an unknown order is still a bad reason.
+    t.expectReject(cancelWith(1, 999_999, CancelReason.EXPIRED), ResultCode.INVALID_CANCEL_REASON);
+    expect(t.leaves(id)).toBe(1);
+  });
+});
+
 describe('kill switch (account block)', () => {
   it('cancels all the account’s orders with KILL_SWITCH and refuses new ones until unblocked', () => {
     const t = funded();

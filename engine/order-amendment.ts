@@ -15,7 +15,7 @@ import type { SharedState, TradingSwitch } from './shared-state.js';
 
 // Bound to module-level consts as on the other per-command paths (why: order-pool.ts); cancel
 // is a third of the standard flow.
-const { CMD_ACCOUNT_ID, CMD_PRICE, CMD_QTY, CMD_STOP_PRICE, CMD_SYMBOL_ID, CMD_TARGET_ID, FLAG_POST_ONLY } = commandLayout;
+const { CMD_ACCOUNT_ID, CMD_PRICE, CMD_QTY, CMD_REASON, CMD_STOP_PRICE, CMD_SYMBOL_ID, CMD_TARGET_ID, FLAG_POST_ONLY } = commandLayout;
 const { CancelReason } = eventLayout;
 const { i64In, readI64 } = int64;
 const {
@@ -66,16 +66,23 @@ export class OrderAmendment {
     return h !== NIL && this.orders.I[h * I_STRIDE + I_ACCOUNT] === accountId ? h : NIL;
   }
 
+  /**
+   * A cancel by the owner. Its reason is the one its events carry: 0 (every cancel journaled
+   * before cancels had a reason, and every client's) or USER for a user's cancel, DISCONNECT for
+   * the gateway's cancel-on-disconnect; any other is refused INVALID_CANCEL_REASON, first.
+   */
   cancelCommand(v: DataView, o: number): void {
     const accountId = v.getUint32(o + CMD_ACCOUNT_ID, true);
     const orderId = readI64(v, o + CMD_TARGET_ID);
     const symbolId = v.getUint32(o + CMD_SYMBOL_ID, true);
+    const reasonIn = v.getUint8(o + CMD_REASON);
+    if (reasonIn > CancelReason.USER && reasonIn !== CancelReason.DISCONNECT) return this.sink.rejected(ResultCode.INVALID_CANCEL_REASON, accountId, symbolId, orderId, 0, 0, 0, v, o);
     if (!this.accounts.has(accountId)) return this.sink.rejected(ResultCode.UNKNOWN_ACCOUNT, accountId, symbolId, orderId, 0, 0, 0, v, o);
     const h = this.ownedOrder(accountId, orderId);
     if (h === NIL) return this.sink.rejected(ResultCode.UNKNOWN_ORDER, accountId, symbolId, orderId, 0, 0, 0, v, o);
     const { I, B } = this.orders;
     this.sink.accepted(accountId, I[h * I_STRIDE + I_SYMBOL] as number, orderId, B[h * B_STRIDE + B_SIDE] as number, 0, 0, 0, v, o);
-    this.matcher.cancel(h, CancelReason.USER);
+    this.matcher.cancel(h, reasonIn === CancelReason.DISCONNECT ? CancelReason.DISCONNECT : CancelReason.USER);
   }
 
   amend(v: DataView, o: number): void {

@@ -8,6 +8,7 @@ import type { EngineConfig } from './symbol-config.js';
 import {
   BASE,
   BUY,
+  CancelReason,
   CommandType,
   EventType,
   type Fields,
@@ -115,7 +116,7 @@ const CASES: Case[] = [
   { code: 1016, name: 'INVALID_CLIENT_ORDER_ID', commands: () => [place({ clOrdId: 'a b' }), place({ clOrdId: 'tab\t' }), place({ clOrdId: 'é' })] },
   { code: 1017, name: 'INVALID_AMOUNT', commands: () => [deposit({ qty: 0 }), deposit({ qty: -10 }), { type: CommandType.WITHDRAW, accountId: 1, symbolId: QUOTE, qty: 0, targetId: 100 }] },
   { code: 1018, name: 'INVALID_TRANSFER_ID', commands: () => [deposit({ targetId: 0 }), deposit({ targetId: -1 })] },
-  { code: 1020, name: 'INVALID_CANCEL_REASON', commands: () => [{ type: CommandType.MASS_CANCEL, accountId: 1, reason: 0 }, { type: CommandType.MASS_CANCEL, accountId: 1, reason: 2 }] },
+  { code: 1020, name: 'INVALID_CANCEL_REASON', commands: (t) => [{ type: CommandType.MASS_CANCEL, accountId: 1, reason: 0 }, { type: CommandType.MASS_CANCEL, accountId: 1, reason: 2 }, { type: CommandType.CANCEL_ORDER, accountId: 1, targetId: t.rest(1, BUY, 90, 1), reason: CancelReason.KILL_SWITCH }] },
   { code: 1021, name: 'INVALID_ACCOUNT_ID', commands: () => [{ type: CommandType.ACCOUNT_CREATE, accountId: 0 }, { type: CommandType.ACCOUNT_CREATE, accountId: 9 }] },
   { code: 1022, name: 'INVALID_TIMESTAMP', commands: () => [place({ timestampUs: -1 }), { type: CommandType.TIMER_TICK, timestampUs: -1_000 }] },
 

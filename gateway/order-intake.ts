@@ -1,9 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import type { Command } from '../engine/command-codec.js';
 import type { DecodedEvent } from '../engine/event-codec.js';
-import { CancelReason, EventType } from '../engine/event-layout.js';
-import { ResultCode } from '../engine/result-code.js';
-import { coreError, GatewayCode, type GatewayError, gatewayError, notLeaderError } from '../protocol/gateway-codes.js';
+import { EventType } from '../engine/event-layout.js';
+import { GatewayCode, type GatewayError, gatewayError, notLeaderError } from '../protocol/gateway-codes.js';
 import type { ReadModel } from '../replay/read-model.js';
 import type { FrameFormat } from '../protocol/wire-codec.js';
 import type { WireConfig } from '../protocol/wire-config.js';
@@ -15,8 +14,9 @@ import type { BatchItem } from './frame-intake.js';
 import type { LeadershipView } from './leadership.js';
 import type { Logger } from './log.js';
 import type { MarketData } from './market-data.js';
-import { ackReply, amendCommand, cancelCommand, massCancelCommand, placeCommand, rejectReply } from './order-translation.js';
-import { checkAmend, checkMassCancel, checkPlace, type OrderRateThrottle } from './pre-trade-risk.js';
+import { type OrderCommandContext, orderCommandOf } from './order-commands.js';
+import { ackReply, rejectReply } from './order-translation.js';
+import type { OrderRateThrottle } from './pre-trade-risk.js';
 import type { ServerConfig } from './server-config.js';
 import { CODE_ACK, type OrderKind, type ServerMetrics } from './server-metrics.js';
 import type { ServerStatus } from './server-status.js';
@@ -45,13 +45,14 @@ export class OrderIntake {
   private readonly runMessages: OrderMessage[] = [];
   private readonly runCommands: Command[] = [];
   private busyCount = 0;
+  private readonly orderContext: OrderCommandContext;
   private busyLoggedMs = 0;
 
   constructor(
     private readonly config: ServerConfig,
     private readonly status: ServerStatus,
-    private readonly wire: WireConfig,
-    private readonly market: MarketData,
+    wire: WireConfig,
+    market: MarketData,
     private readonly readModel: ReadModel,
     private readonly throttle: OrderRateThrottle,
     private readonly host: EngineHost,
@@ -60,7 +61,9 @@ export class OrderIntake {
     private readonly log: Logger,
     private readonly clockUs: () => number,
     private readonly leadership: LeadershipView,
-  ) {}
+  ) {
+    this.orderContext = { wire, market, readModel };
+  }
 
   /** Commands published whose result event has not come back yet. */
   get pendingCount(): number {
@@ -126,51 +129,11 @@ export class OrderIntake {
     // throttle token) when the answer is BUSY anyway.
     if (this.pending.size + gathered >= this.config.pendingMax) return refuse(this.busy('results pending at the bound'));
     const account = conn.session.accountId;
-    const timestampUs = this.clockUs();
-    let c: Command;
-    switch (m.type) {
-      case 'place': {
-        if (this.readModel.tradingHalted) return refuse(gatewayError(GatewayCode.TRADING_DISABLED));
-        const checked = checkPlace(m, this.wire, this.market);
-        if (!checked.ok) return refuse(checked.error);
-        c = placeCommand(m, checked.value, account, timestampUs);
-        break;
-      }
-      case 'amend': {
-        if (this.readModel.tradingHalted) return refuse(gatewayError(GatewayCode.TRADING_DISABLED));
-        // The order's own symbol, price and quantity come from the read model; another account's
-        // order, or one that is gone, is answered as the core would answer it.
-        const order = this.readModel.order(account, m.orderId);
-        if (order === undefined || (order.status !== 'new' && order.status !== 'partially_filled')) return refuse(coreError(ResultCode.UNKNOWN_ORDER));
-        const checked = checkAmend(m, order, this.wire, this.market);
-        if (!checked.ok) return refuse(checked.error);
-        c = amendCommand(m, checked.value, account, timestampUs);
-        break;
-      }
-      case 'cancel': {
-        let orderId = m.orderId;
-        if (orderId === undefined) {
-          // By client order id: the newest order of the account that has it (the core refuses it when it is no longer live).
-          orderId = this.readModel.orderByClOrdId(account, m.clOrdId ?? '')?.orderId;
-          if (orderId === undefined) return refuse(coreError(ResultCode.UNKNOWN_ORDER));
-        }
-        c = cancelCommand(orderId, account, timestampUs);
-        break;
-      }
-      case 'mass_cancel': {
-        const checked = checkMassCancel(m, this.wire);
-        if (!checked.ok) return refuse(checked.error);
-        c = massCancelCommand(account, checked.value, CancelReason.USER, timestampUs);
-        break;
-      }
-      default: {
-        const unknown: never = m;
-        throw new Error(`unknown order message ${JSON.stringify(unknown)}`);
-      }
-    }
+    const made = orderCommandOf(m, account, this.clockUs(), this.orderContext);
+    if (!made.ok) return refuse(made.error);
     const throttled = this.throttle.admit(conn.session.orderBucket, account);
     if (throttled !== null) return refuse(throttled);
-    return c;
+    return made.value;
   }
 
   /** Publishes one checked order, or answers BUSY when the ring is full. */

@@ -218,9 +218,14 @@ describe('heartbeat and cancel-on-disconnect per session', () => {
     await seller.place({ ...BUY, side: 'sell' });
     await fill;
     const cancelled = cancelledOrder(watcher, live.orderId);
+    const seenByOther = cancelledOrder(other, live.orderId);
     await mine.close();
-    expect(await cancelled).toMatchObject({ orderId: live.orderId, cancelledQty: '0.5000' });
-    // The other session's order is still live: its own cancel is acknowledged.
+    // The cancel says why: the session went away, not a user's cancel.
+    expect(await cancelled).toMatchObject({ orderId: live.orderId, cancelledQty: '0.5000', reason: 'disconnect' });
+    expect(await seenByOther).toMatchObject({ orderId: live.orderId, reason: 'disconnect' });
+    // The other session's order is still live: its own cancel is acknowledged, as a user's.
+    const keptCancelled = cancelledOrder(other, kept.orderId);
     expect((await other.cancel(kept.orderId)).type).toBe('ack');
+    expect(await keptCancelled).toMatchObject({ orderId: kept.orderId, reason: 'user' });
   });
 });

@@ -31,13 +31,13 @@ describe('SessionOrders', () => {
     orders.onEvent(decodedEvent({ type: EventType.CANCELLED, orderId: 3, leavesQty: 5 }), requester);
     mine.session.close();
     orders.sessionClosed(mine, 7);
-    expect(published.map((c) => [c.type, c.accountId, c.targetId])).toEqual([[CommandType.CANCEL_ORDER, 7, 3]]);
+    expect(published.map((c) => [c.type, c.accountId, c.targetId, c.reason])).toEqual([[CommandType.CANCEL_ORDER, 7, 3, CancelReason.DISCONNECT]]);
     expect(orders.size).toBe(0);
     // An order acknowledged after its session ended is cancelled when the ack comes.
     mine.closed = true;
     requesters.set(5, mine);
     orders.onEvent(accepted(5), requester);
-    expect(published.at(-1)).toMatchObject({ type: CommandType.CANCEL_ORDER, targetId: 5 });
+    expect(published.at(-1)).toMatchObject({ type: CommandType.CANCEL_ORDER, targetId: 5, reason: CancelReason.DISCONNECT });
   });
 
   it('cancels the whole account with one mass cancel for "account", and nothing without an opt-in', () => {

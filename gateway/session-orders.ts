@@ -86,7 +86,8 @@ export class SessionOrders {
   }
 
   private cancelOf(accountId: number, orderId: number): Command {
-    return command({ type: CommandType.CANCEL_ORDER, timestampUs: this.clockUs(), accountId, targetId: orderId });
+    // DISCONNECT, journaled with the cancel, so its events (and every replay of them) say why.
+    return command({ type: CommandType.CANCEL_ORDER, timestampUs: this.clockUs(), accountId, targetId: orderId, reason: CancelReason.DISCONNECT });
   }
 
   private finish(orderId: number): void {

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeCommands, makeTempDir, removeDir } from '../testkit/journal-fixtures.js';
-import { openJournalEnvOn } from './journal-env.js';
+import { openJournalEnvOn, type JournalEnv } from './journal-env.js';
 import { JournalReader } from './journal-reader.js';
 import type { JournalStore, MetaHead } from './journal-store.js';
 import { openJournalStore } from './journal-store-factory.js';
@@ -53,6 +53,15 @@ function bytes(...values: number[]): Uint8Array {
 
 function head(lastSeq: number): MetaHead {
   return { lastSeq, hashHex: lastSeq.toString(16).padStart(64, '0') };
+}
+
+/** The bytes of a whole group of `count` commands from `firstSeq`, as a torn append would have stored them. */
+function makeTornGroup(env: JournalEnv, firstSeq: number, count: number): Uint8Array {
+  const scratch = openJournalEnvOn(new MemoryJournalStore(), env.fingerprint);
+  const writer = JournalWriter.open(scratch);
+  if (firstSeq > 0) writer.append(makeCommands(0, firstSeq), 0, firstSeq);
+  writer.append(makeCommands(firstSeq, count), firstSeq, count);
+  return scratch.store.getGroup(firstSeq) as Uint8Array;
 }
 
 /** Appends one-byte groups under `keys`, one append each, the head naming the last. */
@@ -140,6 +149,39 @@ describe.each(ADAPTERS)('the journal store contract: $name', (adapter) => {
     expect(JournalWriter.open(env).seqCommitted()).toBe(25);
   });
 
+  it('sets aside groups past the head for audit, atomically and bounded, and the writer opens over what is left', async () => {
+    const env = openJournalEnvOn(adapter.open(), 'symbols:v1:contract');
+    const writer = JournalWriter.open(env);
+    writer.append(makeCommands(0, 5), 0, 5);
+    expect(JournalWriter.open(env).tornGroupsSetAside).toBe(0);
+    // What a torn append leaves (LMDB's atomic commit cannot; a repair or a bug could): whole
+    // groups, and one cut short, keyed past the head.
+    const whole = makeTornGroup(env, 5, 3);
+    env.store.tamper.putGroup(5, whole);
+    env.store.tamper.putGroup(8, whole.subarray(0, 40));
+    expect(() => env.store.setAsideGroupsFrom(5, 1)).toThrow(/more than 1 groups/);
+    expect(env.store.readGroupKeys(0, 100, 10)).toEqual([0, 5, 8]);
+    const reopened = JournalWriter.open(env);
+    expect([reopened.tornGroupsSetAside, reopened.seqCommitted()]).toEqual([2, 4]);
+    expect(env.store.readGroupKeys(0, 100, 10)).toEqual([0]);
+    expect(env.store.listSetAsideGroups(10).map(({ key, value }) => [key, value.byteLength])).toEqual([[5, whole.byteLength], [8, 40]]);
+    reopened.append(makeCommands(5, 2), 5, 2);
+    expect(verifyJournal(env)).toMatchObject({ ok: true, groups: 2, commands: 7, lastSeq: 6 });
+    // A second tear is kept beside the first, in order.
+    env.store.tamper.putGroup(7, whole);
+    expect(JournalWriter.open(env).tornGroupsSetAside).toBe(1);
+    expect(env.store.listSetAsideGroups(10).map(({ key }) => key)).toEqual([5, 8, 7]);
+  });
+
+  it('refuses to set aside more groups past the head than one append writes: a head that went back is corruption', () => {
+    const env = openJournalEnvOn(adapter.open(), 'symbols:v1:contract');
+    JournalWriter.open(env).append(makeCommands(0, 1), 0, 1);
+    const group = makeTornGroup(env, 1, 1);
+    for (const key of [1, 2, 3, 4, 5]) env.store.tamper.putGroup(key, group);
+    expect(() => JournalWriter.open(env)).toThrow(/groups past the meta head/);
+    expect(env.store.readGroupKeys(0, 100, 10)).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
   it('keeps everything across a reopen, where the store lives beyond its handle', async () => {
     const store = adapter.open();
     appendKeys(store, [0, 3]);
@@ -183,7 +225,26 @@ describe('the memory store injects faults', () => {
     expect(caught).toMatchObject({ name: 'StoreFaultError', code: 'ENOSPC' });
     expect(env.store.readGroupKeys(0, 100_000, 10)).toEqual([0, 4]);
     expect(env.store.metaHead()?.lastSeq).toBe(3);
-    expect(() => JournalWriter.open(env)).toThrow(/does not match the meta head/);
+    // The torn group was never committed: the next writer sets it aside and continues at the head.
+    const next = JournalWriter.open(env);
+    expect([next.tornGroupsSetAside, next.seqCommitted()]).toEqual([1, 3]);
+    expect(env.store.readGroupKeys(0, 100_000, 10)).toEqual([0]);
+    expect(env.store.listSetAsideGroups(10).map(({ key }) => key)).toEqual([4]);
+    next.append(makeCommands(4, 2), 4, 2);
+    expect(verifyJournal(env)).toMatchObject({ ok: true, commands: 6, lastSeq: 5 });
+  });
+
+  it('a group cut short past the head (a tear inside a group) is set aside too, and the journal goes on', () => {
+    const faults = new MemoryStoreFaults();
+    const env = openJournalEnvOn(new MemoryJournalStore({ faults }), 'symbols:v1:faults');
+    faults.tearNextAppend('EIO', 0, 100);
+    expect(() => JournalWriter.open(env).append(makeCommands(0, 4), 0, 4)).toThrow(StoreFaultError);
+    expect(env.store.getGroup(0)?.byteLength).toBe(100);
+    const writer = JournalWriter.open(env);
+    expect([writer.tornGroupsSetAside, writer.seqCommitted()]).toEqual([1, -1]);
+    expect(env.store.listSetAsideGroups(10).map(({ key, value }) => [key, value.byteLength])).toEqual([[0, 100]]);
+    writer.append(makeCommands(0, 4), 0, 4);
+    expect(verifyJournal(env)).toMatchObject({ ok: true, commands: 4, lastSeq: 3 });
   });
 
   it('a failed sync rejects with the given code, once', async () => {

@@ -64,6 +64,15 @@ export interface JournalStore {
   firstGroupKey(): number | null;
   /** The greatest group key, or null for an empty journal. */
   lastGroupKey(): number | null;
+  /**
+   * Moves every group keyed >= `fromKey` (at most `limit` of them, else it throws and moves
+   * nothing) out of the journal into the store's set-aside area, atomically, and returns how many
+   * it moved. For the journal writer's open only: groups past the meta head are a torn append,
+   * never committed, kept for audit and never read again by the journal.
+   */
+  setAsideGroupsFrom(fromKey: number, limit: number): number;
+  /** Up to `limit` set-aside groups, in the order they were set aside: the group's key and bytes. */
+  listSetAsideGroups(limit: number): StoreEntry[];
 
   metaConfig(): MetaConfig | undefined;
   /** Records the configuration, durably per the mode. */

@@ -21,7 +21,7 @@
 import { assert } from '../engine/assert.js';
 import { bytesEqual, checkGroup, decodeCheckedGroup, sealGroup } from './group-codec.js';
 import { JournalCorruptError } from './journal-error.js';
-import { readHead, type JournalEnv } from './journal-env.js';
+import { readHead, type JournalEnv, type JournalHead } from './journal-env.js';
 import type { StoreEntry } from './journal-store.js';
 import {
   COMMAND_SIZE_BYTES,
@@ -48,19 +48,23 @@ export const TXN_COMMANDS_MAX = TXN_GROUPS_MAX * GROUP_COMMANDS_MAX;
 export class JournalWriter {
   private readonly env: JournalEnv;
   /**
-   * TXN_GROUPS_MAX group slots of GROUP_BYTES_MAX each, reused for every commit: no allocation
-   * per batch. Staged commands fill slot 0, then slot 1, ...; each slot's header is written at
-   * commit, in front of its commands, so a group is sealed and stored without another copy.
+   * Group slots of GROUP_BYTES_MAX each, reused for every commit: no allocation per batch.
+   * Staged commands fill slot 0, then slot 1, ...; each slot's header is written at commit, in
+   * front of its commands, so a group is sealed and stored without another copy. One slot at
+   * first, all TXN_GROUPS_MAX from the first batch that needs a second (once, for good): a
+   * writer opened for a few commits (a restart, a test) zeroes 1 MiB, not 4.
    */
-  private readonly staging: Buffer;
-  private readonly stagingView: DataView;
+  private staging: Buffer;
+  private stagingView: DataView;
   private stagedCount = 0;
+  /** Groups of a torn append that open() set aside (0 for a journal that ended at its head). */
+  tornGroupsSetAside = 0;
   private seqCommittedLast: number;
   private headHash: Buffer;
 
   private constructor(env: JournalEnv, seqCommittedLast: number, headHash: Buffer) {
     this.env = env;
-    this.staging = Buffer.alloc(TXN_GROUPS_MAX * GROUP_BYTES_MAX);
+    this.staging = Buffer.alloc(GROUP_BYTES_MAX);
     this.stagingView = new DataView(this.staging.buffer, this.staging.byteOffset, this.staging.byteLength);
     this.seqCommittedLast = seqCommittedLast;
     this.headHash = headHash;
@@ -69,10 +73,18 @@ export class JournalWriter {
   /**
    * Opens a writer that continues the journal: its sequence and hash chain go on from the last
    * group, which is checked (length, CRC, sequences, hash) and must match the head meta recorded
-   * in the same transaction. Only one writer may exist per journal (the journal worker).
+   * in the same transaction. A torn tail is set aside first (setAsideTornTail). Only one writer
+   * may exist per journal (the journal worker).
    */
   static open(env: JournalEnv): JournalWriter {
     const head = readHead(env);
+    const torn = setAsideTornTail(env, head.lastSeq);
+    const writer = JournalWriter.continuing(env, head);
+    writer.tornGroupsSetAside = torn;
+    return writer;
+  }
+
+  private static continuing(env: JournalEnv, head: JournalHead): JournalWriter {
     const lastKey = env.store.lastGroupKey();
     if (lastKey === null) {
       if (head.lastSeq !== SEQ_NONE) throw new JournalCorruptError('truncated', SEQ_FIRST, `meta head names sequence ${head.lastSeq} but the journal is empty`);
@@ -121,6 +133,7 @@ export class JournalWriter {
     assert(commands.byteLength === count * COMMAND_SIZE_BYTES, `stage: ${commands.byteLength} bytes for ${count} commands of ${COMMAND_SIZE_BYTES}`);
     const seqExpected = this.seqStagedEnd();
     assert(firstSeq === seqExpected, `journal sequence continuity: batch starts at ${firstSeq}, expected ${seqExpected}`);
+    if (this.stagedCount + count > GROUP_COMMANDS_MAX && this.staging.byteLength < TXN_GROUPS_MAX * GROUP_BYTES_MAX) this.growStaging();
     // Copy in runs that end at group slot boundaries; at most TXN_GROUPS_MAX + 1 runs.
     let copied = 0;
     for (let run = 0; copied < count; run++) {
@@ -138,6 +151,14 @@ export class JournalWriter {
       copied += runCount;
     }
     this.stagedCount += count;
+  }
+
+  /** All TXN_GROUPS_MAX slots, keeping what slot 0 holds. */
+  private growStaging(): void {
+    const grown = Buffer.alloc(TXN_GROUPS_MAX * GROUP_BYTES_MAX);
+    grown.set(this.staging);
+    this.staging = grown;
+    this.stagingView = new DataView(grown.buffer, grown.byteOffset, grown.byteLength);
   }
 
   /** Byte offset in `staging` of the staged command with index `staged` (0-based in the txn). */
@@ -193,4 +214,23 @@ export class JournalWriter {
     this.stage(commands, firstSeq, count);
     return this.commit();
   }
+}
+
+/**
+ * A torn tail: groups keyed past the meta head. The head is written in the same transaction as
+ * the groups it names, so such a group (whole or cut short) belongs to an append that never
+ * completed: never committed, never acknowledged. A store that is not atomic, torn by a crash
+ * mid-write, leaves one; LMDB's commits cannot (lmdb-journal-store.ts). The groups are set aside
+ * in the store (out of the journal, kept for audit), so that the journal ends at its head again;
+ * returns how many. More groups past the head than one append writes is not a torn append but a
+ * head that went back: that is corruption, and nothing is moved.
+ */
+export function setAsideTornTail(env: JournalEnv, headSeq: number): number {
+  const lastKey = env.store.lastGroupKey();
+  if (lastKey === null || lastKey <= headSeq) return 0;
+  const past = env.store.readGroupKeys(headSeq + 1, Number.MAX_SAFE_INTEGER, TXN_GROUPS_MAX + 1);
+  if (past.length > TXN_GROUPS_MAX) {
+    throw new JournalCorruptError('chain', headSeq + 1, `more than ${TXN_GROUPS_MAX} groups past the meta head (${headSeq}): not a torn append`);
+  }
+  return env.store.setAsideGroupsFrom(headSeq + 1, TXN_GROUPS_MAX);
 }

@@ -68,6 +68,18 @@ export interface LmdbJournalStoreOptions {
 
 const META_KEY_CONFIG = 'config';
 const META_KEY_HEAD = 'head';
+/**
+ * Set-aside groups live in meta under `set-aside:<n>` (n from 0, in the order they were moved,
+ * zero-padded so that key order is that order), so that no journal gains a fourth database.
+ * LMDB's atomic commits never leave a group past the head; only a repair or a bug could.
+ */
+const META_KEY_SET_ASIDE = 'set-aside:';
+const SET_ASIDE_DIGITS = 12;
+
+interface SetAsideGroup {
+  readonly key: number;
+  readonly value: Uint8Array;
+}
 
 function lmdbSyncOptions(durability: Durability): { noSync: boolean; overlappingSync: boolean; noMetaSync: boolean } {
   switch (durability) {
@@ -102,14 +114,14 @@ class LmdbJournalStore implements JournalStore {
   private readonly root: RootDatabase;
   private readonly journal: Database<Buffer, number>;
   private readonly snapshots: Database<Buffer, number>;
-  private readonly meta: Database<MetaConfig | MetaHead, string>;
+  private readonly meta: Database<MetaConfig | MetaHead | SetAsideGroup, string>;
 
   constructor(root: RootDatabase, durability: Durability) {
     this.root = root;
     this.durability = durability;
     this.journal = root.openDB<Buffer, number>('journal', { encoding: 'binary', compression: false, cache: false });
     this.snapshots = root.openDB<Buffer, number>('snapshots', { encoding: 'binary', compression: false, cache: false });
-    this.meta = root.openDB<MetaConfig | MetaHead, string>('meta', { encoding: 'msgpack', compression: false, cache: false });
+    this.meta = root.openDB<MetaConfig | MetaHead | SetAsideGroup, string>('meta', { encoding: 'msgpack', compression: false, cache: false });
     this.tamper = {
       putGroup: (key, value) => void this.journal.putSync(key, asBuffer(value)),
       removeGroup: (key) => void this.journal.removeSync(key),
@@ -170,6 +182,37 @@ class LmdbJournalStore implements JournalStore {
   lastGroupKey(): number | null {
     for (const key of this.journal.getKeys({ reverse: true, limit: 1 })) return key;
     return null;
+  }
+
+  setAsideGroupsFrom(fromKey: number, limit: number): number {
+    checkReadBounds(fromKey, Number.MAX_SAFE_INTEGER, limit);
+    return this.root.transactionSync(() => {
+      const entries = this.readGroups(fromKey, Number.MAX_SAFE_INTEGER, limit + 1);
+      assert(entries.length <= limit, `set aside from ${fromKey}: more than ${limit} groups`);
+      let next = this.setAsideCount();
+      for (const { key, value } of entries) {
+        this.meta.putSync(setAsideKey(next++), { key, value });
+        assert(this.journal.removeSync(key), `group ${key} vanished while being set aside`);
+      }
+      return entries.length;
+    });
+  }
+
+  listSetAsideGroups(limit: number): StoreEntry[] {
+    checkReadBounds(0, Number.MAX_SAFE_INTEGER, limit);
+    const entries: StoreEntry[] = [];
+    for (const { value } of this.meta.getRange({ start: setAsideKey(0), end: setAsideKey(10 ** SET_ASIDE_DIGITS - 1), limit })) {
+      const group = value as SetAsideGroup;
+      entries.push({ key: group.key, value: Uint8Array.from(group.value) });
+    }
+    return entries;
+  }
+
+  private setAsideCount(): number {
+    for (const key of this.meta.getKeys({ start: setAsideKey(10 ** SET_ASIDE_DIGITS - 1), end: setAsideKey(0), reverse: true, limit: 1 })) {
+      return Number(key.slice(META_KEY_SET_ASIDE.length)) + 1;
+    }
+    return 0;
   }
 
   metaConfig(): MetaConfig | undefined {
@@ -235,6 +278,11 @@ class LmdbJournalStore implements JournalStore {
   close(): Promise<void> {
     return this.root.close();
   }
+}
+
+function setAsideKey(index: number): string {
+  assert(Number.isInteger(index) && index >= 0 && index < 10 ** SET_ASIDE_DIGITS, `set-aside index ${index}`);
+  return META_KEY_SET_ASIDE + String(index).padStart(SET_ASIDE_DIGITS, '0');
 }
 
 /** A Buffer view of the same bytes (no copy): lmdb-js's binary encoding takes Buffers. */

@@ -4,7 +4,8 @@
 // more change what is stored than it could through LMDB.
 //
 // Faults are injected through `faults`: the next append fails (nothing stored) or is torn (a prefix
-// of its groups stored, the head not), the next sync fails. Each fault fires once.
+// of its groups stored, perhaps part of the next, the head not), the next sync fails. Each fault
+// fires once.
 
 import { assert } from '../engine/assert.js';
 import { checkReadBounds, type Durability, type JournalStore, type JournalStoreTamper, type MetaConfig, type MetaHead, type StoreEntry } from './journal-store.js';
@@ -23,7 +24,7 @@ export class StoreFaultError extends Error {
   }
 }
 
-type AppendFault = { readonly kind: 'fail'; readonly code: string } | { readonly kind: 'tear'; readonly code: string; readonly groupsKept: number };
+type AppendFault = { readonly kind: 'fail'; readonly code: string } | { readonly kind: 'tear'; readonly code: string; readonly groupsKept: number; readonly partialBytes: number };
 
 export class MemoryStoreFaults {
   private appendFault: AppendFault | null = null;
@@ -52,12 +53,14 @@ export class MemoryStoreFaults {
   }
 
   /**
-   * The next appendGroups stores only its first `groupsKept` groups, not the head, then throws
-   * StoreFaultError(code): a store that is not atomic, torn by a crash mid-write.
+   * The next appendGroups stores only its first `groupsKept` groups, and of the group after them
+   * its first `partialBytes` bytes (0: nothing; fewer than the group has), never the head, then
+   * throws StoreFaultError(code): a store that is not atomic, torn by a crash mid-write.
    */
-  tearNextAppend(code: string, groupsKept: number): void {
+  tearNextAppend(code: string, groupsKept: number, partialBytes = 0): void {
     assert(Number.isInteger(groupsKept) && groupsKept >= 0, `tearNextAppend: ${groupsKept} groups kept`);
-    this.appendFault = { kind: 'tear', code, groupsKept };
+    assert(Number.isInteger(partialBytes) && partialBytes >= 0, `tearNextAppend: ${partialBytes} bytes of a partial group`);
+    this.appendFault = { kind: 'tear', code, groupsKept, partialBytes };
   }
 
   /** The next sync rejects with StoreFaultError(code). */
@@ -178,6 +181,7 @@ export class MemoryJournalStore implements JournalStore {
   readonly tamper: JournalStoreTamper;
   private readonly groups = new SortedTable();
   private readonly snapshots = new SortedTable();
+  private readonly setAside: StoreEntry[] = [];
   private config: MetaConfig | undefined;
   private head: MetaHead | undefined;
   private closed = false;
@@ -202,7 +206,14 @@ export class MemoryJournalStore implements JournalStore {
     }
     const fault = this.faults.takeAppendFault();
     if (fault !== null) {
-      if (fault.kind === 'tear') groups.slice(0, fault.groupsKept).forEach(({ key, value }) => this.groups.put(key, value));
+      if (fault.kind === 'tear') {
+        groups.slice(0, fault.groupsKept).forEach(({ key, value }) => this.groups.put(key, value));
+        const partial = groups[fault.groupsKept];
+        if (partial !== undefined && fault.partialBytes > 0) {
+          assert(fault.partialBytes < partial.value.byteLength, `a torn group keeps ${fault.partialBytes} of its ${partial.value.byteLength} bytes`);
+          this.groups.put(partial.key, partial.value.subarray(0, fault.partialBytes));
+        }
+      }
       throw new StoreFaultError(fault.code, 'appendGroups');
     }
     for (const { key, value } of groups) this.groups.put(key, value);
@@ -237,6 +248,24 @@ export class MemoryJournalStore implements JournalStore {
 
   lastGroupKey(): number | null {
     return this.groups.last();
+  }
+
+  setAsideGroupsFrom(fromKey: number, limit: number): number {
+    this.checkOpen();
+    checkReadBounds(fromKey, Number.MAX_SAFE_INTEGER, limit);
+    const keys = this.groups.range(fromKey, Number.MAX_SAFE_INTEGER, limit + 1);
+    assert(keys.length <= limit, `set aside from ${fromKey}: more than ${limit} groups`);
+    assert(this.setAside.length + keys.length <= MEMORY_STORE_ENTRIES_MAX, `memory store holds ${MEMORY_STORE_ENTRIES_MAX} set-aside groups already`);
+    for (const key of keys) {
+      this.setAside.push({ key, value: this.groups.get(key) as Uint8Array });
+      this.groups.remove(key);
+    }
+    return keys.length;
+  }
+
+  listSetAsideGroups(limit: number): StoreEntry[] {
+    checkReadBounds(0, Number.MAX_SAFE_INTEGER, limit);
+    return this.setAside.slice(0, limit).map(({ key, value }) => ({ key, value: copyOf(value) }));
   }
 
   metaConfig(): MetaConfig | undefined {

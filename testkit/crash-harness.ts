@@ -265,6 +265,11 @@ async function verifyRun(run: number, child: CrashChild, plan: RunPlan, checker:
   try {
     const head = readHead(env).lastSeq;
     check(head >= seqBefore, () => `run ${run}: the journal ends at ${head}, before the ${seqBefore} it reached earlier`);
+    // LMDB writes the head in the transaction of its groups: a kill never leaves a torn tail
+    // (a group past the head) for the writer to set aside, nor has any run set one aside.
+    const lastKey = env.store.lastGroupKey() ?? -1;
+    check(lastKey <= head, () => `run ${run}: group ${lastKey} lies past the meta head ${head}: a torn tail on LMDB`);
+    check(env.store.listSetAsideGroups(1).length === 0, () => `run ${run}: a torn tail was set aside on LMDB`);
     stretch = checker.advance(env);
     check(checker.seqVerified === head, () => `run ${run}: read to ${checker.seqVerified}, meta head says ${head}`);
   } finally {

@@ -7,6 +7,8 @@ export interface FaultCounters {
   appendFailed: number;
   /** appendGroups stored a prefix of its groups without the head, and the process died. */
   appendTorn: number;
+  /** A torn append whose last stored group is cut short (part of its bytes). */
+  appendTornPartial: number;
   /** sync failed; the process cannot trust what it wrote, so it died. */
   syncFailed: number;
   /** Died after the append, before the core was told (seqJournaled not advanced). */
@@ -32,6 +34,14 @@ export interface CheckCounters {
   money: number;
   /** The live state hash equals a fresh replay's of the journal to the same sequence. */
   replayHash: number;
+  /** An order the gateway took came out as exactly the command the client meant. */
+  gatewayTranslation: number;
+  /** With every applied command delivered, the read model agrees with the core (orders, balances). */
+  readModelEngine: number;
+  /** After a restart, the read model rebuilt as the server rebuilds it agrees with the recovered core. */
+  readModelRebuilt: number;
+  /** A read model rebuilt from the journal to the last delivered command equals the one the crash lost. */
+  readModelAcked: number;
 }
 
 export interface SimCounters {
@@ -49,7 +59,15 @@ export interface SimCounters {
   snapshots: number;
   crashes: number;
   recoveries: number;
+  /** Groups of torn appends the journal writer set aside on open. */
   tornTailsCut: number;
+  /** Client orders sent through the gateway as wire frames, taken and refused. */
+  gatewayOrders: number;
+  gatewayRefused: number;
+  /** Client commands with no wire form (admin, transfers, malformed bytes), sequenced as they are. */
+  rawCommands: number;
+  /** Hostile frames the gateway refused with a stable code. */
+  hostileFrames: number;
   faults: FaultCounters;
   checks: CheckCounters;
 }
@@ -71,8 +89,12 @@ export function newCounters(): SimCounters {
     crashes: 0,
     recoveries: 0,
     tornTailsCut: 0,
-    faults: { appendFailed: 0, appendTorn: 0, syncFailed: 0, crashAfterAppend: 0, crashMidApply: 0, crashMidAck: 0, crashBetweenSteps: 0 },
-    checks: { pipelineOrder: 0, ackDurable: 0, journalHoldsAcked: 0, invariants: 0, money: 0, replayHash: 0 },
+    gatewayOrders: 0,
+    gatewayRefused: 0,
+    rawCommands: 0,
+    hostileFrames: 0,
+    faults: { appendFailed: 0, appendTorn: 0, appendTornPartial: 0, syncFailed: 0, crashAfterAppend: 0, crashMidApply: 0, crashMidAck: 0, crashBetweenSteps: 0 },
+    checks: { pipelineOrder: 0, ackDurable: 0, journalHoldsAcked: 0, invariants: 0, money: 0, replayHash: 0, gatewayTranslation: 0, readModelEngine: 0, readModelRebuilt: 0, readModelAcked: 0 },
   };
 }
 

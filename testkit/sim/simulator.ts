@@ -3,21 +3,23 @@
 // step by step under a seeded scheduler that interleaves the stages and injects faults, with the
 // pipeline's promises checked after every step. A seed names one run; a failure replays from it.
 //
-//   client ──submit──▶ queue ──sequence (ring)──▶ ring ──group commit──▶ memory store
-//     ▲                                            │                      (faults: fail, tear, sync)
+//   client ──submit──▶ queue ──gateway intake (sim-gateway.ts: wire frame, validation, risk,
+//     ▲                          translation; or refused)──sequence──▶ ring ──group commit──▶ memory store
+//     │                                            │                      (faults: fail, tear, sync)
 //     │                                            └──apply ≤ seqJournaled──▶ core ──▶ output
-//     └──────────────────────────ack (first event of each command)────────────────────┘
+//     └────────ack (first event of each command) ◀── read model, market data ◀── deliver ──┘
 //
 // A crash drops everything but the store and the client (which lives outside the process): the
-// ring, the writer, the engine and the undelivered output are gone, and recovery rebuilds them
-// from the store through replayJournal and JournalWriter.open, as the journal host does.
+// ring, the writer, the engine, the gateway's read model and the undelivered output are gone, and
+// recovery rebuilds them from the store through replayJournal and JournalWriter.open (which sets a
+// torn tail aside), as the journal host and the server do.
 
 import fc from 'fast-check';
 import { assert, fail } from '../../engine/assert.js';
 import { command, encodeCommand } from '../../engine/command-codec.js';
 import { CMD_SEQ, CMD_TYPE, COMMAND_SIZE, CommandType } from '../../engine/command-layout.js';
-import { stateHash } from '../../engine/engine-state.js';
-import { BinaryEventWriter, MemoryEventOutput } from '../../engine/event-codec.js';
+import { captureState, stateHash } from '../../engine/engine-state.js';
+import { BinaryEventWriter, decodeEvents, MemoryEventOutput } from '../../engine/event-codec.js';
 import { EVENT_SIZE, EV_SEQ, EV_TYPE, EventType } from '../../engine/event-layout.js';
 import { readI64, writeI64 } from '../../engine/int64.js';
 import { checkInvariants } from '../../engine/invariants.js';
@@ -26,13 +28,15 @@ import type { EngineConfig } from '../../engine/symbol-config.js';
 import { configFingerprint } from '../../journal/config-fingerprint.js';
 import { bytesEqual } from '../../journal/group-codec.js';
 import { openJournalEnvOn, type JournalEnv } from '../../journal/journal-env.js';
-import { JournalWriter, TXN_GROUPS_MAX } from '../../journal/journal-writer.js';
-import { GROUP_COMMANDS_MAX } from '../../journal/record-layout.js';
+import { JournalWriter } from '../../journal/journal-writer.js';
+import { GROUP_COMMANDS_MAX, GROUP_HEADER_BYTES } from '../../journal/record-layout.js';
 import { MemoryJournalStore, MemoryStoreFaults, StoreFaultError } from '../../journal/memory-journal-store.js';
+import { ReadModel } from '../../replay/read-model.js';
 import { replayJournal, saveSnapshot } from '../../replay/recovery.js';
 import { CommandScript, engineView, propertyTestConfig, stepArb, type Step } from '../random-commands.js';
 import { Prng } from './prng.js';
 import type { SimCounters } from './sim-counters.js';
+import { engineDigest, readModelDigest, SIM_READ_MODEL_LIMITS, SimGateway, simWireConfig } from './sim-gateway.js';
 import { Ledger } from './sim-ledger.js';
 
 /** How one seed runs: the defaults are what the test runs. */
@@ -44,6 +48,15 @@ export interface SimOptions {
 }
 
 export const SIM_OPTIONS_DEFAULT: SimOptions = { steps: 400, replayCheckEvery: 100 };
+
+/**
+ * The property tests' configuration with a lot size on the second symbol that the wire can state
+ * (its 7-unit lot gives a tick of 3/700 that has no decimal form): the gateway speaks decimals.
+ */
+export function simConfig(): EngineConfig {
+  const config = propertyTestConfig();
+  return { ...config, symbols: config.symbols.map((s) => (s.id === 2 ? { ...s, baseLotUnits: 5 } : s)) };
+}
 
 /** Bounds on the simulated queues (the ring's slots, the client's outstanding work, the output). */
 const RING_SLOTS_MAX = 64;
@@ -75,6 +88,7 @@ const enum Action {
   SYNC,
   CRASH,
   TIMER_BURST,
+  HOSTILE_FRAME,
 }
 
 /** Per-seed fault probabilities, drawn from the seed so that some seeds are calm and some stormy. */
@@ -94,10 +108,16 @@ export class SimFailure extends Error {
   constructor(
     readonly seed: number,
     readonly step: number,
+    readonly steps: number,
     cause: unknown,
   ) {
-    super(`simulation seed ${seed} failed at step ${step}: ${cause instanceof Error ? cause.message : String(cause)} (replay: SIM_SEED=${seed})`, { cause });
+    super(`simulation seed ${seed} failed at step ${step}: ${cause instanceof Error ? cause.message : String(cause)} (${replayHint(seed, steps)})`, { cause });
   }
+}
+
+/** How to run one seed again, alone: a seed's run depends on its step count too. */
+export function replayHint(seed: number | string, steps: number): string {
+  return `replay: SIM_SEED=${seed} SIM_STEPS=${steps} npx vitest run testkit/sim/simulator.test.ts, or make soak-sim SIM_FIRST=${seed} SIM_SEEDS=1 SIM_STEPS=${steps}`;
 }
 
 /** What the process holds in memory: all of it is lost in a crash. */
@@ -107,6 +127,10 @@ interface SimProcess {
   readonly engine: MatchingEngine;
   readonly out: MemoryEventOutput;
   readonly ledger: Ledger;
+  /** The gateway's read model and market data, fed from the delivered events. */
+  readonly gateway: SimGateway;
+  /** The last command whose events were delivered. */
+  seqDelivered: number;
   /** Sequenced commands not yet applied, by sequence (the ring's occupied slots). */
   readonly ring: Map<number, Uint8Array>;
   /** Events of applied commands not yet delivered, oldest first. */
@@ -122,7 +146,10 @@ interface SimProcess {
 /** One seed's run. The store and the client outlive crashes; the process does not. */
 class Simulation {
   private readonly prng: Prng;
-  private readonly config: EngineConfig = propertyTestConfig();
+  private readonly config: EngineConfig = simConfig();
+  private readonly wire = simWireConfig(this.config);
+  /** This seed's share of client orders that come through the gateway as wire frames. */
+  private readonly gatewayShare: number;
   private readonly fingerprint: string;
   private readonly faults = new MemoryStoreFaults();
   private readonly store = new MemoryJournalStore({ durability: 'fsync', faults: this.faults });
@@ -142,6 +169,8 @@ class Simulation {
   /** Every acknowledged command, by sequence: each must be in the journal, once. */
   private readonly acked = new Map<number, Uint8Array>();
   private proc: SimProcess;
+  /** What the gateway showed when the process died, for the next recovery to compare. */
+  private lostReadModel: { readonly seqDelivered: number; readonly digest: string } | null = null;
   step = 0;
 
   constructor(
@@ -155,6 +184,7 @@ class Simulation {
     this.ringSlots = this.burst ? BURST_RING_SLOTS : this.prng.between(2, RING_SLOTS_MAX);
     this.batchMax = this.burst ? BURST_BATCH_MAX : BATCH_MAX;
     this.outputMax = this.burst ? BURST_RING_SLOTS : OUTPUT_QUEUE_MAX;
+    this.gatewayShare = this.prng.chance(0.2) ? 1 : this.prng.between(5, 9) / 10;
     const storm = this.prng.chance(0.25) ? 4 : 1;
     this.rates = {
       appendFail: 0.04 * storm,
@@ -171,8 +201,8 @@ class Simulation {
 
   async run(): Promise<void> {
     // Indexed by Action, in its order: the stages move work about equally often, the rest is rare.
-    const weights = [30, 24, 14, 14, 14, 0.5, 0.5, this.rates.crashWeight, this.burst ? 1 : 0];
-    assert(weights.length === Action.TIMER_BURST + 1, 'one weight per action');
+    const weights = [30, 24, 14, 14, 14, 0.5, 0.5, this.rates.crashWeight, this.burst ? 1 : 0, 1];
+    assert(weights.length === Action.HOSTILE_FRAME + 1, 'one weight per action');
     for (this.step = 1; this.step <= this.options.steps; this.step++) {
       this.counters.steps++;
       const action = this.prng.weighted(weights) as Action;
@@ -209,6 +239,10 @@ class Simulation {
         return this.crash();
       case Action.TIMER_BURST:
         return this.timerBurst();
+      case Action.HOSTILE_FRAME:
+        this.proc.gateway.hostileFrame(this.prng);
+        this.counters.hostileFrames++;
+        return;
       default: {
         const never: never = action;
         fail(`unknown action ${String(never)}`);
@@ -226,16 +260,32 @@ class Simulation {
     this.counters.commandsSubmitted++;
   }
 
-  /** The gateway claims the next sequence for the oldest queued command, or answers BUSY when the ring is full. */
+  /**
+   * The gateway takes the oldest queued command: BUSY when the ring is full; else its intake
+   * (most orders as wire frames, the rest as they are), and the next sequence for what it takes.
+   */
   private sequence(): void {
     const p = this.proc;
-    const bytes = this.clientQueue.shift();
-    if (bytes === undefined) return;
+    const queued = this.clientQueue.shift();
+    if (queued === undefined) return;
     if (p.ring.size >= this.ringSlots) {
-      this.clientQueue.unshift(bytes);
+      this.clientQueue.unshift(queued);
       this.counters.busy++;
       return;
     }
+    let bytes = queued;
+    if (this.prng.chance(this.gatewayShare)) {
+      const outcome = p.gateway.intake(queued);
+      if (outcome.kind === 'refused') {
+        this.counters.gatewayRefused++;
+        return;
+      }
+      if (outcome.kind === 'order') {
+        this.counters.gatewayOrders++;
+        this.counters.checks.gatewayTranslation++;
+      } else this.counters.rawCommands++;
+      bytes = outcome.bytes;
+    } else this.counters.rawCommands++;
     const seq = p.seqPublished + 1;
     writeI64(new DataView(bytes.buffer, bytes.byteOffset, COMMAND_SIZE), CMD_SEQ, seq);
     p.ring.set(seq, bytes);
@@ -293,9 +343,12 @@ class Simulation {
     if (faulty && this.prng.chance(groupCount > 1 ? MULTI_GROUP_TEAR_RATE : this.rates.appendTear)) {
       // A prefix of the transaction's groups reaches the store, never all of them; a commit of
       // several groups keeps at least one, as nothing kept is the single-group case.
-      this.faults.tearNextAppend('EIO', groupCount > 1 ? this.prng.between(1, groupCount - 1) : 0);
+      // Half the tears also cut the next group short, as a write stopped mid-page would.
+      const partialBytes = this.prng.chance(0.5) ? this.prng.between(1, GROUP_HEADER_BYTES + COMMAND_SIZE - 1) : 0;
+      this.faults.tearNextAppend('EIO', groupCount > 1 ? this.prng.between(1, groupCount - 1) : 0, partialBytes);
       this.expectStoreFault(() => p.writer.commit());
       this.counters.faults.appendTorn++;
+      if (partialBytes > 0) this.counters.faults.appendTornPartial++;
       return this.crash();
     }
     const seqCommitted = p.writer.commit();
@@ -350,6 +403,9 @@ class Simulation {
     const delivered = p.output.splice(0, crashAt === -1 ? count : crashAt);
     for (const { seq, events } of delivered) {
       checkOutcome(seq, events);
+      // The read model first (event-dispatch.ts), so that the answer below is already reflected.
+      p.gateway.deliver(decodeEvents(events));
+      p.seqDelivered = seq;
       // The timer's ticks have no client to hear of them.
       if (p.timerSeqs.delete(seq)) continue;
       const bytes = this.inDoubt.get(seq);
@@ -364,8 +420,19 @@ class Simulation {
     }
     if (crashAt !== -1) {
       this.counters.faults.crashMidAck++;
-      this.crash();
+      return this.crash();
     }
+    if (p.output.length === 0) this.checkReadModel();
+  }
+
+  /** With every applied command delivered, the read model agrees with the core. */
+  private checkReadModel(): void {
+    const p = this.proc;
+    assert(p.seqDelivered === p.engine.lastSeq, `read model check with ${p.seqDelivered} delivered and ${p.engine.lastSeq} applied`);
+    const model = readModelDigest(p.gateway.readModel, this.config);
+    const core = engineDigest(p.engine);
+    assert(model === core, `the read model at ${p.seqDelivered} differs from the core:\n${model}\n--- core ---\n${core}`);
+    this.counters.checks.readModelEngine++;
   }
 
   private snapshot(): void {
@@ -399,6 +466,8 @@ class Simulation {
    */
   private crash(): void {
     this.counters.crashes++;
+    // What the gateway had shown for everything delivered: a rebuild must show the same.
+    this.lostReadModel = { seqDelivered: this.proc.seqDelivered, digest: readModelDigest(this.proc.gateway.readModel, this.config) };
     // A fault armed for an operation the dead process never made must not fire in the next one.
     this.faults.takeAppendFault();
     this.faults.takeSyncFault();
@@ -422,59 +491,74 @@ class Simulation {
    */
   private recover(afterCrash: boolean): SimProcess {
     if (afterCrash) this.counters.recoveries++;
-    this.cutTornTail();
     const env = openJournalEnvOn(this.store, this.fingerprint);
     const out = new MemoryEventOutput();
-    const recovered = replayJournal({ env, config: this.config, sink: new BinaryEventWriter(out), read: 'inline', fromScratch: this.prng.chance(0.3) });
+    // The server's rebuild of its read model: seeded from the state the replay starts at (a
+    // snapshot's), then every replayed event.
+    const gateway = new SimGateway(this.wire);
+    const onStart = (engine: MatchingEngine): void => {
+      if (engine.lastSeq >= 0) gateway.readModel.seed(captureState(engine), engine.lastSeq);
+    };
+    const recovered = replayJournal({ env, config: this.config, sink: new BinaryEventWriter(out), read: 'inline', fromScratch: this.prng.chance(0.3), onStart });
+    for (const ev of decodeEvents(out.bytes())) gateway.readModel.apply(ev);
     out.clear();
+    const state = captureState(recovered.engine);
+    gateway.reseedMarket(state);
+    assert(readModelDigest(gateway.readModel, this.config) === engineDigest(recovered.engine, state), `the read model rebuilt at ${recovered.lastSeq} differs from the recovered core`);
+    this.counters.checks.readModelRebuilt++;
+    // The journal writer sets a torn tail aside: never committed, never acknowledged.
     const writer = JournalWriter.open(env);
+    this.counters.tornTailsCut += writer.tornGroupsSetAside;
+    assert((this.store.lastGroupKey() ?? -1) <= recovered.lastSeq, 'a group past the head outlived the writer\'s open');
     assert(writer.seqStagedEnd() === recovered.lastSeq + 1, `the writer continues at ${writer.seqStagedEnd()}, the replay ended at ${recovered.lastSeq}`);
     const ledger = this.checkFromScratch(env, recovered.stateHash);
     ledger.checkMoney(recovered.engine);
     this.counters.checks.money++;
     const seqEnd = recovered.lastSeq;
-    return { env, writer, engine: recovered.engine, out, ledger, ring: new Map(), output: [], timerSeqs: new Set(), seqPublished: seqEnd, seqStaged: seqEnd, seqJournaled: seqEnd };
-  }
-
-  /**
-   * Groups past the meta head are a torn append: never committed, never acknowledged. The journal
-   * writer refuses to continue such a journal (journal-writer.ts open: "does not match the meta
-   * head"), and LMDB's atomic commits cannot leave one; the memory store can, so the simulator
-   * cuts it here, as an operator would, after checking that replay stops at the head.
-   */
-  private cutTornTail(): void {
-    const headSeq = this.store.metaHead()?.lastSeq ?? -1;
-    // Each turn removes one group; a torn append leaves fewer than a transaction's groups.
-    for (let turn = 0; turn < TXN_GROUPS_MAX; turn++) {
-      const last = this.store.lastGroupKey();
-      if (last === null || last <= headSeq) return;
-      this.store.tamper.removeGroup(last);
-      this.counters.tornTailsCut++;
-    }
-    fail('more torn groups than one transaction holds');
+    return { env, writer, engine: recovered.engine, out, ledger, gateway, seqDelivered: seqEnd, ring: new Map(), output: [], timerSeqs: new Set(), seqPublished: seqEnd, seqStaged: seqEnd, seqJournaled: seqEnd };
   }
 
   /**
    * One replay of the whole journal from scratch, for what a recovery owes: it reaches `stateHash`;
    * every acknowledged command is in the journal byte for byte (the reader checks that each
-   * sequence comes once, in order); and its events rebuild the ledger, which it returns.
+   * sequence comes once, in order); a read model built from its events, at the last command the
+   * crash had delivered, equals the one the crash lost; and its events rebuild the ledger, which
+   * it returns.
    */
   private checkFromScratch(env: JournalEnv, stateHashExpected: string): Ledger {
     const out = new MemoryEventOutput();
+    const ledger = new Ledger(this.config.assets.length);
+    const model = new ReadModel(SIM_READ_MODEL_LIMITS);
+    const lost = this.lostReadModel;
+    this.lostReadModel = null;
+    const fold = (seqNext: number): void => {
+      const bytes = out.bytes();
+      ledger.fold(bytes);
+      if (lost !== null) {
+        for (const ev of decodeEvents(bytes)) model.apply(ev);
+        if (seqNext === lost.seqDelivered + 1) {
+          const digest = readModelDigest(model, this.config);
+          assert(digest === lost.digest, `the read model rebuilt to ${lost.seqDelivered} differs from the one the crash lost:\n${digest}\n--- lost ---\n${lost.digest}`);
+          this.counters.checks.readModelAcked++;
+        }
+      }
+      out.clear();
+    };
     let found = 0;
     const onCommand = (seq: number, view: DataView, offset: number): void => {
+      fold(seq);
       const acked = this.acked.get(seq);
       if (acked === undefined) return;
       assert(bytesEqual(acked, new Uint8Array(view.buffer, view.byteOffset + offset, COMMAND_SIZE)), `acknowledged command ${seq} differs in the journal`);
       found++;
     };
     const scratch = replayJournal({ env, config: this.config, sink: new BinaryEventWriter(out), read: 'inline', fromScratch: true, onCommand });
+    fold(scratch.lastSeq + 1);
+    assert(lost === null || lost.seqDelivered <= scratch.lastSeq, `the crash had delivered ${lost?.seqDelivered}, the journal ends at ${scratch.lastSeq}`);
     assert(found === this.acked.size, `${this.acked.size - found} acknowledged commands are missing from the journal`);
     this.counters.checks.journalHoldsAcked++;
     assert(scratch.stateHash === stateHashExpected, `a replay from scratch reaches ${scratch.stateHash}, expected ${stateHashExpected}`);
     this.counters.checks.replayHash++;
-    const ledger = new Ledger(this.config.assets.length);
-    ledger.fold(out.bytes());
     return ledger;
   }
 
@@ -551,7 +635,7 @@ export async function runSeed(seed: number, counters: SimCounters, options: SimO
     simulation = new Simulation(seed, options, counters);
     await simulation.run();
   } catch (error) {
-    throw new SimFailure(seed, simulation?.step ?? 0, error);
+    throw new SimFailure(seed, simulation?.step ?? 0, options.steps, error);
   }
   counters.seeds++;
 }

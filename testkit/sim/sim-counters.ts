@@ -57,6 +57,9 @@ export interface SimCounters {
   transfersResubmitted: number;
   timerTicks: number;
   snapshots: number;
+  /** Snapshots taken with the read model beside the state, and recoveries that restored one. */
+  snapshotsWithReadModel: number;
+  readModelsRestored: number;
   crashes: number;
   recoveries: number;
   /** Groups of torn appends the journal writer set aside on open. */
@@ -86,6 +89,8 @@ export function newCounters(): SimCounters {
     transfersResubmitted: 0,
     timerTicks: 0,
     snapshots: 0,
+    snapshotsWithReadModel: 0,
+    readModelsRestored: 0,
     crashes: 0,
     recoveries: 0,
     tornTailsCut: 0,

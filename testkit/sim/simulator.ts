@@ -33,6 +33,7 @@ import { GROUP_COMMANDS_MAX, GROUP_HEADER_BYTES } from '../../journal/record-lay
 import { MemoryJournalStore, MemoryStoreFaults, StoreFaultError } from '../../journal/memory-journal-store.js';
 import { ReadModel } from '../../replay/read-model.js';
 import { replayJournal, saveSnapshot } from '../../replay/recovery.js';
+import { decodeReadModel, encodeReadModel } from '../../replay/read-model-codec.js';
 import { CommandScript, engineView, propertyTestConfig, stepArb, type Step } from '../random-commands.js';
 import { Prng } from './prng.js';
 import type { SimCounters } from './sim-counters.js';
@@ -438,8 +439,13 @@ class Simulation {
   private snapshot(): void {
     const p = this.proc;
     if (p.engine.lastSeq < 0 || this.store.getSnapshot(p.engine.lastSeq) !== undefined) return;
-    saveSnapshot(p.env, p.engine, 2);
+    // As the server's snapshot follower does, the read model at the same sequence goes beside the
+    // state: here the gateway's own, when it has taken every applied command's events; a snapshot
+    // without one stands for a store written before read models were kept.
+    const withModel = p.seqDelivered === p.engine.lastSeq;
+    saveSnapshot(p.env, p.engine, 2, withModel ? encodeReadModel(p.gateway.readModel.exportState()) : undefined);
     this.counters.snapshots++;
+    if (withModel) this.counters.snapshotsWithReadModel++;
   }
 
   /** A failed sync means the process cannot know what reached the disk: it dies and recovers. */
@@ -493,11 +499,15 @@ class Simulation {
     if (afterCrash) this.counters.recoveries++;
     const env = openJournalEnvOn(this.store, this.fingerprint);
     const out = new MemoryEventOutput();
-    // The server's rebuild of its read model: seeded from the state the replay starts at (a
-    // snapshot's), then every replayed event.
+    // The server's rebuild of its read model: the one the starting snapshot keeps, or else seeded
+    // from its state, then every replayed event.
     const gateway = new SimGateway(this.wire);
-    const onStart = (engine: MatchingEngine): void => {
-      if (engine.lastSeq >= 0) gateway.readModel.seed(captureState(engine), engine.lastSeq);
+    const onStart = (engine: MatchingEngine, saved: Uint8Array | undefined): void => {
+      if (saved !== undefined) {
+        gateway.readModel.restore(decodeReadModel(saved));
+        assert(gateway.readModel.lastSeq === engine.lastSeq, `the snapshot at ${engine.lastSeq} keeps a read model at ${gateway.readModel.lastSeq}`);
+        this.counters.readModelsRestored++;
+      } else if (engine.lastSeq >= 0) gateway.readModel.seed(captureState(engine), engine.lastSeq);
     };
     const recovered = replayJournal({ env, config: this.config, sink: new BinaryEventWriter(out), read: 'inline', fromScratch: this.prng.chance(0.3), onStart });
     for (const ev of decodeEvents(out.bytes())) gateway.readModel.apply(ev);

@@ -1,0 +1,92 @@
+import type { SymbolsReply, WireSymbol } from '../protocol/wire-schema.js';
+import { depthChart, priceChart } from './charts.js';
+import { byId, clockOf, frameScheduler, row } from './dom.js';
+import { renderLadder, spreadOf } from './ladder-view.js';
+import type { MarketFeed } from './market-feed.js';
+import type { WireLink } from './wire-session.js';
+
+/**
+ * The market panel: symbol picker and status, best bid and offer, spread and last price, the
+ * ladder, the depth chart, the price chart and the trades tape. Drawing is coalesced to one per
+ * animation frame, however many messages arrive in between; the symbol list (and so the
+ * status) is asked again every SYMBOLS_REFRESH_MS.
+ */
+export const SYMBOLS_REFRESH_MS = 3_000;
+const TAPE_ROWS = 30;
+
+export class MarketView {
+  private symbols: WireSymbol[] = [];
+  private readonly picker = byId<HTMLSelectElement>('symbol');
+  private readonly drawDepth = depthChart(byId('depth-chart'));
+  private readonly drawPrices = priceChart(byId('price-chart'));
+  private readonly scheduleBook = frameScheduler(() => this.renderBook());
+  private readonly scheduleTrades = frameScheduler(() => this.renderTrades());
+  private readonly scheduleTop = frameScheduler(() => this.renderTop());
+
+  constructor(
+    private readonly link: WireLink,
+    private readonly feed: MarketFeed,
+  ) {
+    this.picker.addEventListener('change', () => void this.feed.select(this.picker.value));
+    feed.onChange((change) => {
+      if (change === 'book' || change === 'symbol') this.scheduleBook();
+      if (change === 'trades' || change === 'symbol') this.scheduleTrades();
+      this.scheduleTop();
+    });
+    link.onOpen(() => void this.loadSymbols());
+    window.setInterval(() => void this.loadSymbols(), SYMBOLS_REFRESH_MS);
+  }
+
+  get symbolInfo(): WireSymbol | undefined {
+    return this.symbols.find((s) => s.symbol === this.feed.symbol);
+  }
+
+  private async loadSymbols(): Promise<void> {
+    if (!this.link.connected) return;
+    let reply: SymbolsReply;
+    try {
+      reply = await this.link.request<SymbolsReply>({ type: 'symbols' });
+    } catch {
+      return; // the connection went; the next open asks again
+    }
+    const names = reply.symbols.map((s) => s.symbol).join(',');
+    if (names !== this.symbols.map((s) => s.symbol).join(',')) {
+      this.picker.replaceChildren(...reply.symbols.map((s) => new Option(s.symbol, s.symbol)));
+    }
+    this.symbols = reply.symbols;
+    const wanted = this.feed.symbol ?? reply.symbols[0]?.symbol;
+    if (wanted !== undefined) {
+      this.picker.value = wanted;
+      await this.feed.select(wanted);
+    }
+    this.scheduleTop();
+  }
+
+  private renderBook(): void {
+    const book = this.feed.book;
+    renderLadder(byId('ladder'), book);
+    this.drawDepth(book?.valid === true ? book.bids() : [], book?.valid === true ? book.asks() : []);
+  }
+
+  private renderTrades(): void {
+    const trades = this.feed.trades;
+    byId('trades').replaceChildren(...trades.slice(0, TAPE_ROWS).map((t) => row([clockOf(t.timestampUs), t.price, t.qty, t.takerSide], [null, t.takerSide, null, t.takerSide])));
+    this.drawPrices(trades);
+  }
+
+  private renderTop(): void {
+    const info = this.symbolInfo;
+    const status = byId('symbol-status');
+    status.textContent = info?.status ?? '…';
+    status.className = `badge ${info?.status === 'trading' ? 'ok' : info?.status === 'halted' ? 'bad' : ''}`;
+    const book = this.feed.book;
+    const bbo = this.feed.bbo;
+    const bid = bbo?.bidPrice ?? (book?.valid === true ? book.bestBid()?.[0] : undefined) ?? null;
+    const ask = bbo?.askPrice ?? (book?.valid === true ? book.bestAsk()?.[0] : undefined) ?? null;
+    byId('bbo-bid').textContent = bid === null ? '—' : `${bid}${bbo?.bidQty ? ` × ${bbo.bidQty}` : ''}`;
+    byId('bbo-ask').textContent = ask === null ? '—' : `${ask}${bbo?.askQty ? ` × ${bbo.askQty}` : ''}`;
+    byId('bbo-spread').textContent = bid !== null && ask !== null ? spreadOf(bid, ask) : '—';
+    const last = this.feed.trades[0]?.price;
+    byId('last-price').textContent = last ?? (info?.referencePrice === undefined ? '—' : `${info.referencePrice} (ref)`);
+  }
+}

@@ -17,12 +17,27 @@ export function chromiumAvailable(): boolean {
   return existsSync(CHROMIUM_PATH);
 }
 
-export interface BrowserSession {
-  readonly context: BrowserContext;
+export interface WatchedPage {
   readonly page: Page;
   /** Console errors, uncaught page errors and failed requests, as they came. */
   readonly errors: string[];
+}
+
+export interface BrowserSession extends WatchedPage {
+  readonly context: BrowserContext;
+  /** Another tab of the same browser (its own WebSocket), watched the same way. */
+  newPage(): Promise<WatchedPage>;
   close(): Promise<void>;
+}
+
+function watch(page: Page): WatchedPage {
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
+  page.on('requestfailed', (r) => errors.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
+  return { page, errors };
 }
 
 export async function openChromium(viewport = { width: 1600, height: 1000 }): Promise<BrowserSession> {
@@ -34,17 +49,11 @@ export async function openChromium(viewport = { width: 1600, height: 1000 }): Pr
     rmSync(profile, { recursive: true, force: true });
     throw e;
   }
-  const page = context.pages()[0] ?? (await context.newPage());
-  const errors: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
-  page.on('requestfailed', (r) => errors.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
+  const first = watch(context.pages()[0] ?? (await context.newPage()));
   return {
+    ...first,
     context,
-    page,
-    errors,
+    newPage: async () => watch(await context.newPage()),
     close: async () => {
       await context.close().catch(() => undefined);
       rmSync(profile, { recursive: true, force: true });

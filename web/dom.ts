@@ -22,16 +22,27 @@ export function row(cells: ReadonlyArray<string>, classes: ReadonlyArray<string 
   return tr;
 }
 
-/** Runs `render` at most once per animation frame, however often it is asked for. */
-export function frameScheduler(render: () => void): () => void {
+/**
+ * Runs `render` in an animation frame, at most once per `intervalMs` however often it is asked
+ * for: a busy book changes hundreds of times a second, and neither a person nor a shared CPU
+ * gains from drawing each change.
+ */
+export function frameScheduler(render: () => void, intervalMs = 0): () => void {
   let queued = false;
+  let lastMs = -Infinity;
+  const draw = (): void => {
+    requestAnimationFrame(() => {
+      queued = false;
+      lastMs = performance.now();
+      render();
+    });
+  };
   return () => {
     if (queued) return;
     queued = true;
-    requestAnimationFrame(() => {
-      queued = false;
-      render();
-    });
+    const waitMs = lastMs + intervalMs - performance.now();
+    if (waitMs <= 0) draw();
+    else window.setTimeout(draw, waitMs);
   };
 }
 

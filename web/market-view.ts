@@ -7,11 +7,13 @@ import type { WireLink } from './wire-session.js';
 
 /**
  * The market panel: symbol picker and status, best bid and offer, spread and last price, the
- * ladder, the depth chart, the price chart and the trades tape. Drawing is coalesced to one per
- * animation frame, however many messages arrive in between; the symbol list (and so the
+ * ladder, the depth chart, the price chart and the trades tape. Drawing is coalesced to at most
+ * one per MARKET_DRAW_MS, however many messages arrive in between; the symbol list (and so the
  * status) is asked again every SYMBOLS_REFRESH_MS.
  */
 export const SYMBOLS_REFRESH_MS = 3_000;
+/** The book, the tape and the header are drawn at most this often. */
+export const MARKET_DRAW_MS = 100;
 const TAPE_ROWS = 30;
 
 export class MarketView {
@@ -19,9 +21,9 @@ export class MarketView {
   private readonly picker = byId<HTMLSelectElement>('symbol');
   private readonly drawDepth = depthChart(byId('depth-chart'));
   private readonly drawPrices = priceChart(byId('price-chart'));
-  private readonly scheduleBook = frameScheduler(() => this.renderBook());
-  private readonly scheduleTrades = frameScheduler(() => this.renderTrades());
-  private readonly scheduleTop = frameScheduler(() => this.renderTop());
+  private readonly scheduleBook = frameScheduler(() => this.renderBook(), MARKET_DRAW_MS);
+  private readonly scheduleTrades = frameScheduler(() => this.renderTrades(), MARKET_DRAW_MS * 2);
+  private readonly scheduleTop = frameScheduler(() => this.renderTop(), MARKET_DRAW_MS);
 
   constructor(
     private readonly link: WireLink,

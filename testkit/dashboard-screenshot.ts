@@ -6,6 +6,7 @@ import { OrdoClient, type PlaceRequest } from '../client/client.js';
 import { parseCliArgs, parseIntegerOption } from '../platform/cli-args.js';
 import { CHROMIUM_MISSING, chromiumAvailable, openChromium } from './chromium.js';
 import { startOrdoProcess } from './ordo-process.js';
+import { prng } from './prng.js';
 import { ensureWebBuilt } from './web-build.js';
 
 /**
@@ -26,18 +27,6 @@ const TICK_MS = 100;
 
 interface DemoSecrets {
   accounts: Array<{ account: number; apiKey: string }>;
-}
-
-/** A small deterministic generator (mulberry32), so two captures show the same kind of market. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const price = (cents: number): string => (cents / 100).toFixed(2);
@@ -94,7 +83,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const rate = parseIntegerOption(values.rate, '--rate', 1, 100_000);
   const settleMs = parseIntegerOption(values['settle-ms'], '--settle-ms', 1_000, 600_000);
-  const rand = random(parseIntegerOption(values.seed, '--seed', 0, 2 ** 31 - 1));
+  const rand = prng(parseIntegerOption(values.seed, '--seed', 0, 2 ** 31 - 1));
   await ensureWebBuilt();
   const data = mkdtempSync(join(tmpdir(), 'ordo-screenshot-'));
   const children: ChildProcess[] = [];

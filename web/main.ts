@@ -21,12 +21,20 @@ new TradingView(session, () => feed.symbol);
 new EngineView().start();
 
 const link = byId('link');
+let stateNow = 'connecting';
+const showState = (): void => {
+  link.textContent = stateNow;
+  link.className = `badge ${stateNow === 'connected' ? 'ok' : 'bad'}`;
+};
 session.onState((state) => {
-  link.textContent = state;
-  link.className = `badge ${state === 'connected' ? 'ok' : 'bad'}`;
+  stateNow = state;
+  showState();
 });
+// A market-data failure shows for a while, then the connection's state again.
+const FAILURE_SHOWN_MS = 5_000;
 feed.onFailure((why) => {
   link.textContent = why;
   link.className = 'badge bad';
+  window.setTimeout(showState, FAILURE_SHOWN_MS);
 });
 session.connect();

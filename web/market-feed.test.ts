@@ -73,6 +73,21 @@ describe('the market data the page keeps', () => {
     expect(link.subscriptionsSince(before)).toEqual(['unsubscribe trades BTC-USD', 'subscribe trades BTC-USD']);
   });
 
+  it('subscribes again to every channel when the server dropped the market data of a slow page', async () => {
+    const link = new FakeLink();
+    const feed = new MarketFeed(link);
+    const failures: string[] = [];
+    feed.onFailure((why) => failures.push(why));
+    await feed.select('BTC-USD');
+    link.send({ type: 'book_snapshot', symbol: 'BTC-USD', seq: 3, bids: [level('100.00', '1', 1)], asks: [] });
+    const before = link.requests.length;
+    link.send({ type: 'md_dropped', code: 10032, name: 'SLOW_CONSUMER', message: 'market data dropped' });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(link.subscriptionsSince(before)).toEqual(['subscribe book BTC-USD', 'subscribe trades BTC-USD', 'subscribe bbo BTC-USD']);
+    expect(feed.book?.valid).toBe(false);
+    expect(failures).toEqual(['market data dropped (10032 SLOW_CONSUMER), subscribing again']);
+  });
+
   it('leaves the old symbol when another is selected', async () => {
     const link = new FakeLink();
     const feed = new MarketFeed(link);

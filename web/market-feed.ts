@@ -12,8 +12,8 @@ import type { WireLink } from './wire-session.js';
  *
  * Every channel numbers its messages without gaps; a message whose seq is not the last one + 1
  * means data was missed, and the channel is unsubscribed and subscribed again (for `book`, a
- * fresh snapshot). Switching symbols unsubscribes the old one's channels. After a reconnect
- * the channels are subscribed again.
+ * fresh snapshot). Switching symbols unsubscribes the old one's channels. After a reconnect,
+ * or an `md_dropped` (the page did not keep up), the channels are subscribed again.
  */
 export const TRADES_KEPT = 200;
 const CHANNELS: readonly WireChannel[] = ['book', 'trades', 'bbo'];
@@ -68,6 +68,11 @@ export class MarketFeed {
     link.onOpen(() => {
       if (this.symbolNow !== null) void this.subscribeAll(this.symbolNow);
     });
+    // A page that fell behind lost all its subscriptions: it joins again, from fresh snapshots.
+    link.on('md_dropped', (m) => {
+      this.fail(`market data dropped (${m.code} ${m.name}), subscribing again`);
+      if (this.symbolNow !== null) void this.subscribeAll(this.symbolNow);
+    });
   }
 
   get symbol(): string | null {
@@ -113,6 +118,7 @@ export class MarketFeed {
   private async subscribeAll(symbol: string): Promise<void> {
     this.bookNow = new ClientBook(symbol);
     this.bboSeq = null;
+    this.tradeSeq = null;
     await Promise.all(CHANNELS.map((channel) => this.subscribe(channel, symbol)));
   }
 

@@ -70,6 +70,9 @@ describe.skipIf(!available)('the web dashboard in Chromium', () => {
     expect(await first.textContent()).toBe('49900.000.25001');
     await maker.place({ symbol: 'BTC-USD', side: 'sell', orderType: 'limit', price: '50100.00', qty: '0.7500' });
     await ladderRow(page, 'ask', '50100.00').waitFor({ timeout: VISIBLE_WITHIN_MS });
+    // The header's best bid and offer and spread are those of the ladder.
+    await page.getByTestId('spread').filter({ hasText: /^200\.00$/ }).waitFor({ timeout: WAIT_MS });
+    expect([await page.getByTestId('best-bid').textContent(), await page.getByTestId('best-ask').textContent()]).toEqual(['49900.00 × 0.2500', '50100.00 × 0.7500']);
     // A second order at a level adds to it; a cancel takes the level out.
     const { orderId } = await maker.place({ symbol: 'BTC-USD', side: 'buy', orderType: 'limit', price: '49900.00', qty: '0.1000' });
     await page.locator('[data-testid="ladder-bid"][data-price="49900.00"]', { hasText: '0.35002' }).waitFor({ timeout: VISIBLE_WITHIN_MS });

@@ -31,9 +31,10 @@ export class MarketView {
   ) {
     this.picker.addEventListener('change', () => void this.feed.select(this.picker.value));
     feed.onChange((change) => {
+      // The header is drawn with the book, so the two never show different bests.
       if (change === 'book' || change === 'symbol') this.scheduleBook();
+      else this.scheduleTop();
       if (change === 'trades' || change === 'symbol') this.scheduleTrades();
-      this.scheduleTop();
     });
     link.onOpen(() => void this.loadSymbols());
     window.setInterval(() => void this.loadSymbols(), SYMBOLS_REFRESH_MS);
@@ -67,6 +68,7 @@ export class MarketView {
   private renderBook(): void {
     const book = this.feed.book;
     renderLadder(byId('ladder'), book);
+    this.renderTop();
     this.drawDepth(book?.valid === true ? book.bids() : [], book?.valid === true ? book.asks() : []);
   }
 
@@ -81,12 +83,19 @@ export class MarketView {
     const status = byId('symbol-status');
     status.textContent = info?.status ?? '…';
     status.className = `badge ${info?.status === 'trading' ? 'ok' : info?.status === 'halted' ? 'bad' : ''}`;
+    // The book's own best levels while it is valid: the bbo channel's messages come in frames of
+    // their own and may land a frame after the delta. The bbo channel covers a book in resync.
     const book = this.feed.book;
     const bbo = this.feed.bbo;
-    const bid = bbo?.bidPrice ?? (book?.valid === true ? book.bestBid()?.[0] : undefined) ?? null;
-    const ask = bbo?.askPrice ?? (book?.valid === true ? book.bestAsk()?.[0] : undefined) ?? null;
-    byId('bbo-bid').textContent = bid === null ? '—' : `${bid}${bbo?.bidQty ? ` × ${bbo.bidQty}` : ''}`;
-    byId('bbo-ask').textContent = ask === null ? '—' : `${ask}${bbo?.askQty ? ` × ${bbo.askQty}` : ''}`;
+    const fromBook = book?.valid === true;
+    const bestBid = fromBook ? book.bestBid() : undefined;
+    const bestAsk = fromBook ? book.bestAsk() : undefined;
+    const bid = fromBook ? (bestBid?.[0] ?? null) : (bbo?.bidPrice ?? null);
+    const ask = fromBook ? (bestAsk?.[0] ?? null) : (bbo?.askPrice ?? null);
+    const bidQty = fromBook ? bestBid?.[1] : bbo?.bidQty;
+    const askQty = fromBook ? bestAsk?.[1] : bbo?.askQty;
+    byId('bbo-bid').textContent = bid === null ? '—' : `${bid} × ${bidQty ?? ''}`;
+    byId('bbo-ask').textContent = ask === null ? '—' : `${ask} × ${askQty ?? ''}`;
     byId('bbo-spread').textContent = bid !== null && ask !== null ? spreadOf(bid, ask) : '—';
     const last = this.feed.trades[0]?.price;
     byId('last-price').textContent = last ?? (info?.referencePrice === undefined ? '—' : `${info.referencePrice} (ref)`);

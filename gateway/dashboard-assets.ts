@@ -12,15 +12,17 @@ import type { HttpRoutes } from './http-routes.js';
  *   GET /            index.html             no-cache: a new build is seen at the next load
  *   GET /assets/*    the hashed bundles     immutable for a year: a new build has new names
  *
- * The files are read once, at start, into a table from URL path to bytes (gzipped too where that
- * is smaller); a request is one lookup in it. A path that is not a key is 404 whatever it holds
+ * The files are read once, at start, into a table from URL path to bytes (gzipped at the first
+ * request that takes it, where that is smaller); a request is one lookup in it. A path that is not a key is 404 whatever it holds
  * (`..`, encoded dots, slashes, NUL), so no request can name a file outside the build. Nothing is
  * fetched from elsewhere at run time: the page's Content-Security-Policy allows only this origin.
  * Without a build, GET / answers a plain 404 that says how to make one.
  */
 export interface DashboardAsset {
   readonly body: Buffer;
-  readonly gzip: Buffer | null;
+  /** Whether a gzipped copy may be smaller (text); made at its first request, then kept. */
+  readonly compressible: boolean;
+  gzip: Buffer | null;
   readonly contentType: string;
   readonly cacheControl: string;
 }
@@ -91,10 +93,8 @@ export class DashboardAssets {
       bytes += body.length;
       if (bytes > DASHBOARD_BYTES_MAX) throw new Error(`dashboard assets in ${dir}: over ${DASHBOARD_BYTES_MAX} bytes`);
       const contentType = contentTypeOf(rel);
-      const packed = compressible(contentType) ? gzipSync(body, { level: 9 }) : null;
-      const gzip = packed !== null && packed.length < body.length ? packed : null;
       const urlPath = rel === 'index.html' ? DASHBOARD_INDEX_PATH : `/${rel}`;
-      byPath.set(urlPath, { body, gzip, contentType, cacheControl: urlPath.startsWith(DASHBOARD_ASSETS_PREFIX) ? CACHE_IMMUTABLE : CACHE_INDEX });
+      byPath.set(urlPath, { body, compressible: compressible(contentType), gzip: null, contentType, cacheControl: urlPath.startsWith(DASHBOARD_ASSETS_PREFIX) ? CACHE_IMMUTABLE : CACHE_INDEX });
     }
     return new DashboardAssets(dir, byPath, bytes);
   }
@@ -130,8 +130,9 @@ export class DashboardAssets {
   }
 
   private send(req: IncomingMessage, res: ServerResponse, asset: DashboardAsset): void {
-    const gzip = asset.gzip !== null && acceptsGzip(req.headers['accept-encoding']);
-    const body = gzip ? (asset.gzip as Buffer) : asset.body;
+    const packed = asset.compressible && acceptsGzip(req.headers['accept-encoding']) ? gzipOf(asset) : null;
+    const gzip = packed !== null && packed.length < asset.body.length;
+    const body = gzip ? (packed as Buffer) : asset.body;
     const headers: Record<string, string | number> = {
       'content-type': asset.contentType,
       'content-length': body.length,
@@ -139,7 +140,7 @@ export class DashboardAssets {
       'x-content-type-options': 'nosniff',
       'referrer-policy': 'no-referrer',
     };
-    if (asset.gzip !== null) headers['vary'] = 'accept-encoding';
+    if (asset.compressible) headers['vary'] = 'accept-encoding';
     if (gzip) headers['content-encoding'] = 'gzip';
     if (asset.contentType.startsWith('text/html')) {
       headers['content-security-policy'] = DASHBOARD_CSP;
@@ -161,6 +162,12 @@ function listFiles(dir: string, depth: number, out: string[]): void {
       if (out.length > DASHBOARD_FILES_MAX) throw new Error(`dashboard assets: more than ${DASHBOARD_FILES_MAX} files`);
     }
   }
+}
+
+/** Compressed once, at the first request that takes gzip: a server that nobody browses never pays for it. */
+function gzipOf(asset: DashboardAsset): Buffer {
+  asset.gzip ??= gzipSync(asset.body, { level: 9 });
+  return asset.gzip;
 }
 
 function compressible(contentType: string): boolean {

@@ -51,7 +51,7 @@ export class EngineView {
   }
 
   private render(f: EngineFigures | null, h: Health | null): void {
-    const us = (s: number | null | undefined): string => (s === null || s === undefined ? '—' : `${(s * 1e6).toFixed(s < 1e-3 ? 1 : 0)} µs`);
+    const us = (s: number | null | undefined): string => (s === null || s === undefined ? '—' : s < 1e-3 ? `${(s * 1e6).toFixed(1)} µs` : `${(s * 1e3).toFixed(2)} ms`);
     const n = (v: number | null | undefined, digits = 0): string => (v === null || v === undefined ? '—' : v.toLocaleString('en-US', { maximumFractionDigits: digits }));
     const entries: Array<[string, string, string]> = [
       ['status', h?.status === undefined ? 'unreachable' : `${h.status}${h.reason === undefined ? '' : ` (${h.reason})`}`, 'engine-status'],

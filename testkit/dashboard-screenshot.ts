@@ -76,7 +76,7 @@ function startLoad(url: string, account: { account: number; apiKey: string }, ra
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { values } = parseCliArgs({ args: argv, options: { out: { type: 'string', default: 'docs/dashboard.png' }, rate: { type: 'string', default: '4000' }, 'settle-ms': { type: 'string', default: '15000' }, seed: { type: 'string', default: '7' } } }, null);
+  const { values } = parseCliArgs({ args: argv, options: { out: { type: 'string', default: 'docs/dashboard.png' }, rate: { type: 'string', default: '2000' }, 'settle-ms': { type: 'string', default: '15000' }, seed: { type: 'string', default: '7' } } }, null);
   if (!chromiumAvailable()) {
     process.stderr.write(`${CHROMIUM_MISSING}\n`);
     return 1;

@@ -15,6 +15,8 @@ import { describeFailure, Refusal, type WireLink } from './wire-session.js';
  * messages.
  */
 export const FILLS_SHOWN = 50;
+/** The first page of open orders (the oldest); the panel says when there are more. */
+export const OPEN_ORDERS_SHOWN = 100;
 export const REFUSALS_KEPT = 50;
 
 interface Credentials {
@@ -26,6 +28,7 @@ export class TradingView {
   private credentials: Credentials | null = null;
   private readonly balances = new Map<string, WireBalance>();
   private orders: WireOrder[] = [];
+  private moreOrders = false;
   private fills: WireFill[] = [];
   private readonly refreshOrders = coalesced(() => this.loadOrders());
   private readonly refreshFills = coalesced(() => this.loadFills());
@@ -140,7 +143,9 @@ export class TradingView {
 
   private async loadOrders(): Promise<void> {
     if (this.credentials === null) return;
-    this.orders = (await this.link.request<OpenOrdersReply>({ type: 'open_orders' })).orders;
+    const reply = await this.link.request<OpenOrdersReply>({ type: 'open_orders', limit: OPEN_ORDERS_SHOWN });
+    this.orders = reply.orders;
+    this.moreOrders = reply.more;
     this.renderOrders();
   }
 
@@ -182,6 +187,7 @@ export class TradingView {
       tr.append(el('td', null, button));
       return tr;
     });
+    if (this.moreOrders) rows.push(row([`the first ${OPEN_ORDERS_SHOWN} open orders are shown`]));
     byId('open-orders').replaceChildren(...rows);
   }
 

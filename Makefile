@@ -2,7 +2,7 @@
 NPM ?= npm
 STAMP := node_modules/.install-stamp
 
-.PHONY: install build build-bench check test run flow bench bench-quick bench-compare soak soak-sim clean
+.PHONY: install build build-web build-bench check test screenshot run flow bench bench-quick bench-compare soak soak-sim clean
 
 # `npm ci` installs exactly what the committed lock pins and never rewrites it, so a fresh clone
 # stays clean after its first build.
@@ -13,21 +13,30 @@ $(STAMP): package.json package-lock.json
 install: $(STAMP)
 
 # dist/ is the package: production code only. The benchmarks build into dist-bench/, beside the
-# test kit they use, so that no test code ships.
-build: $(STAMP)
+# test kit they use, so that no test code ships. The web dashboard (web/) is bundled by Vite into
+# dist/web/, which the gateway serves at GET /.
+build: build-web
 	npx tsc -p tsconfig.build.json
+
+build-web: $(STAMP)
+	npx vite build
 
 build-bench: $(STAMP)
 	npx tsc -p tsconfig.bench.json
 
 check: $(STAMP)
 	npx tsc -p tsconfig.json --noEmit
+	npx tsc -p web/tsconfig.json --noEmit
 
 # The last line is the plain "N passed, N failed" summary, read from vitest's JSON report.
-test: check
+test: check build-web
 	@status=0; npx vitest run --reporter=default --reporter=json --outputFile.json=.vitest-results.json || status=$$?; \
 	node -e 'const r = JSON.parse(require("fs").readFileSync(".vitest-results.json", "utf8")); console.log(`$${r.numPassedTests} passed, $${r.numFailedTests} failed, $${r.numPendingTests + r.numTodoTests} skipped`)' || status=1; \
 	exit $$status
+
+# docs/dashboard.png: the dashboard in Chromium while the load generator runs.
+screenshot: build-web
+	node --import tsx testkit/dashboard-screenshot.ts --out docs/dashboard.png
 
 run: build
 	node dist/bin/ordo.js run $(ARGS)

@@ -67,7 +67,7 @@ export async function runServer(args: string[]): Promise<number> {
     };
   }
   const server = await GatewayServer.start({ config });
-  const lines = [`ordo: serving ${server.url} (health ${server.httpUrl}/health, metrics ${server.httpUrl}/metrics)`, `ordo: durability ${server.durability}${server.durability === 'none' ? ' (no journal: acknowledged orders do not survive a restart)' : ''}`];
+  const lines = [`ordo: serving ${server.url} (dashboard ${server.httpUrl}/, health ${server.httpUrl}/health, metrics ${server.httpUrl}/metrics)`, `ordo: durability ${server.durability}${server.durability === 'none' ? ' (no journal: acknowledged orders do not survive a restart)' : ''}`];
   if (stored !== null && stored.created) {
     lines.push(`ordo: demo secrets made and kept in ${stored.path} (printed this once):`);
     lines.push('ordo: demo accounts (account, API key):');

@@ -5,6 +5,7 @@ import { formatUnits } from '../protocol/decimal.js';
 import { ServerFixture, engineLevels } from '../testkit/server-fixture.js';
 import { defaultWireConfig } from '../protocol/wire-config.js';
 import type { MarketDataMessage, WireLevel } from '../protocol/wire-schema.js';
+import { prng } from '../testkit/prng.js';
 
 /**
  * Market data over real sockets after a random order flow from several clients: a subscriber's
@@ -20,18 +21,6 @@ afterEach(async () => {
 });
 
 const wire = defaultWireConfig();
-
-/** mulberry32: a small seeded generator, so a failing flow can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /**
  * Checks that each channel's messages count 1, 2, 3, ... on from the subscription's seq. The

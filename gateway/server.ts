@@ -10,6 +10,7 @@ import { type EngineHost, type EngineHostStart, type EngineHostStop, publishComm
 import { createEngineHost } from '../runtime/engine-host-factory.js';
 import { ReadModel } from '../replay/read-model.js';
 import { fundAccounts } from './account-funding.js';
+import { DashboardAssets, defaultDashboardDir } from './dashboard-assets.js';
 import { httpServerOptions } from './admission.js';
 import { addAdminRoutes } from './admin-routes.js';
 import { ApiKeyStore } from './api-keys.js';
@@ -52,6 +53,7 @@ export type { ServerPhase } from './server-status.js';
  *                                      market-data view; at the end of each batch,
  *                                      market-data-fanout.ts
  *   GET /health, GET /metrics (status-routes.ts), POST /admin/* (admin-routes.ts)
+ *   GET /, GET /assets/* (the web dashboard's built files: dashboard-assets.ts)
  *
  * This class only builds the parts, starts them in order and stops them in order.
  *
@@ -79,6 +81,8 @@ export interface GatewayServerOptions {
    * whose leader address is its own.
    */
   leadership?: LeadershipView;
+  /** The web dashboard's build folder; default dist/web of the package (dashboard-assets.ts). */
+  webDir?: string;
 }
 
 const DRAIN_POLL_MS = 2;
@@ -196,6 +200,10 @@ export class GatewayServer {
     );
     const routes = new HttpRoutes(this.log);
     addStatusRoutes(routes, { status: this.status, host: this.host, metrics: this.metrics, leadership: this.leadership, hostStarted: () => this.startInfo !== null });
+    const dashboard = DashboardAssets.load(options.webDir ?? defaultDashboardDir());
+    if (dashboard.built) this.log.info('dashboard', { dir: dashboard.dir, files: dashboard.files, bytes: dashboard.bytes });
+    else this.log.warn('dashboard not built: GET / says so; `make build` builds it', { dir: dashboard.dir });
+    dashboard.addRoutes(routes);
     addAdminRoutes(routes, {
       adminKeys: config.adminToken === null ? null : new ApiKeyStore([{ account: 1, ...config.adminToken }]),
       maxAccounts: config.engine.maxAccounts,

@@ -18,12 +18,23 @@ export const LAYERS = [
   'client',
   'loadgen',
   'bin',
+  'web',
   'testkit',
   'bench',
 ] as const;
 
 /** Folders whose code may not import anything from `node:*` (the deterministic core). */
 export const PURE_FOLDERS: readonly string[] = ['engine'];
+
+/**
+ * Folders of code that runs in a browser (built by Vite, never by tsc into dist/): no `node:*`,
+ * no package but BROWSER_PACKAGES, and a value import outside the folder only of a browser-safe
+ * file (one whose own value imports, all the way down, are browser-safe). `import type` is erased
+ * by the build and may name anything below. Sitting above bin/, they are imported by no shipped
+ * Node code.
+ */
+export const BROWSER_FOLDERS: readonly string[] = ['web'];
+export const BROWSER_PACKAGES: ReadonlySet<string> = new Set(['lightweight-charts']);
 
 /** Package imports allowed only in one folder's named files, so that a store can be swapped. */
 export const PACKAGE_OWNERS: Readonly<Record<string, RegExp>> = {
@@ -38,6 +49,8 @@ export interface ImportEdge {
   readonly from: string;
   readonly specifier: string;
   readonly target: string | null;
+  /** `import type` / `export type`: gone from the built code. */
+  readonly typeOnly: boolean;
 }
 
 const SKIP_DIRS = new Set(['node_modules', 'dist', 'dist-bench', '.git', 'results']);
@@ -89,7 +102,7 @@ export function importsOf(path: string, source: string): ImportEdge[] {
         target = posix.normalize(posix.join(posix.dirname(path), specifier)).replace(/\.js$/, '');
         if (!target.endsWith('.ts')) target += '.ts';
       }
-      edges.push({ from: path, specifier, target });
+      edges.push({ from: path, specifier, target, typeOnly: /^[\s;]*(?:import|export)\s+type\s/.test(match[0]) });
     }
   }
   return edges;
@@ -137,8 +150,46 @@ export function layeringProblems(sources: ReadonlyMap<string, string>): string[]
       if (targetRank === undefined) problems.push(`${path}: imports ${edge.target}, outside every layer`);
       else if (targetRank > own) problems.push(`${path}: ${layer} imports ${edge.target} of the layer above, ${layerOf(edge.target)}`);
     }
+    if (BROWSER_FOLDERS.includes(layer)) problems.push(...browserProblems(path, source, sources));
   }
   return problems;
+}
+
+/** What keeps a browser file's value imports from running in a browser. */
+function browserProblems(path: string, source: string, sources: ReadonlyMap<string, string>): string[] {
+  const problems: string[] = [];
+  const safe = new Map<string, string | null>();
+  for (const edge of importsOf(path, source)) {
+    if (edge.typeOnly) continue;
+    if (edge.target === null) {
+      if (!BROWSER_PACKAGES.has(edge.specifier)) problems.push(`${path}: browser code imports ${edge.specifier}`);
+      continue;
+    }
+    if (BROWSER_FOLDERS.includes(layerOf(edge.target)) || isTestFile(edge.target)) continue;
+    const why = notBrowserSafe(edge.target, sources, safe);
+    if (why !== null) problems.push(`${path}: browser code imports ${edge.target}, which ${why}`);
+  }
+  return problems;
+}
+
+/** Why a file cannot run in a browser (its first value import that cannot), or null. */
+function notBrowserSafe(path: string, sources: ReadonlyMap<string, string>, memo: Map<string, string | null>): string | null {
+  const known = memo.get(path);
+  if (known !== undefined) return known;
+  memo.set(path, null); // a circle of files is as safe as the rest of it
+  const source = sources.get(path);
+  let why: string | null = source === undefined ? 'is not in the project' : null;
+  for (const edge of source === undefined ? [] : importsOf(path, source)) {
+    if (edge.typeOnly) continue;
+    if (edge.target === null) {
+      if (!BROWSER_PACKAGES.has(edge.specifier)) why = `imports ${edge.specifier}`;
+    } else if (notBrowserSafe(edge.target, sources, memo) !== null) {
+      why = `imports ${edge.target}, which ${notBrowserSafe(edge.target, sources, memo) as string}`;
+    }
+    if (why !== null) break;
+  }
+  memo.set(path, why);
+  return why;
 }
 
 /** File-level import cycles among production files (each reported once, by its first file). */

@@ -43,6 +43,23 @@ describe('the layering check itself', () => {
     ]);
   });
 
+  it('keeps browser code to browser-safe imports and shipped Node code away from it', () => {
+    const sources = new Map([
+      ['protocol/pure.ts', "export const p = 1;\n"],
+      ['protocol/uses-fs.ts', "import { readFileSync } from 'node:fs';\nexport const q = 1;\n"],
+      ['protocol/indirect.ts', "import { q } from './uses-fs.js';\n"],
+      ['gateway/server.ts', "import { w } from '../web/main.js';\n"],
+      ['web/main.ts', "import { p } from '../protocol/pure.js';\nimport type { Q } from '../protocol/uses-fs.js';\nimport { createChart } from 'lightweight-charts';\nimport { v } from './view.js';\nexport const w = 1;\n"],
+      ['web/view.ts', "import { i } from '../protocol/indirect.js';\nimport { WebSocket } from 'ws';\nimport { join } from 'node:path';\nexport const v = 1;\n"],
+    ]);
+    expect(layeringProblems(sources)).toEqual([
+      'gateway/server.ts: gateway imports web/main.ts of the layer above, web',
+      'web/view.ts: browser code imports protocol/indirect.ts, which imports protocol/uses-fs.ts, which imports node:fs',
+      'web/view.ts: browser code imports ws',
+      'web/view.ts: browser code imports node:path',
+    ]);
+  });
+
   it('finds a circle of files and leaves a chain alone', () => {
     const sources = new Map([
       ['runtime/a.ts', "import { b } from './b.js';"],

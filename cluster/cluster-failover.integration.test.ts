@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClusterFixture, clusterProblems, LeaderFollowingFlow } from '../testkit/cluster-fixture.js';
 import { natsServerMissing } from '../testkit/nats-cluster.js';
+import { EXIT_DEPOSED } from '../bin/cluster-node.js';
 
 /**
  * Cluster mode with real processes (design §11): three nats-server nodes and two `ordo run
@@ -63,6 +64,45 @@ describe.skipIf(missing !== null)('a cluster of two ordo nodes over three NATS s
       expect(f.node('a').stderr).toMatch(/cluster node a, standby/);
       await flow.untilAcked(100);
       await finish(f, flow, ['a', 'b']);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'SIGSTOP of the leader: the standby takes over; the paused leader, woken, acknowledges nothing of its own after the takeover, is deposed (exit 75) and rejoins',
+    async () => {
+      const { fixture: f, flow } = await startTwoNodes();
+      await flow.untilAcked(200);
+      await f.signal('a', 'SIGSTOP');
+      await flow.untilAcked(200);
+      expect(f.leaderByLog()).toBe('b');
+      await f.signal('a', 'SIGCONT');
+      expect(await f.exited('a')).toBe(EXIT_DEPOSED);
+      // One node accepts at a time: a's acks are all below where b's term starts, b's all from it.
+      const bFrom = Number(/node b leads \(term \d+\) from command (\d+)/.exec(f.node('b').stderr)?.[1]);
+      expect(flow.acked.filter((x) => x.node === 'a' && x.seq >= bFrom)).toEqual([]);
+      expect(flow.acked.filter((x) => x.node === 'b' && x.seq < bFrom)).toEqual([]);
+      await f.startNode('a');
+      await flow.untilAcked(100);
+      await finish(f, flow, ['a', 'b']);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'SIGKILL of a NATS server while orders flow: orders go on (a deposed node is restarted, as its supervisor would), and after the server returns the checks hold',
+    async () => {
+      const { fixture: f, flow } = await startTwoNodes();
+      await flow.untilAcked(200);
+      await f.nats.killNode(0);
+      await flow.untilAcked(200);
+      await f.nats.startNode(0);
+      await f.nats.waitReady();
+      for (const node of f.nodes.values()) if (node.child === null) await f.startNode(node.name);
+      await flow.untilAcked(100);
+      const leader = f.leaderByLog();
+      const standbys = [...f.nodes.keys()].filter((n) => n !== leader);
+      await finish(f, flow, [...standbys, leader as string]);
     },
     TEST_TIMEOUT_MS,
   );

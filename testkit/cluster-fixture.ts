@@ -285,7 +285,7 @@ export class LeaderFollowingFlow {
         Array.from({ length: this.burst }, () => {
           const clOrdId = `o${++this.counter}`;
           const buy = this.counter % 2 === 0;
-          return client.place({ symbol: 'BTC-USD', side: buy ? 'buy' : 'sell', orderType: 'limit', price: buy ? '46000.00' : '54000.00', qty: '0.001', clOrdId }).then(
+          return client.place({ symbol: 'BTC-USD', side: buy ? 'buy' : 'sell', orderType: 'limit', price: buy ? '46000.00' : '54000.00', qty: '0.001', tif: this.counter % 10 === 0 ? 'gtc' : 'ioc', clOrdId }).then(
             (ack) => {
               this.acked.push({ clOrdId, seq: ack.seq, node: node.name, atMs: performance.now() });
               return true;

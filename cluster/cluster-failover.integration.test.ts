@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClusterFixture, clusterProblems, LeaderFollowingFlow } from '../testkit/cluster-fixture.js';
-import { natsServerMissing } from '../testkit/nats-cluster.js';
+import { natsServerMissing } from './local-nats-cluster.js';
 import { EXIT_DEPOSED } from '../bin/cluster-node.js';
 
 /**

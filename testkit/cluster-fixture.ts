@@ -11,11 +11,11 @@ import { MatchingEngine } from '../engine/matching-engine.js';
 import { defaultServerConfig } from '../gateway/server-config.js';
 import { NULL_SINK } from '../replay/recovery.js';
 import { JOURNAL_STREAM, readRecordHeader } from '../cluster/stream-record.js';
-import { freePorts, NatsCluster } from './nats-cluster.js';
+import { freePorts, NatsCluster } from '../cluster/local-nats-cluster.js';
 
 /**
  * A whole cluster on this machine for the replication tests and the cluster soak: three NATS
- * servers (nats-cluster.ts) and ordo nodes run as child processes (`ordo run --cluster`), an
+ * servers (cluster/local-nats-cluster.ts) and ordo nodes run as child processes (`ordo run --cluster`), an
  * order flow that follows the leader, and the checks every scenario ends with: every
  * acknowledged command is in the stream at its sequence, no client order id is in it twice, and
  * each node's state hash equals a replay of the stream to the sequence the node stopped at.

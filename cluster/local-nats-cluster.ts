@@ -4,8 +4,8 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 /**
- * Three nats-server processes clustered with JetStream (file storage under `dir`), on free ports,
- * for the replication tests, the cluster soak and `make cluster`. Each node has a config file, so a
+ * Three nats-server processes clustered with JetStream (file storage under `dir`), on given or free ports,
+ * for `make cluster` (bin/cluster-demo.ts), the replication tests and the cluster soak. Each node has a config file, so a
  * node that was killed restarts with the same name, ports and storage.
  *
  *   n1 ◀──route──▶ n2 ◀──route──▶ n3      clients: nats://127.0.0.1:<client port> of each

@@ -74,12 +74,20 @@ export class StreamFollower {
     this.streamSeqHandled = streamSeq;
   }
 
-  /** Resolves once every message up to `streamSeq` is handled; rejects if the follower failed. */
-  async drainTo(streamSeq: number, timeoutMs: number): Promise<void> {
-    const deadline = performance.now() + timeoutMs;
+  /**
+   * Resolves once every message up to `streamSeq` is handled; rejects if the follower failed, or
+   * made no progress for `stallMs` (a long catch-up is fine as long as it moves).
+   */
+  async drainTo(streamSeq: number, stallMs: number): Promise<void> {
+    let seen = this.streamSeqHandled;
+    let deadline = performance.now() + stallMs;
     while (this.streamSeqHandled < streamSeq) {
       if (this.failure !== null) throw this.failure;
-      if (performance.now() > deadline) throw new Error(`journal stream: handled ${this.streamSeqHandled} of ${streamSeq} within ${timeoutMs} ms`);
+      if (this.streamSeqHandled !== seen) {
+        seen = this.streamSeqHandled;
+        deadline = performance.now() + stallMs;
+      }
+      if (performance.now() > deadline) throw new Error(`journal stream: stuck at message ${this.streamSeqHandled} of ${streamSeq} for ${stallMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
     }
   }

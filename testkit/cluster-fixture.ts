@@ -20,7 +20,8 @@ import { freePorts, NatsCluster } from '../cluster/local-nats-cluster.js';
  * acknowledged command is in the stream at its sequence, no client order id is in it twice, and
  * each node's state hash equals a replay of the stream to the sequence the node stopped at.
  */
-const ROOT = new URL('..', import.meta.url).pathname;
+/** The repository (also when this runs compiled from dist-bench/testkit/). */
+const ROOT = new URL('..', import.meta.url).pathname.replace(/dist-bench\/$/, '');
 const START_TIMEOUT_MS = 60_000;
 export const TEST_LEASE_MS = 600;
 
@@ -68,15 +69,24 @@ export class ClusterFixture {
     throw new Error('no node has made the demo secrets yet');
   }
 
-  /** Starts `ordo run --cluster` for node `name`; resolves once it serves (a standby: once caught up). */
-  startNode(name: string, leaseMs = TEST_LEASE_MS): Promise<OrdoNode> {
+  /** The demo secrets node `name` uses. */
+  secretsOf(name: string): { accounts: Array<{ account: number; apiKey: string }> } {
+    return JSON.parse(readFileSync(join(this.node(name).dataDir, 'demo-secrets.json'), 'utf8')) as { accounts: Array<{ account: number; apiKey: string }> };
+  }
+
+  /**
+   * Starts `ordo run --cluster` for node `name` (or a plain single node: `mode` 'single', for
+   * benchmarks beside it); resolves once it serves (a standby: once caught up).
+   */
+  startNode(name: string, leaseMs = TEST_LEASE_MS, mode: 'cluster' | 'single' = 'cluster'): Promise<OrdoNode> {
     const node = this.node(name);
     if (node.child !== null) throw new Error(`node ${name} runs`);
     mkdirSync(node.dataDir, { recursive: true });
     const shared = [...this.nodes.values()].map((n) => join(n.dataDir, 'demo-secrets.json')).find((p) => existsSync(p));
     const own = join(node.dataDir, 'demo-secrets.json');
     if (shared !== undefined && shared !== own && !existsSync(own)) copyFileSync(shared, own);
-    const args = ['--import', 'tsx', 'bin/ordo.ts', 'run', '--port', String(node.port), '--data', node.dataDir, '--log-level', 'warn', '--cluster', this.nats.servers.join(','), '--node', name, '--lease-ms', String(leaseMs)];
+    const clusterArgs = mode === 'single' ? [] : ['--cluster', this.nats.servers.join(','), '--node', name, '--lease-ms', String(leaseMs)];
+    const args = ['--import', 'tsx', 'bin/ordo.ts', 'run', '--port', String(node.port), '--data', node.dataDir, '--log-level', 'warn', ...clusterArgs];
     const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
     node.child = child;
     node.exitCode = null;

@@ -256,7 +256,7 @@ export class ClusterHost extends JournalHost implements LeadershipView {
     // What a deposed node holds past the fence is never released to its core, so no drain can end.
     if (this.state === 'deposed') throw new Error(`node ${this.node} is deposed: its pipeline holds commands that were never acknowledged and cannot drain; exit instead`);
     const wasLeader = this.state === 'leader';
-    if (this.state !== 'deposed') this.state = 'stopped';
+    this.state = 'stopped';
     if (this.timer !== null) clearTimeout(this.timer);
     await this.follower?.stop();
     const report = await super.stop();

@@ -7,9 +7,12 @@
 //            (runLoad): GTC buys and sells of one lot at one price, alternating, so each sell
 //            crosses a resting buy (or rests and is crossed by the next buy) and the book stays
 //            a few orders deep; every order travels the whole pipeline and most make a trade
-//   queries  while the flow runs, `openOrdersRate` open_orders and `balancesRate` balances per
-//            second on the query account's own connection, open loop (a schedule per kind): each
-//            latency from the query's intended send time to its reply, parsed, on the client
+//   queries  while the flow runs, on the query account's own connection, open loop (a schedule
+//            per kind), each at its `<kind>Rate` per second: every page of its open orders
+//            (openOrders: 10 pages of 1000), the first page alone (openOrdersPage), order_status of
+//            one of them (orderStatus), balances, symbols; and the latest 1000 fills of a flow
+//            account on a connection of its own (fills). Each latency from the query's intended
+//            send time to its reply, parsed, on the client
 //
 // Each run's flow first sends `warmupMs` of unmeasured orders; the queries start after it and run
 // `measureMs`, inside the flow's measured part, which outlasts them by FLOW_TAIL_MS. Each run
@@ -22,6 +25,7 @@ import { LatencyHistogram } from '../loadgen/histogram.js';
 import { type LoadResult, runLoad } from '../loadgen/load-generator.js';
 import { OpenLoopSchedule, runOpenLoop } from '../loadgen/open-loop.js';
 import { runIfMain } from '../platform/run-main.js';
+import { OPEN_ORDERS_LIMIT_MAX } from '../protocol/wire-schema.js';
 import { stringParam, wholeParam, type Benchmark } from './lib/benchmark.js';
 import { figure, latencyAtRate, percentileLabel, type BenchParams, type BenchResult, type Figure, type LatencyRun } from './lib/results.js';
 import { standaloneMain } from './ring-bench-harness.js';
@@ -29,18 +33,16 @@ import { benchApiKey } from './ws-server-worker.js';
 import { CpuShares } from './cpu-shares.js';
 import { ServerThread } from './ws-server-thread.js';
 
-// open_orders at 10/s, not 50: on this 2-core machine each answer of 10 000 orders cost the
-// gateway thread ~14.5 ms of CPU and the client ~10 ms to parse (2.1 MB of JSON), and at 50/s
-// (and at 20/s) under the flow the client fell behind until the gateway cut its connection
-// (154 MB of replies waiting, over connectionBufferedBytesMax, 64 MB). Measured 2026-12-07 at a
-// load average of 6 to 10 from other work. 10/s was answered in full, but the flow queued
-// behind the answers (flow* against flowAlone*): at the edge of what this machine carries.
-const COMMON = { openOrders: 10_000, flowRate: 10_000, flowConnections: 4, openOrdersRate: 10, balancesRate: 50, format: 'json' };
+// All 10 000 open orders at 10/s: on this 2-core machine, as one answer (before pages), each cost
+// the gateway thread ~14.5 ms of CPU and the client ~10 ms to parse (2.1 MB of JSON), and at 20/s
+// under the flow the client fell behind until the gateway cut its connection. Pages of 1000 bound
+// each answer; the whole set is still 2.1 MB, so the rate stays.
+const COMMON = { openOrders: 10_000, flowRate: 10_000, flowConnections: 4, openOrdersRate: 10, openOrdersPageRate: 20, orderStatusRate: 100, balancesRate: 50, fillsRate: 10, symbolsRate: 10, format: 'json' };
 
 export const queries: Benchmark = {
   name: 'queries',
   description:
-    'The clients\' queries answered from the gateway\'s read model while orders flow: open_orders on an account with 10 000 open orders (10/s) and balances (50/s), open loop on that account\'s connection, while 10 000 orders/s (GTC, crossing one another) are offered from four other connections; latency from each query\'s intended send time to its parsed reply, beside the order flow\'s achieved rate.',
+    'The clients\' queries answered from the gateway\'s read model while orders flow: on an account with 10 000 open orders, all of them (10 pages, 10/s), the first page (20/s), order_status (100/s), balances (50/s), symbols (10/s), and a trading account\'s latest 1000 fills (10/s), open loop, while 10 000 orders/s (GTC, crossing one another) are offered from four other connections; latency from each query\'s intended send time to its parsed reply, beside the order flow\'s achieved rate.',
   defaults: {
     quick: { ...COMMON, runs: 1, measureMs: 5_000, warmupMs: 1_000 },
     full: { ...COMMON, runs: 3, measureMs: 20_000, warmupMs: 2_000 },
@@ -71,13 +73,12 @@ const FLOW_CONNECT_SLACK_MS = 300;
 const QUERY_WARMUPS = 5;
 const REPLY_TIMEOUT_MS = 60_000;
 
-type QueryKind = 'openOrders' | 'balances';
-const QUERY_KINDS: readonly QueryKind[] = ['openOrders', 'balances'];
+type QueryKind = 'openOrders' | 'openOrdersPage' | 'orderStatus' | 'balances' | 'fills' | 'symbols';
+const QUERY_KINDS: readonly QueryKind[] = ['openOrders', 'openOrdersPage', 'orderStatus', 'balances', 'fills', 'symbols'];
 
 /** Each kind's latencies in one run; achieved: answers per second, first intended send to last reply. */
 interface QueryRun {
-  openOrders: LatencyRun;
-  balances: LatencyRun;
+  kinds: Record<QueryKind, LatencyRun>;
   flow: LoadResult;
   /** The same flow with no queries, just before. */
   flowAlone: LoadResult;
@@ -88,7 +89,7 @@ async function runQueries(params: BenchParams): Promise<BenchResult> {
   const openOrders = wholeParam(params, 'openOrders', 1, 10_000);
   const flowRate = wholeParam(params, 'flowRate', 1, 1_000_000);
   const flowConnections = wholeParam(params, 'flowConnections', 2, 64);
-  const rates: Record<QueryKind, number> = { openOrders: wholeParam(params, 'openOrdersRate', 1, 10_000), balances: wholeParam(params, 'balancesRate', 1, 10_000) };
+  const rates = Object.fromEntries(QUERY_KINDS.map((kind) => [kind, wholeParam(params, `${kind}Rate`, 1, 10_000)])) as Record<QueryKind, number>;
   const runs = wholeParam(params, 'runs', 1, 20);
   const measureMs = wholeParam(params, 'measureMs', 100, 600_000);
   const warmupMs = wholeParam(params, 'warmupMs', 0, 600_000);
@@ -99,17 +100,21 @@ async function runQueries(params: BenchParams): Promise<BenchResult> {
   const flowAccounts = Array.from({ length: flowConnections }, (_, i) => QUERY_ACCOUNT + 1 + i);
   const server = await ServerThread.start([QUERY_ACCOUNT, ...flowAccounts], 'fsync');
   const client = await OrdoClient.connect(server.url, { format, requestTimeoutMs: REPLY_TIMEOUT_MS });
+  // A flow account's own connection, for its fills (the query account's orders never fill).
+  const trader = await OrdoClient.connect(server.url, { format, requestTimeoutMs: REPLY_TIMEOUT_MS });
   const results: QueryRun[] = [];
   const cpu = new CpuShares();
   let replyBytes = 0;
   try {
     await client.login(QUERY_ACCOUNT, benchApiKey(QUERY_ACCOUNT));
-    await placeRestingBuys(client, openOrders);
+    await trader.login(flowAccounts[0] as number, benchApiKey(flowAccounts[0] as number));
+    const orderIds = await placeRestingBuys(client, openOrders);
+    const clients: QueryClients = { client, trader, orderIds, openOrders };
     // Unmeasured: the first answers compile the server's and the client's paths for long replies.
     for (let k = 0; k < QUERY_WARMUPS; k++) {
       const orders = await client.openOrders();
       if (orders.length !== openOrders) throw new Error(`open_orders answered ${orders.length} orders, expected ${openOrders}`);
-      replyBytes = JSON.stringify({ type: 'open_orders', id: k, orders }).length;
+      replyBytes = JSON.stringify(orders).length;
       await client.queryBalances();
     }
     const flowOptions = (): Parameters<typeof runLoad>[0] => ({
@@ -134,8 +139,8 @@ async function runQueries(params: BenchParams): Promise<BenchResult> {
       void flow.catch(() => undefined);
       // The query window opens once the flow has connected and warmed up.
       await new Promise((resolve) => setTimeout(resolve, FLOW_CONNECT_SLACK_MS + warmupMs));
-      const [ordersRun, balancesRun] = await Promise.all(QUERY_KINDS.map((kind) => queryWindow(client, kind, rates[kind], measureMs, openOrders)));
-      return { openOrders: ordersRun as LatencyRun, balances: balancesRun as LatencyRun, flow: await flow };
+      const windows = await Promise.all(QUERY_KINDS.map((kind) => queryWindow(clients, kind, rates[kind], measureMs)));
+      return { kinds: Object.fromEntries(QUERY_KINDS.map((kind, i) => [kind, windows[i] as LatencyRun])) as Record<QueryKind, LatencyRun>, flow: await flow };
     };
     for (let run = 0; run < runs; run++) {
       // The same flow alone first: what the queries cost the flow is the difference.
@@ -144,13 +149,15 @@ async function runQueries(params: BenchParams): Promise<BenchResult> {
     }
   } finally {
     await client.close();
+    await trader.close();
     await server.stop();
   }
   return result(params, { rates, flowRate, flowConnections, openOrders, measureMs, warmupMs, replyBytes, format, cpu: cpu.summary() }, results, Date.now() - startedMs);
 }
 
-/** The query account's resting buys: `count` of them, in batch frames, every one acked. */
-async function placeRestingBuys(client: OrdoClient, count: number): Promise<void> {
+/** The query account's resting buys: `count` of them, in batch frames, every one acked; their order ids. */
+async function placeRestingBuys(client: OrdoClient, count: number): Promise<number[]> {
+  const ids: number[] = [];
   // Bounded: count / PLACE_BATCH frames, each awaited before the next.
   for (let first = 0; first < count; first += PLACE_BATCH) {
     const orders: BatchRequest[] = [];
@@ -159,8 +166,19 @@ async function placeRestingBuys(client: OrdoClient, count: number): Promise<void
       orders.push({ type: 'place', symbol: SYMBOL, side: 'buy', orderType: 'limit', tif: 'gtc', price, qty: LOT });
     }
     // A refusal (the open-order limit, the band) rejects here and fails the benchmark.
-    await Promise.all(client.batch(orders));
+    for (const ack of await Promise.all(client.batch(orders))) ids.push(ack.orderId);
   }
+  return ids;
+}
+
+interface QueryClients {
+  /** The query account's connection. */
+  client: OrdoClient;
+  /** A flow account's connection, for fills. */
+  trader: OrdoClient;
+  /** The query account's open orders. */
+  orderIds: readonly number[];
+  openOrders: number;
 }
 
 /**
@@ -177,7 +195,8 @@ export function flowOrder(index: number): PlaceRequest {
  * send time to its reply; resolves once all are answered. A wrong answer (not every open order),
  * or none, fails the benchmark.
  */
-async function queryWindow(client: OrdoClient, kind: QueryKind, rate: number, measureMs: number, openOrders: number): Promise<LatencyRun> {
+async function queryWindow(clients: QueryClients, kind: QueryKind, rate: number, measureMs: number): Promise<LatencyRun> {
+  const { client, trader, orderIds, openOrders } = clients;
   const schedule = OpenLoopSchedule.forDuration(rate, measureMs);
   const histogram = new LatencyHistogram();
   const replies: Array<Promise<void>> = [];
@@ -200,9 +219,35 @@ async function queryWindow(client: OrdoClient, kind: QueryKind, rate: number, me
           answered(index);
         }).catch(failed));
         return;
+      case 'openOrdersPage':
+        replies.push(client.openOrdersPage().then((page) => {
+          if (page.orders.length !== Math.min(openOrders, OPEN_ORDERS_LIMIT_MAX) || page.more !== openOrders > OPEN_ORDERS_LIMIT_MAX) throw new Error(`the first open_orders page held ${page.orders.length} orders`);
+          answered(index);
+        }).catch(failed));
+        return;
+      case 'orderStatus': {
+        const orderId = orderIds[(index * 7919) % orderIds.length] as number;
+        replies.push(client.orderStatus({ orderId }).then((order) => {
+          if (order.orderId !== orderId || order.status !== 'new') throw new Error(`order_status of ${orderId} answered ${order.orderId} ${order.status}`);
+          answered(index);
+        }).catch(failed));
+        return;
+      }
       case 'balances':
         replies.push(client.queryBalances().then((balances) => {
           if (balances.length === 0) throw new Error('balances answered no assets');
+          answered(index);
+        }).catch(failed));
+        return;
+      case 'fills':
+        replies.push(trader.fills().then((fills) => {
+          if (fills.length === 0) throw new Error('fills answered none for a trading account');
+          answered(index);
+        }).catch(failed));
+        return;
+      case 'symbols':
+        replies.push(client.symbols().then((symbols) => {
+          if (symbols.length === 0) throw new Error('symbols answered none');
           answered(index);
         }).catch(failed));
         return;
@@ -241,11 +286,11 @@ interface Setting {
 function result(params: BenchParams, s: Setting, runs: readonly QueryRun[], durationMs: number): BenchResult {
   const figures: Record<string, Figure> = {};
   for (const kind of QUERY_KINDS) {
-    const percentiles = runs.map((r) => r[kind].histogram.percentiles());
+    const percentiles = runs.map((r) => r.kinds[kind].histogram.percentiles());
     for (const name of ['p50', 'p99', 'max'] as const) {
       figures[`${kind}Latency${percentileLabel(name)}Ns`] = figure(percentiles.map((p) => p[name]), 'ns', 'lower');
     }
-    figures[`${kind}AnsweredPerSecond`] = figure(runs.map((r) => r[kind].achievedRatePerSecond), 'queries/s', 'higher');
+    figures[`${kind}AnsweredPerSecond`] = figure(runs.map((r) => r.kinds[kind].achievedRatePerSecond), 'queries/s', 'higher');
   }
   figures.flowAchievedOrdersPerSecond = figure(runs.map((r) => r.flow.achievedRatePerSecond), 'orders/s', 'higher');
   figures.flowRefusals = figure(runs.map((r) => r.flow.rejected + r.flow.failed + r.flowAlone.rejected + r.flowAlone.failed), 'orders', 'lower');
@@ -262,10 +307,10 @@ function result(params: BenchParams, s: Setting, runs: readonly QueryRun[], dura
     params,
     durability: 'fsync',
     figures,
-    // The latency table and plots: open_orders, the heavier query (balances: its figures above).
-    latency: [latencyAtRate(s.rates.openOrders, runs.map((r) => r.openOrders))],
+    // The latency table and plots: all the open orders, the heaviest query (the others: their figures above).
+    latency: [latencyAtRate(s.rates.openOrders, runs.map((r) => r.kinds.openOrders))],
     notes: [
-      `Offered: open_orders ${s.rates.openOrders}/s, balances ${s.rates.balances}/s, on one connection. The latency table and plots are open_orders'; balances' are the balancesLatency* figures. Each open_orders reply holds ${s.openOrders} orders, ${(s.replyBytes / 1e6).toFixed(2)} MB of ${s.format} as the client re-serialises it; its latency includes the server's building and writing it and the client's parse.`,
+      `Offered per second: ${QUERY_KINDS.map((k) => `${k} ${s.rates[k]}`).join(', ')}; all but fills on the query account's connection, fills on a flow account's. The latency table and plots are openOrders' (every page of ${s.openOrders} orders, asked one page after another, ${(s.replyBytes / 1e6).toFixed(2)} MB of ${s.format} in all as the client re-serialises them); the others' are their *Latency* figures. A latency includes the server's building and writing the answer and the client's parse.`,
       `Order flow: ${s.flowRate}/s offered open loop over ${s.flowConnections} connections of other accounts (GTC limits of one lot at ${FLOW_PRICE}, buys and sells alternating, so most orders trade and the book stays a few orders deep), single-order frames; its driver wakes on a timer (~1 ms) and sends what is due. ${s.warmupMs} ms of unmeasured flow first, then ${s.measureMs} ms of queries inside the flow's measured ${s.measureMs + FLOW_TAIL_MS + FLOW_CONNECT_SLACK_MS} ms. Each run first sends the same flow alone (no queries, flowAlone* figures): the flow's latency from each order's intended send time to its ack, with and without the queries, says what answering them costs the orders. Refusals (both) ${rejects.size === 0 ? 'none' : [...rejects].map(([k, v]) => `${k}=${v}`).join(' ')}.`,
       `The query driver (its own connection, the query account's) shares the main thread with the flow's ${s.flowConnections} connections; it wakes on a timer too, so a query may leave up to ~1 ms after its intended time, which its latency includes. Server and clients share the machine: main thread + gateway worker + journal, core and snapshot-follower workers.`,
       `CPU, % of one core over each whole flow (warm-up and measured part; with queries: their window and the tail too; median over runs): ${s.cpu}. "client" is the main thread (the flow's connections and the query connection), "gateway" the gateway server's thread (which builds and writes every query's answer), "others" the core, journal and snapshot-follower workers and the runtime's helpers; 200% is the whole 2-core machine.`,

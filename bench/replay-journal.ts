@@ -11,6 +11,9 @@
 //   verify      verifyJournal (journal/verify.ts): the same reads and checks, nothing applied.
 //   apply       the same commands applied to a fresh core from memory (no journal): the core's
 //               share of a replay.
+//   applyWithReadModel  the same, every event also into a read model (replay/read-model.ts):
+//               the snapshot follower's work per command; then the read model's saved form
+//               (read-model-codec.ts) as each snapshot writes it: its size and time.
 //
 //   journal (LMDB, page cache) ──groups, checked (reader thread)──▶ queue ──▶ MatchingEngine.apply ──▶ stateHash
 //
@@ -37,6 +40,9 @@ import { figure, type BenchParams, type BenchResult } from './lib/results.js';
 import { runIfMain } from '../platform/run-main.js';
 import { repeat } from './lib/stats.js';
 import { generateOrderFlow } from '../loadgen/order-flow-gen.js';
+import { BinaryEventWriter, ForwardingEventOutput } from '../engine/event-codec.js';
+import { ReadModel } from '../replay/read-model.js';
+import { encodeReadModel } from '../replay/read-model-codec.js';
 import { standaloneMain } from './ring-bench-harness.js';
 
 export const replay: Benchmark = {
@@ -98,6 +104,20 @@ function applyDirect(flow: CompiledOrderFlow): { seconds: number; buildSeconds: 
   return { seconds, buildSeconds, hashSeconds: secondsSince(startNs), hash };
 }
 
+/** The flow applied with every event into a read model, as the snapshot follower does; then its saved form. */
+function applyWithReadModel(flow: CompiledOrderFlow): { seconds: number; encodeSeconds: number; savedBytes: number; hash: string } {
+  const model = new ReadModel();
+  const engine = new MatchingEngine(flow.config, new BinaryEventWriter(new ForwardingEventOutput((ev) => model.apply(ev))));
+  const v = flow.commands;
+  const end = (flow.records + 1) * COMMAND_SIZE;
+  let startNs = process.hrtime.bigint();
+  for (let offset = 0; offset < end; offset += COMMAND_SIZE) engine.apply(v, offset);
+  const seconds = secondsSince(startNs);
+  startNs = process.hrtime.bigint();
+  const saved = encodeReadModel(model.exportState());
+  return { seconds, encodeSeconds: secondsSince(startNs), savedBytes: saved.byteLength, hash: stateHash(engine) };
+}
+
 async function runReplay(params: BenchParams): Promise<BenchResult> {
   const startedMs = Date.now();
   const records = wholeParam(params, 'records', 1, 20_000_000);
@@ -128,6 +148,9 @@ async function runReplay(params: BenchParams): Promise<BenchResult> {
       const replayedInline: number[] = [];
       const verified: number[] = [];
       const applied: number[] = [];
+      const withReadModel: number[] = [];
+      const encodeMs: number[] = [];
+      let savedBytes = 0;
       const buildMs: number[] = [];
       const hashMs: number[] = [];
       await repeat(runs, () => {
@@ -150,6 +173,11 @@ async function runReplay(params: BenchParams): Promise<BenchResult> {
         buildMs.push(direct.buildSeconds * 1000);
         hashMs.push(direct.hashSeconds * 1000);
         assert(direct.hash === reference.hash, 'direct applies agree');
+        const modelled = applyWithReadModel(flow);
+        withReadModel.push(commands / modelled.seconds);
+        encodeMs.push(modelled.encodeSeconds * 1000);
+        savedBytes = modelled.savedBytes;
+        assert(modelled.hash === reference.hash, 'the apply with a read model agrees');
       });
       return {
         name: replay.name,
@@ -162,6 +190,9 @@ async function runReplay(params: BenchParams): Promise<BenchResult> {
           verifyOnlyCommandsPerSecond: figure(verified, 'commands/s', 'higher'),
           applyFromMemoryCommandsPerSecond: figure(applied, 'commands/s', 'higher'),
           replayOverApplyRatio: figure(replayed.map((r, i) => r / (applied[i] as number)), 'ratio', 'higher'),
+          applyWithReadModelCommandsPerSecond: figure(withReadModel, 'commands/s', 'higher'),
+          readModelOverApplyRatio: figure(withReadModel.map((r, i) => r / (applied[i] as number)), 'ratio', 'higher'),
+          readModelSaveMs: figure(encodeMs, 'ms', 'lower'),
           coreBuildMs: figure(buildMs, 'ms', 'lower'),
           stateHashMs: figure(hashMs, 'ms', 'lower'),
           setupWriteNoneCommandsPerSecond: figure([commands / writeSeconds], 'commands/s', 'higher'),
@@ -177,6 +208,7 @@ async function runReplay(params: BenchParams): Promise<BenchResult> {
           'verifyOnly: verifyJournal, the same reads (borrowed from lmdb-js, no copy per group, as the replay\'s) and checks without applying. applyFromMemory: the compiled commands applied to a fresh core, no journal.',
           'coreBuildMs and stateHashMs: building the core (new MatchingEngine for this configuration) and its state hash after the flow, timed apart in the direct apply: ' +
             'a replay takes both inside its timing, applyFromMemory neither, so they bound replayOverApplyRatio below 1 whatever the reading costs.',
+          `applyWithReadModel: the direct apply with every event encoded, decoded and applied to a read model (default windows: 100,000 finished orders, 200,000 fills): the snapshot follower's work per command. readModelSaveMs: its saved form at the end (${(savedBytes / 2 ** 20).toFixed(1)} MiB), which every snapshot writes beside the state.`,
           `Setup (not timed in the figures): generate + compile ${compileSeconds.toFixed(1)} s, journal write ${writeSeconds.toFixed(1)} s.`,
         ],
         durationMs: Date.now() - startedMs,

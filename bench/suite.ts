@@ -16,6 +16,7 @@ import { coreOrderFlow } from './core-order-flow.js';
 import { durablePipeline } from './durable-pipeline.js';
 import { journalRead } from './journal-read.js';
 import { journalWriteFsync, journalWriteNone } from './journal-write.js';
+import { metricUpdate } from './metric-update.js';
 import { orderFlowDecodeBaseline } from './lib/order-flow-decode-baseline.js';
 import { writeReport } from './lib/report.js';
 import { PROFILES, RESULTS_SCHEMA, writeResults, type BenchParams, type BenchResult, type Profile, type SuiteResult } from './lib/results.js';
@@ -44,6 +45,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
   pipelineThroughput,
   pipelineLatency,
   wsEndToEnd,
+  metricUpdate,
   queries,
   durablePipeline,
   replay,

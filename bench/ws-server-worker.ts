@@ -6,7 +6,6 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { hashApiKey } from '../gateway/api-keys.js';
-import { Logger } from '../gateway/log.js';
 import { GatewayServer } from '../gateway/server.js';
 import { defaultServerConfig, type ServerConfig } from '../gateway/server-config.js';
 import { currentThreadId } from '../platform/thread-cpu.js';
@@ -53,7 +52,7 @@ export function benchServerConfig(accounts: readonly number[], dataDir: string, 
 async function main(data: WsServerWorkerData): Promise<void> {
   const port = parentPort;
   if (port === null) throw new Error('ws bench server runs in a worker');
-  const server = await GatewayServer.start({ config: benchServerConfig(data.accounts, data.dataDir, data.durability), logger: Logger.silent() });
+  const server = await GatewayServer.start({ config: benchServerConfig(data.accounts, data.dataDir, data.durability) });
   port.on('message', (m: { type: string }) => {
     if (m.type !== 'stop') return;
     server.stop().then((r) => {

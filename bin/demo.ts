@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateApiKey, hashApiKey } from '../gateway/api-keys.js';
-import { type LogLevel, LOG_LEVELS } from '../gateway/log.js';
+import { isLogLevel, Logger, LOG_LEVELS } from '../gateway/log.js';
 import { GatewayServer } from '../gateway/server.js';
 import { parseCliArgs, parseIntegerOption, UsageError } from '../platform/cli-args.js';
 import { defaultServerConfig, loadServerConfig, type ServerConfig } from '../gateway/server-config.js';
@@ -19,6 +19,10 @@ import { clusterHostOf } from './cluster-node.js';
  * admin token are made once, kept in DIR/demo-secrets.json (mode 0600) so that a restart keeps
  * them, and printed only then: a secret on every start's output ends up in logs. Later starts
  * say where the file is. SIGINT or SIGTERM shuts down gracefully; a second one exits.
+ *
+ * That banner goes to stderr, for the person who started the server. The log (JSON lines,
+ * gateway/log.ts) goes to stdout, at the level of --log-level, else ORDO_LOG_LEVEL, else the
+ * configuration's logLevel (info by default).
  */
 interface DemoSecrets {
   accounts: Array<{ account: number; apiKey: string }>;
@@ -54,9 +58,10 @@ export async function runServer(args: string[]): Promise<number> {
   if (values.host !== undefined) config = { ...config, host: values.host };
   if (port !== undefined) config = { ...config, port };
   if (values.data !== undefined) config = { ...config, dataDir: values.data };
-  if (values['log-level'] !== undefined) {
-    const level = values['log-level'] as LogLevel;
-    if (!LOG_LEVELS.includes(level)) throw new UsageError(`run: --log-level: ${JSON.stringify(level)} is not one of ${LOG_LEVELS.join(', ')}`);
+  const envLevel = process.env['ORDO_LOG_LEVEL'];
+  const [level, source] = values['log-level'] !== undefined ? [values['log-level'], '--log-level'] : [envLevel === '' ? undefined : envLevel, 'ORDO_LOG_LEVEL'];
+  if (level !== undefined) {
+    if (!isLogLevel(level)) throw new UsageError(`run: ${source}: ${JSON.stringify(level)} is not one of ${LOG_LEVELS.join(', ')}`);
     config = { ...config, logLevel: level };
   }
   const stored = values.config === undefined ? demoSecrets(config) : null;
@@ -81,22 +86,22 @@ export async function runServer(args: string[]): Promise<number> {
     lines.push(`ordo: demo API keys and admin token are in ${stored.path}`);
   }
   process.stderr.write(`${lines.join('\n')}\n`);
+  // The server logs its own shutdown phases (stopping, stopped with the last sequence and the
+  // state hash); this says why it began and what became of it.
+  const log = Logger.create(config.logLevel).with({ component: 'ordo' });
   return new Promise<number>((resolve) => {
     let signals = 0;
     const onSignal = (signal: NodeJS.Signals): void => {
       if (++signals > 1) {
-        process.stderr.write(`ordo: ${signal} again, exiting without draining\n`);
+        log.warn('signal again: exiting without draining', { signal });
         process.exit(1);
       }
-      process.stderr.write(`ordo: ${signal}, shutting down\n`);
+      log.info('signal: shutting down', { signal });
       server.stop().then(
-        (report) => {
-          process.stderr.write(`ordo: stopped at sequence ${report.lastSeq}, state hash ${report.stateHash}\n`);
-          resolve(0);
-        },
+        () => log.flush().then(() => resolve(0)),
         (e: unknown) => {
-          process.stderr.write(`ordo: shutdown failed: ${e instanceof Error ? e.message : String(e)}\n`);
-          resolve(1);
+          log.error('shutdown failed', { error: e instanceof Error ? e.message : String(e) });
+          void log.flush().then(() => resolve(1));
         },
       );
     };

@@ -242,7 +242,8 @@ describe('snapshots that disagree with the journal', () => {
     expect((await cli(verifyMain, args(journal))).json).toMatchObject({ ok: true, snapshots: 1, snapshotsVerified: 1, recoverySnapshotSeq: 50 });
     env = openJournal({ path: journal.dataDir, config, durability: 'none' });
     const record = Buffer.from(env.store.getSnapshot(50) ?? []);
-    record.writeUInt8(record.readUInt8(record.byteLength - 3) ^ 0x10, record.byteLength - 3);
+    // A byte of the engine's state (the record ends with the read model's 4-byte length, 0 here).
+    record.writeUInt8(record.readUInt8(record.byteLength - 7) ^ 0x10, record.byteLength - 7);
     env.store.tamper.putSnapshot(50, record);
     await env.close();
     for (const [main, extra] of [

@@ -22,4 +22,15 @@ describe('ordo command line', () => {
       expect(exit.stderr, args.join(' ')).toMatch(/usage:\n {2}ordo flow/);
     });
   }, 60_000);
+
+  it('takes the log level from ORDO_LOG_LEVEL unless --log-level is given, and refuses a bad one', async () => {
+    const exit = await runScript('bin/ordo.ts', ['run'], 30_000, { ...process.env, ORDO_LOG_LEVEL: 'loud' });
+    expect(exit.code).toBe(2);
+    expect(exit.stderr).toMatch(/run: ORDO_LOG_LEVEL: "loud" is not one of trace, debug, info, warn, error, fatal, silent/);
+    // The option wins: the bad variable is not read, and the next problem is the data directory's.
+    const flagWins = await runScript('bin/ordo.ts', ['run', '--log-level', 'warn', '--data', '/dev/null/ordo-data'], 30_000, { ...process.env, ORDO_LOG_LEVEL: 'loud' });
+    expect(flagWins.code).not.toBe(0);
+    expect(flagWins.stderr).toMatch(/ENOTDIR[^\n]*dev\/null\/ordo-data/);
+    expect(flagWins.stderr).not.toMatch(/ORDO_LOG_LEVEL/);
+  }, 60_000);
 });

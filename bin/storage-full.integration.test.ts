@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OrdoClient, ReplyError } from '../client/client.js';
-import { Logger } from '../gateway/log.js';
 import { GatewayServer } from '../gateway/server.js';
 import { openJournalEnv } from '../journal/journal-env.js';
 import { JournalReader } from '../journal/journal-reader.js';
 import { configFingerprint } from '../journal/config-fingerprint.js';
 import { JournalHost } from '../runtime/journal-host.js';
+import { LogCapture } from '../testkit/log-capture.js';
 import { apiKeyOf, testServerConfig } from '../testkit/server-fixture.js';
 import { captureIo } from '../testkit/cli-fixtures.js';
 import { verifyMain } from './journal-cli.js';
@@ -79,7 +79,7 @@ async function startRun(name: string): Promise<{
   server: GatewayServer;
   host: JournalHost;
   client: OrdoClient;
-  lines: string[];
+  log: LogCapture;
   outcomes: Outcome[];
   inFlight: Array<Promise<void>>;
   send: () => void;
@@ -90,8 +90,8 @@ async function startRun(name: string): Promise<{
   const config = testServerConfig({ dataDir, durability: 'fsync' });
   // Frequent snapshots, so that the snapshot follower meets the full disk too (and skips, not dies).
   const host = new JournalHost({ config: config.engine, dataDir, durability: 'fsync', snapshots: { everyCommands: 100, everyMs: 50, retain: 2 } });
-  const lines: string[] = [];
-  const server = await GatewayServer.start({ config, host, logger: new Logger('info', (line) => lines.push(line)) });
+  const log = new LogCapture();
+  const server = await GatewayServer.start({ config: { ...config, logLevel: 'info' }, host, logDestination: log });
   running = server;
   const client = await OrdoClient.connect(server.url, { requestTimeoutMs: 60_000 });
   await client.login(1, apiKeyOf(1));
@@ -128,7 +128,7 @@ async function startRun(name: string): Promise<{
     }
     expect(degraded).toBe(true);
   };
-  return { dataDir, config, server, host, client, lines, outcomes, inFlight, send, untilDegraded };
+  return { dataDir, config, server, host, client, log, outcomes, inFlight, send, untilDegraded };
 }
 
 /** `ordo verify` passes, and every acknowledged order is in the journal at the sequence its ack named. */
@@ -148,7 +148,7 @@ async function expectJournalHoldsAcks(run: { dataDir: string; config: ReturnType
 describe.skipIf(!mounted)('a full disk', () => {
   it('refuses orders STORAGE_UNAVAILABLE while degraded, answers every order taken, resumes once space is freed, and the journal verifies', async () => {
     const run = await startRun('data');
-    const { server, host, lines, outcomes, inFlight, send } = run;
+    const { server, host, log, outcomes, inFlight, send } = run;
     for (let i = 0; i < 20; i++) send();
     await Promise.all(inFlight.splice(0));
     expect(outcomes.every((o) => o.code === 'OK')).toBe(true);
@@ -164,7 +164,7 @@ describe.skipIf(!mounted)('a full disk', () => {
     for (let i = 0; i < 10; i++) send();
     await expect.poll(() => outcomes.slice(-10).every((o) => o.code === 'STORAGE_UNAVAILABLE')).toBe(true);
     expect(await (await fetch(`${server.httpUrl}/metrics`)).text()).toMatch(/^ordo_storage_degraded 1$/m);
-    expect(lines.some((l) => l.includes('storage fault'))).toBe(true);
+    expect(log.find('storage fault').length).toBeGreaterThan(0);
 
     rmSync(filler);
     // Every order is answered: those taken before the fault are acknowledged by the retry.
@@ -175,7 +175,7 @@ describe.skipIf(!mounted)('a full disk', () => {
     await Promise.all(inFlight.splice(0));
     expect(outcomes.slice(-20).every((o) => o.code === 'OK')).toBe(true);
     expect(outcomes.every((o) => o.code === 'OK' || o.code === 'STORAGE_UNAVAILABLE')).toBe(true);
-    expect(lines.some((l) => l.includes('storage recovered'))).toBe(true);
+    expect(log.find('storage recovered').length).toBeGreaterThan(0);
 
     await run.client.close();
     await server.stop();

@@ -75,6 +75,8 @@ const TYPE_EXECUTION = 'execution"';
 const TYPE_BALANCE = 'balance"';
 /** More messages than a bundle holds (server.ts BUNDLE_MESSAGES_MAX is 128): the split's bound. */
 const BUNDLE_MESSAGES_SCANNED_MAX = 4_096;
+/** Pages openOrders() asks for at most: a million orders at the largest page. */
+const OPEN_ORDERS_PAGES_MAX = 1_000;
 
 /** One message's JSON, or null when the slice is not a whole message (routeUnheardBundle falls back). */
 function parsedOrNull(text: string): ServerMessage | null {
@@ -323,10 +325,25 @@ export class OrdoClient {
     return this.request('pong', (id) => ({ type: 'ping', id }));
   }
 
-  /** The account's live orders (of one symbol when given), in order id order. */
+  /** The account's live orders (of one symbol when given), in order id order: every page of them. */
   async openOrders(symbol?: string): Promise<WireOrder[]> {
-    const reply = await this.request<OpenOrdersReply>('open_orders', (id) => ({ type: 'open_orders', id, ...(symbol === undefined ? {} : { symbol }) }));
-    return reply.orders;
+    const orders: WireOrder[] = [];
+    let afterOrderId: number | undefined;
+    // Bounded: each page moves past its last order id, and an account has finitely many live orders.
+    for (let pages = 0; pages < OPEN_ORDERS_PAGES_MAX; pages++) {
+      const page = await this.openOrdersPage({ ...(symbol === undefined ? {} : { symbol }), ...(afterOrderId === undefined ? {} : { afterOrderId }) });
+      orders.push(...page.orders);
+      const last = page.orders[page.orders.length - 1];
+      if (!page.more || last === undefined) return orders;
+      afterOrderId = last.orderId;
+    }
+    throw new Error(`open orders: more than ${OPEN_ORDERS_PAGES_MAX} pages`);
+  }
+
+  /** One page of the account's live orders: those above afterOrderId, at most limit (default and maximum 1000). */
+  async openOrdersPage(options: { symbol?: string; afterOrderId?: number; limit?: number } = {}): Promise<{ orders: WireOrder[]; more: boolean }> {
+    const reply = await this.request<OpenOrdersReply>('open_orders', (id) => ({ type: 'open_orders', id, ...options }));
+    return { orders: reply.orders, more: reply.more };
   }
 
   /** One order, live or recently finished, by order id or client order id; rejects UNKNOWN_ORDER otherwise. */

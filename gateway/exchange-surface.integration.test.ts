@@ -13,8 +13,10 @@ import { replyCodeOf } from '../testkit/server-fixture.js';
  * command, journal in 'fsync' mode) and real sockets: an account created and funded through the
  * admin API, its key rotated, a trade, the queries; then SIGKILL, a restart on the same data, and
  * everything found as it was: keys (the revoked one refused, the new one accepted), balances,
- * open orders, order status, fills; the deposit's transfer id refused as already applied; the
- * key changes in `ordo audit`.
+ * open orders, order status, fills; the deposit's transfer id refused as already applied. Then a
+ * graceful stop (SIGTERM: the state is snapshotted) and a restart from that snapshot, which finds
+ * the history too: finished orders, fills, when live orders were placed. Last, the key changes in
+ * `ordo audit`.
  */
 const ROOT = new URL('..', import.meta.url).pathname;
 const children: ChildProcess[] = [];
@@ -115,11 +117,32 @@ describe('exchange surface: accounts, money, keys and queries survive a SIGKILL'
     expect(await admin(second.http, token, 'POST', '/admin/deposits', deposit)).toMatchObject({ status: 200, body: { applied: false, code: 2005 } });
     expect(await replyCodeOf(again.cancel({ clOrdId: 'rest-1' }))).toBe('OK');
     expect(await again.orderStatus({ clOrdId: 'rest-1' })).toMatchObject({ status: 'cancelled', leavesQty: '0.0000' });
-    for (const c of [trader, counterparty, oldSession, again]) await c.close().catch(() => undefined);
+    const counterpartyAgain = await OrdoClient.connect(second.url);
+    await counterpartyAgain.login(1, demoKey);
+    const history = async (own: OrdoClient, other: OrdoClient): Promise<unknown> => ({
+      own: await snapshotOf(own, 'rest-1'),
+      sold: await own.orderStatus({ clOrdId: 'sell-1' }),
+      other: await snapshotOf(other, 'bid-1'),
+    });
+    const beforeStop = await history(again, counterpartyAgain);
+    // The partly filled bid was placed before the first restart: its placement time survived it.
+    expect((await counterpartyAgain.orderStatus({ clOrdId: 'bid-1' })).timestampUs).toBeGreaterThan(0);
+    for (const c of [trader, counterparty, oldSession, again, counterpartyAgain]) await c.close().catch(() => undefined);
+
+    // A graceful stop snapshots the state with the read model; the restart starts from that snapshot.
+    second.child.kill('SIGTERM');
+    expect(await new Promise((resolve) => second.child.once('exit', resolve))).toBe(0);
+    const third = await startServer(dataDir);
+    const own = await OrdoClient.connect(third.url);
+    await own.login(account, key);
+    const other = await OrdoClient.connect(third.url);
+    await other.login(1, demoKey);
+    expect(await history(own, other)).toEqual(beforeStop);
+    for (const c of [own, other]) await c.close().catch(() => undefined);
 
     // The key changes are in the audit trail.
-    second.child.kill('SIGKILL');
-    await new Promise((resolve) => second.child.once('exit', resolve));
+    third.child.kill('SIGKILL');
+    await new Promise((resolve) => third.child.once('exit', resolve));
     const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'bin/ordo.ts', 'audit', '--data', dataDir, '--account', String(account), '--format', 'jsonl'], { cwd: ROOT });
     expect(stdout).toContain('ACCOUNT_CREATE');
     expect(stdout).toContain('API_KEY_ADD');

@@ -1,76 +1,24 @@
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+
 /**
- * A small Prometheus text-format exporter (exposition format 0.0.4) for GET /metrics: counters,
- * gauges and histograms with a fixed, bounded set of label values. Written here rather than
- * taken from a library because the server needs four metric kinds and nothing else, and
- * because every hot-path update must be a property increment, not a label-map lookup: a metric
- * with labels hands out a `child` once, and callers keep it.
+ * GET /metrics is served by prom-client (Prometheus text format 0.0.4). What is updated per
+ * order or per event stays a plain field here, a "cell", and prom-client reads the cells when
+ * it is scraped (a `collect` callback): a prom-client `inc` or `observe` with labels hashes the
+ * label set and allocates on every call, measured at several times the cost of a property
+ * increment (bench/metric-update.ts). Whatever is rare (refusals, authentication failures)
+ * goes to prom-client directly.
  *
- *   # HELP ordo_gateway_orders_in_total Order messages received, by type.
- *   # TYPE ordo_gateway_orders_in_total counter
- *   ordo_gateway_orders_in_total{type="place"} 1234
+ *   hot path:  cell.inc()  cell.observe(v)        (a field, a typed-array slot)
+ *   scrape:    registry.metrics() ─▶ collect() copies each cell into its prom-client metric
  */
 export type Labels = Readonly<Record<string, string>>;
 
-/** Distinct label sets one metric may have: codes and message types are small closed sets. */
+/** Distinct label sets one cell family may have: codes and message types are small closed sets. */
 export const LABEL_SETS_MAX = 256;
-const NAME_PATTERN = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-const LABEL_NAME_PATTERN = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+export const HISTOGRAM_BUCKETS_MAX = 64;
+export const PROMETHEUS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
 
-function formatLabels(labels: Labels, extra?: [string, string]): string {
-  const parts = Object.entries(labels).map(([k, v]) => `${k}="${escapeLabel(v)}"`);
-  if (extra !== undefined) parts.push(`${extra[0]}="${escapeLabel(extra[1])}"`);
-  return parts.length === 0 ? '' : `{${parts.join(',')}}`;
-}
-
-function escapeLabel(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
-}
-
-function formatValue(value: number): string {
-  if (Number.isNaN(value)) return 'NaN';
-  if (value === Infinity) return '+Inf';
-  if (value === -Infinity) return '-Inf';
-  return String(value);
-}
-
-export interface Metric {
-  readonly name: string;
-  render(out: string[]): void;
-}
-
-abstract class Family<C> implements Metric {
-  private readonly children = new Map<string, { labels: Labels; child: C }>();
-
-  constructor(
-    readonly name: string,
-    private readonly help: string,
-    private readonly type: string,
-  ) {
-    if (!NAME_PATTERN.test(name)) throw new Error(`metric name ${name}`);
-  }
-
-  protected abstract create(): C;
-  protected abstract renderChild(out: string[], labels: Labels, child: C): void;
-
-  /** The series of one label set, created on first use (keep it: the lookup is not free). */
-  child(labels: Labels = {}): C {
-    const key = JSON.stringify(labels);
-    const existing = this.children.get(key);
-    if (existing !== undefined) return existing.child;
-    for (const name of Object.keys(labels)) if (!LABEL_NAME_PATTERN.test(name) || name === 'le') throw new Error(`label name ${name}`);
-    if (this.children.size >= LABEL_SETS_MAX) throw new Error(`metric ${this.name}: more than ${LABEL_SETS_MAX} label sets`);
-    const child = this.create();
-    this.children.set(key, { labels, child });
-    return child;
-  }
-
-  render(out: string[]): void {
-    out.push(`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} ${this.type}`);
-    for (const { labels, child } of this.children.values()) this.renderChild(out, labels, child);
-  }
-}
-
-export class CounterChild {
+export class CounterCell {
   value = 0;
   inc(by = 1): void {
     if (!(by >= 0)) throw new Error(`counter increment ${by}`);
@@ -78,48 +26,15 @@ export class CounterChild {
   }
 }
 
-export class Counter extends Family<CounterChild> {
-  constructor(name: string, help: string) {
-    super(name, help, 'counter');
-  }
-  protected create(): CounterChild {
-    return new CounterChild();
-  }
-  protected renderChild(out: string[], labels: Labels, child: CounterChild): void {
-    out.push(`${this.name}${formatLabels(labels)} ${formatValue(child.value)}`);
-  }
+/** A histogram's figures: per-bucket (non-cumulative) counts, the last one +Inf. */
+export interface HistogramFigures {
+  readonly bounds: readonly number[];
+  readonly counts: ArrayLike<number>;
+  readonly sum: number;
+  readonly count: number;
 }
 
-export class GaugeChild {
-  value = 0;
-  set(value: number): void {
-    this.value = value;
-  }
-}
-
-/** A gauge whose value is read when scraped (`collect`), or set by the owner. */
-export class Gauge extends Family<GaugeChild> {
-  constructor(
-    name: string,
-    help: string,
-    private readonly collect?: (gauge: Gauge) => void,
-  ) {
-    super(name, help, 'gauge');
-  }
-  protected create(): GaugeChild {
-    return new GaugeChild();
-  }
-  override render(out: string[]): void {
-    this.collect?.(this);
-    super.render(out);
-  }
-  protected renderChild(out: string[], labels: Labels, child: GaugeChild): void {
-    out.push(`${this.name}${formatLabels(labels)} ${formatValue(child.value)}`);
-  }
-}
-
-export class HistogramChild {
-  /** Per-bucket (non-cumulative) counts; the last one is +Inf. */
+export class HistogramCell implements HistogramFigures {
   readonly counts: Float64Array;
   sum = 0;
   count = 0;
@@ -139,35 +54,6 @@ export class HistogramChild {
   }
 }
 
-export const HISTOGRAM_BUCKETS_MAX = 64;
-
-export class Histogram extends Family<HistogramChild> {
-  constructor(
-    name: string,
-    help: string,
-    private readonly bounds: readonly number[],
-  ) {
-    super(name, help, 'histogram');
-    if (bounds.length === 0 || bounds.length > HISTOGRAM_BUCKETS_MAX) throw new Error(`histogram ${name}: ${bounds.length} buckets`);
-    for (let i = 1; i < bounds.length; i++) if (!((bounds[i] as number) > (bounds[i - 1] as number))) throw new Error(`histogram ${name}: bounds must ascend`);
-  }
-  protected create(): HistogramChild {
-    return new HistogramChild(this.bounds);
-  }
-  protected renderChild(out: string[], labels: Labels, child: HistogramChild): void {
-    let cumulative = 0;
-    child.bounds.forEach((bound, i) => {
-      cumulative += child.counts[i] as number;
-      out.push(`${this.name}_bucket${formatLabels(labels, ['le', formatValue(bound)])} ${cumulative}`);
-    });
-    cumulative += child.counts[child.bounds.length] as number;
-    if (cumulative !== child.count) throw new Error(`histogram ${this.name}: buckets hold ${cumulative} of ${child.count}`);
-    out.push(`${this.name}_bucket${formatLabels(labels, ['le', '+Inf'])} ${cumulative}`);
-    out.push(`${this.name}_sum${formatLabels(labels)} ${formatValue(child.sum)}`);
-    out.push(`${this.name}_count${formatLabels(labels)} ${child.count}`);
-  }
-}
-
 /** Bounds growing by `factor` from `start`, `count` of them (e.g. 10 µs .. 100 ms). */
 export function exponentialBuckets(start: number, factor: number, count: number): number[] {
   if (!(start > 0 && factor > 1 && Number.isInteger(count) && count >= 1 && count <= HISTOGRAM_BUCKETS_MAX)) throw new Error('exponential buckets');
@@ -176,21 +62,93 @@ export function exponentialBuckets(start: number, factor: number, count: number)
   return bounds;
 }
 
-export class Registry {
-  private readonly metrics = new Map<string, Metric>();
+/**
+ * Counter cells of one metric, a cell per label set (fetch it once and keep it: the lookup is
+ * not free), exported as a prom-client counter read at scrape time.
+ */
+export class CounterCells {
+  private readonly cells = new Map<string, { labels: Labels; cell: CounterCell }>();
 
-  register<M extends Metric>(metric: M): M {
-    if (this.metrics.has(metric.name)) throw new Error(`metric ${metric.name} registered twice`);
-    this.metrics.set(metric.name, metric);
-    return metric;
+  constructor(registry: Registry, name: string, help: string, labelNames: readonly string[] = []) {
+    const cells = this.cells;
+    new Counter({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect(): void {
+        this.reset();
+        for (const { labels, cell } of cells.values()) this.inc(labels, cell.value);
+      },
+    });
   }
 
-  /** The whole exposition, one metric family after another, ending in a newline. */
-  render(): string {
-    const out: string[] = [];
-    for (const metric of this.metrics.values()) metric.render(out);
-    return `${out.join('\n')}\n`;
+  cell(labels: Labels = {}): CounterCell {
+    const key = JSON.stringify(labels);
+    const existing = this.cells.get(key);
+    if (existing !== undefined) return existing.cell;
+    if (this.cells.size >= LABEL_SETS_MAX) throw new Error(`more than ${LABEL_SETS_MAX} label sets`);
+    const cell = new CounterCell();
+    this.cells.set(key, { labels, cell });
+    return cell;
   }
 }
 
-export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+/** prom-client 15's per-series histogram record (lib/histogram.js): what its exposition reads. */
+interface PromHistogramSeries {
+  labels: Labels;
+  bucketValues: Record<number, number>;
+  sum: number;
+  count: number;
+}
+
+/**
+ * A prom-client histogram (no labels) whose figures are read at scrape time from `read`: the
+ * owner's cell, or figures another thread keeps (the journal's). prom-client has no public way
+ * to set a histogram's buckets, so `collect` writes its series record, the shape prom-client
+ * 15.1.3 (pinned) keeps; metrics.test.ts holds the output equal to prom-client's own histogram
+ * fed the same observations, so a change of that shape fails there. `read` returning null (no
+ * figures yet) exports the family with no samples.
+ */
+export function histogramView(registry: Registry, name: string, help: string, bounds: readonly number[], read: () => HistogramFigures | null): Histogram {
+  if (bounds.length === 0 || bounds.length > HISTOGRAM_BUCKETS_MAX) throw new Error(`histogram ${name}: ${bounds.length} buckets`);
+  for (let i = 1; i < bounds.length; i++) if (!((bounds[i] as number) > (bounds[i - 1] as number))) throw new Error(`histogram ${name}: bounds must ascend`);
+  return new Histogram({
+    name,
+    help,
+    buckets: [...bounds],
+    registers: [registry],
+    collect(): void {
+      const internals = this as unknown as { hashMap: Record<string, PromHistogramSeries> };
+      const figures = read();
+      if (figures === null) {
+        internals.hashMap = {};
+        return;
+      }
+      if (figures.bounds.length !== bounds.length || figures.bounds.some((b, i) => b !== bounds[i])) throw new Error(`histogram ${name}: figures with other bounds`);
+      // The +Inf bucket is `count` (the journal's figures, kept by another thread, may be read
+      // between a bucket's increment and the count's).
+      const bucketValues: Record<number, number> = {};
+      bounds.forEach((b, i) => (bucketValues[b] = figures.counts[i] ?? 0));
+      internals.hashMap = { '': { labels: {}, bucketValues, sum: figures.sum, count: figures.count } };
+    },
+  });
+}
+
+let processRegistry: Registry | null = null;
+
+/**
+ * The process's own metrics (CPU, memory, file descriptors, handles, GC pauses, event-loop
+ * delay), what prom-client's collectDefaultMetrics gives. Collected once per process and
+ * merged into each server's registry: collectDefaultMetrics starts a GC observer and an
+ * event-loop delay monitor that prom-client never stops, so calling it per server would leave
+ * one of each behind for every server a process (a test run) ever started. The event-loop
+ * figures are reset at each scrape, so two scrapers of one process share that window.
+ */
+export function processMetrics(): Registry {
+  if (processRegistry === null) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}

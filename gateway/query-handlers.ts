@@ -2,7 +2,7 @@ import { ResultCode } from '../engine/result-code.js';
 import { coreError, GatewayCode, gatewayError } from '../protocol/gateway-codes.js';
 import type { FrameFormat } from '../protocol/wire-codec.js';
 import type { WireConfig } from '../protocol/wire-config.js';
-import { type BalancesQuery, FILLS_LIMIT_MAX, type FillsQuery, type OpenOrdersQuery, type OrderStatusQuery, type SymbolsQuery } from '../protocol/wire-schema.js';
+import { type BalancesQuery, FILLS_LIMIT_MAX, type FillsQuery, OPEN_ORDERS_LIMIT_MAX, type OpenOrdersQuery, type OrderStatusQuery, type SymbolsQuery } from '../protocol/wire-schema.js';
 import type { ReadModel } from '../replay/read-model.js';
 import type { Connection } from './connection.js';
 import type { Connections } from './connections.js';
@@ -14,7 +14,7 @@ import { wireBalance, wireFill, wireOrder, wireSymbols } from './wire-views.js';
  * enters the ring or the journal. The read model takes every event before any reply that event
  * causes is sent (event-dispatch.ts), so a query sent after an ack or a report reflects it.
  *
- * Every answer is bounded: open orders by the core's per-account limit, fills by the page limit,
+ * Every answer is bounded: open orders and fills by their page limits,
  * balances by the number of assets, symbols by the configuration.
  */
 export class QueryHandlers {
@@ -32,8 +32,13 @@ export class QueryHandlers {
       if (s === undefined) return this.connections.refuse(conn, m.id, format, gatewayError(GatewayCode.UNKNOWN_SYMBOL, m.symbol));
       symbolId = s.id;
     }
-    const orders = this.model.openOrders(conn.session.accountId, symbolId).map((o) => wireOrder(o, this.wire));
-    this.connections.send(conn, { type: 'open_orders', id: m.id, orders }, format);
+    const page = this.model.openOrdersPage(conn.session.accountId, {
+      afterOrderId: m.afterOrderId ?? -1,
+      limit: m.limit ?? OPEN_ORDERS_LIMIT_MAX,
+      ...(symbolId === undefined ? {} : { symbolId }),
+    });
+    const orders = page.orders.map((o) => wireOrder(o, this.wire));
+    this.connections.send(conn, { type: 'open_orders', id: m.id, orders, more: page.more }, format);
   }
 
   orderStatus(conn: Connection, m: OrderStatusQuery, format: FrameFormat): void {

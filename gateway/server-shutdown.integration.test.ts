@@ -102,7 +102,8 @@ describe('ordo run: SIGTERM', () => {
     const inFlight = Array.from({ length: 300 }, (_, i) => 100 + i);
     for (const id of inFlight) s.ws.send(place(id));
     await expect.poll(() => s.replies.size > 1).toBe(true);
-    const exited = new Promise<number | null>((resolve) => ordo.child.once('exit', (code) => resolve(code)));
+    // 'close': exited, and its output read to the end.
+    const exited = new Promise<number | null>((resolve) => ordo.child.once('close', (code) => resolve(code)));
     ordo.child.kill('SIGTERM');
     await expect.poll(async () => (await health(ordo.httpUrl)).body['status']).toBe('stopping');
     const afterStop = Array.from({ length: 20 }, (_, i) => 1_000 + i);
@@ -114,7 +115,12 @@ describe('ordo run: SIGTERM', () => {
       expect(answers.length, `order ${id}`).toBe(1);
     }
     for (const id of afterStop) expect(s.replies.get(id)?.[0]).toMatchObject({ type: 'reject', name: 'BUSY' });
-    expect(ordo.stderr()).toMatch(/stopped at sequence \d+, state hash/);
+    // The shutdown's phases are in the log, every line of it out before the process exited.
+    const log = ordo.log().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const msgs = log.map((r) => r['msg']);
+    expect(msgs).toContain('signal: shutting down');
+    expect(msgs.indexOf('stopping')).toBeGreaterThan(msgs.indexOf('signal: shutting down'));
+    expect(log.at(-1)).toMatchObject({ level: 'info', component: 'gateway', msg: 'stopped', lastSeq: expect.any(Number), stateHash: expect.stringMatching(/^0x[0-9a-f]{16}$/) });
   });
 });
 

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { OrdoClient, type PlaceRequest } from '../client/client.js';
 import { PipelineHost } from '../runtime/pipeline-host.js';
-import { Logger } from './log.js';
 import { GatewayServer } from './server.js';
+import { LogCapture } from '../testkit/log-capture.js';
 import { apiKeyOf, replyCodeOf, testServerConfig } from '../testkit/server-fixture.js';
 
 /**
@@ -47,8 +47,8 @@ describe('gateway server: a storage fault', () => {
   it('refuses new orders STORAGE_UNAVAILABLE without claiming a sequence, reports degraded, and takes orders again once it clears', async () => {
     const config = testServerConfig();
     const host = new FaultyHost({ config: config.engine });
-    const lines: string[] = [];
-    server = await GatewayServer.start({ config, host, logger: new Logger('info', (line) => lines.push(line)) });
+    const log = new LogCapture();
+    server = await GatewayServer.start({ config: { ...config, logLevel: 'info' }, host, logDestination: log });
     client = await OrdoClient.connect(server.url, { requestTimeoutMs: 10_000 });
     await client.login(1, apiKeyOf(1));
     expect(await replyCodeOf(client.place(BUY))).toBe('OK');
@@ -65,12 +65,12 @@ describe('gateway server: a storage fault', () => {
     const metrics = await (await fetch(`${server.httpUrl}/metrics`)).text();
     expect(metrics).toMatch(/^ordo_storage_degraded 1$/m);
     expect(metrics).toMatch(/^ordo_gateway_orders_out_total\{code="10036",name="STORAGE_UNAVAILABLE"\} 5$/m);
-    expect(lines.some((l) => l.includes('storage fault') && l.includes('ENOSPC'))).toBe(true);
+    expect(log.find('storage fault')).toEqual([expect.objectContaining({ level: 'error', component: 'gateway', reason: 'storage: ENOSPC: No space left on device' })]);
 
     host.setFault(null);
     expect(await replyCodeOf(client.place(BUY))).toBe('OK');
     expect((await fetch(`${server.httpUrl}/health`)).status).toBe(200);
     expect(await (await fetch(`${server.httpUrl}/metrics`)).text()).toMatch(/^ordo_storage_degraded 0$/m);
-    expect(lines.some((l) => l.includes('storage recovered'))).toBe(true);
+    expect(log.find('storage recovered')).toEqual([expect.objectContaining({ level: 'info' })]);
   });
 });

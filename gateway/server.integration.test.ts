@@ -63,6 +63,8 @@ describe('gateway server: HTTP', () => {
     expect(metrics).toMatch(/ordo_ring_depth\{ring="input"\} \d+/);
     expect(metrics).toContain('ordo_gateway_order_latency_seconds_count 2');
     expect(metrics).toContain('# TYPE ordo_journal_commit_batch_size histogram');
+    // The process's own, from prom-client: GC pauses, event-loop delay, CPU.
+    for (const name of ['nodejs_gc_duration_seconds histogram', 'nodejs_eventloop_lag_p99_seconds gauge', 'process_cpu_seconds_total counter']) expect(metrics).toContain(`# TYPE ${name}`);
     expect((await fetch(`${f.server.httpUrl}/nope`)).status).toBe(404);
   });
 

@@ -19,7 +19,7 @@ import { Connections } from './connections.js';
 import { EventDispatch } from './event-dispatch.js';
 import { HttpRoutes } from './http-routes.js';
 import { InternalCommands } from './internal-commands.js';
-import { Logger } from './log.js';
+import { type LogDestination, Logger } from './log.js';
 import { MarketData } from './market-data.js';
 import { MarketDataFanout } from './market-data-fanout.js';
 import { seedMarketData } from './market-seed.js';
@@ -64,7 +64,8 @@ export interface GatewayServerOptions {
   config: ServerConfig;
   /** Default: createEngineHost (the seam where durability plugs in). */
   host?: EngineHost;
-  logger?: Logger;
+  /** Where log lines go (at config.logLevel); default stdout. Tests pass a stream and read it. */
+  logDestination?: LogDestination;
   /** µs since the Unix epoch: command timestamps (GTD expiry is compared with them). */
   clockUs?: () => number;
   /** Monotonic ns for the throttles. */
@@ -128,7 +129,7 @@ export class GatewayServer {
     this.shutdownNoticeMs = options.shutdownNoticeMs ?? SHUTDOWN_NOTICE_MS;
     if (!Number.isInteger(this.shutdownNoticeMs) || this.shutdownNoticeMs < 0 || this.shutdownNoticeMs > 60_000) throw new Error(`shutdownNoticeMs ${this.shutdownNoticeMs}`);
     this.host = options.host ?? createEngineHost({ config: config.engine, dataDir: config.dataDir, durability: config.durability });
-    this.log = (options.logger ?? Logger.stdout(config.logLevel)).with({ component: 'gateway' });
+    this.log = Logger.create(config.logLevel, options.logDestination).with({ component: 'gateway' });
     this.metrics = new ServerMetrics({
       connections: () => this.connections.size,
       loggedIn: () => this.connections.loggedIn,
@@ -242,14 +243,19 @@ export class GatewayServer {
   }
 
   private async startEngine(): Promise<void> {
-    // The read model is rebuilt as recovery replays: from the state the replay starts at (a
-    // snapshot's, or empty), then every replayed event, so the history since that snapshot
-    // (finished orders, fills) is back too. A host without recovery hands over its state only.
+    // The read model is rebuilt as recovery replays: from the snapshot the replay starts at (the
+    // read model it keeps, or else its state alone) or empty, then every replayed event, so the
+    // history (finished orders, fills, placement times) is back within the read model's windows.
+    // A host without recovery hands over its state only.
     let replayed = false;
     const started = await this.host.start({
-      replayStart: (state, lastSeq) => {
+      replayStart: (state, lastSeq, saved) => {
         replayed = true;
-        if (state !== null) this.readModel.seed(state, lastSeq);
+        // A snapshot that keeps the read model gives back its history too; one without, only the state.
+        if (saved !== null) {
+          this.readModel.restore(saved);
+          if (this.readModel.lastSeq !== lastSeq) throw new Error(`the snapshot at ${lastSeq} keeps a read model at ${this.readModel.lastSeq}`);
+        } else if (state !== null) this.readModel.seed(state, lastSeq);
       },
       replayedEvent: (ev) => this.readModel.apply(ev),
     });
@@ -307,7 +313,8 @@ export class GatewayServer {
    * journal-backed host snapshots), and close. Resolves with the host's report.
    */
   stop(): Promise<EngineHostStop> {
-    this.stopping ??= this.shutdown();
+    // The last lines (stopped, or why not) are out before the caller learns it stopped.
+    this.stopping ??= this.shutdown().finally(() => this.log.flush());
     return this.stopping;
   }
 

@@ -41,8 +41,9 @@ export function addStatusRoutes(routes: HttpRoutes, deps: StatusRouteDeps): void
     }
     json(res, phase === 'ready' && !degraded ? 200 : 503, body);
   });
-  routes.add('GET', '/metrics', (_req, res) => {
+  routes.add('GET', '/metrics', async (_req, res) => {
+    const text = await deps.metrics.render();
     res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE });
-    res.end(deps.metrics.render());
+    res.end(text);
   });
 }

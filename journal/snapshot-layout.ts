@@ -9,6 +9,14 @@
 //  └────────┴────────┴────────┴────────────────┴────────┴────────┴───────────────┴──────────────┘
 //  All integers little-endian. seq: the last command applied in the snapshot. crc32 (zlib) covers
 //  every byte but itself. The body is opaque here: the engine encodes and decodes it.
+//
+//  Format 2 appends, after the body, the read model at the same sequence (opaque here too):
+//
+//  ┌──────────────┬──────────────────────┐
+//  │ length u32   │ read model (msgpack) │   length 0: none kept
+//  └──────────────┴──────────────────────┘
+//
+//  Format 1 records (no such section) are still read.
 
 import { crc32SkippingField } from './checksum.js';
 import { assertLayout } from '../engine/command-layout.js';
@@ -16,7 +24,11 @@ import { assertLayout } from '../engine/command-layout.js';
 /** 'ORDS' as a little-endian u32. */
 export const SNAPSHOT_MAGIC = 0x5344524f;
 /** Bump on any change to this layout. */
-export const SNAPSHOT_FORMAT_VERSION = 1;
+export const SNAPSHOT_FORMAT_VERSION = 2;
+/** The format before the read model section; still read. */
+export const SNAPSHOT_FORMAT_NO_READ_MODEL = 1;
+/** Bytes of the read model section's length field. */
+export const SNAPSHOT_READ_MODEL_LENGTH_BYTES = 4;
 
 export const SNAPSHOT_MAGIC_OFFSET = 0;
 export const SNAPSHOT_FORMAT_OFFSET = 4;

@@ -4,8 +4,8 @@ import { AssertionError } from '../engine/assert.js';
 import { makeTempDir, removeDir } from '../testkit/journal-fixtures.js';
 import { openJournalEnv, type JournalEnv } from './journal-env.js';
 import { JournalCorruptError } from './journal-error.js';
-import { SNAPSHOT_HEADER_BYTES } from './snapshot-layout.js';
-import { SnapshotStore, encodeSnapshot, type Snapshot } from './snapshot-store.js';
+import { SNAPSHOT_CHECKSUM_OFFSET, SNAPSHOT_FORMAT_NO_READ_MODEL, SNAPSHOT_FORMAT_OFFSET, SNAPSHOT_HEADER_BYTES, snapshotChecksum } from './snapshot-layout.js';
+import { SnapshotStore, decodeSnapshot, encodeSnapshot, type Snapshot } from './snapshot-store.js';
 import { verifyJournal } from './verify.js';
 
 let dir = '';
@@ -46,8 +46,33 @@ describe('snapshot store', () => {
     expect(store.list().map((info) => info.seq)).toEqual([30, 40]);
     expect(store.newestAtOrBelow(25)).toBeNull();
     expect(store.prune(1)).toBe(1);
-    expect(store.list()).toEqual([{ seq: 40, stateHashHex: snapshotAt(40).stateHashHex, bodyBytes: 64 }]);
+    expect(store.list()).toEqual([{ seq: 40, stateHashHex: snapshotAt(40).stateHashHex, bodyBytes: 64, readModelBytes: 0 }]);
     expect(verifyJournal(env)).toMatchObject({ ok: true, snapshots: 1, lastSeq: -1 });
+  });
+
+  it('keeps the read model beside the state, byte for byte, and reads records of the format before it', () => {
+    const store = new SnapshotStore(env, 10);
+    const readModel = new Uint8Array(1000).map((_, i) => (i * 7) & 0xff);
+    store.put({ ...snapshotAt(50), readModel });
+    const back = store.newestAtOrBelow(50);
+    expect(Buffer.from(back?.body ?? []).equals(snapshotAt(50).body)).toBe(true);
+    expect(Buffer.from(back?.readModel ?? []).equals(readModel)).toBe(true);
+    expect(store.list()).toEqual([{ seq: 50, stateHashHex: snapshotAt(50).stateHashHex, bodyBytes: 64, readModelBytes: 1000 }]);
+    // None kept: no section bytes beyond the length word, and none read back.
+    expect(decodeSnapshot(encodeSnapshot(snapshotAt(60)), 60).readModel).toBeUndefined();
+    // A format-1 record (written before the read model was kept): the body alone, no length word.
+    const old = encodeSnapshot(snapshotAt(70));
+    const v1 = Buffer.from(old.subarray(0, old.byteLength - 4));
+    v1.writeUInt16LE(SNAPSHOT_FORMAT_NO_READ_MODEL, SNAPSHOT_FORMAT_OFFSET);
+    v1.writeUInt32LE(snapshotChecksum(v1), SNAPSHOT_CHECKSUM_OFFSET);
+    const decoded = decodeSnapshot(v1, 70);
+    expect(Buffer.from(decoded.body).equals(snapshotAt(70).body)).toBe(true);
+    expect(decoded.readModel).toBeUndefined();
+    // A read model length that runs past the record is caught.
+    const long = Buffer.from(encodeSnapshot({ ...snapshotAt(80), readModel }));
+    long.writeUInt32LE(1001, long.byteLength - 1004);
+    long.writeUInt32LE(snapshotChecksum(long), SNAPSHOT_CHECKSUM_OFFSET);
+    expect(() => decodeSnapshot(long, 80)).toThrow(/does not hold/);
   });
 
   it('stores a large body (an engine state of several MiB)', () => {

@@ -12,8 +12,10 @@ import {
   SNAPSHOT_BODY_BYTES_MAX,
   SNAPSHOT_BODY_LENGTH_OFFSET,
   SNAPSHOT_CHECKSUM_OFFSET,
+  SNAPSHOT_FORMAT_NO_READ_MODEL,
   SNAPSHOT_FORMAT_OFFSET,
   SNAPSHOT_FORMAT_VERSION,
+  SNAPSHOT_READ_MODEL_LENGTH_BYTES,
   SNAPSHOT_HASH_LENGTH_MAX,
   SNAPSHOT_HASH_LENGTH_OFFSET,
   SNAPSHOT_HEADER_BYTES,
@@ -37,22 +39,30 @@ export interface Snapshot {
   readonly stateHashHex: string;
   /** The engine's encoded state; opaque here. */
   readonly body: Uint8Array;
+  /** The read model at the same sequence (read-model-codec.ts), opaque here; absent when none was kept. */
+  readonly readModel?: Uint8Array;
 }
 
 export interface SnapshotInfo {
   readonly seq: number;
   readonly stateHashHex: string;
   readonly bodyBytes: number;
+  /** 0 when the snapshot keeps no read model. */
+  readonly readModelBytes: number;
 }
 
 const HEX_PATTERN = /^[0-9a-f]+$/;
+const EMPTY = new Uint8Array(0);
 
 export function encodeSnapshot(snapshot: Snapshot): Buffer {
   const hashLength = snapshot.stateHashHex.length;
   assert(Number.isSafeInteger(snapshot.seq) && snapshot.seq >= SEQ_FIRST, `snapshot seq ${snapshot.seq} below ${SEQ_FIRST}`);
   assert(hashLength >= 1 && hashLength <= SNAPSHOT_HASH_LENGTH_MAX && HEX_PATTERN.test(snapshot.stateHashHex), 'snapshot state hash must be 1..128 lowercase hex characters');
   assert(snapshot.body.byteLength <= SNAPSHOT_BODY_BYTES_MAX, `snapshot body of ${snapshot.body.byteLength} bytes is over the bound`);
-  const record = Buffer.alloc(snapshotBodyOffset(hashLength) + snapshot.body.byteLength);
+  const readModel = snapshot.readModel ?? EMPTY;
+  assert(readModel.byteLength <= SNAPSHOT_BODY_BYTES_MAX, `snapshot read model of ${readModel.byteLength} bytes is over the bound`);
+  const bodyEnd = snapshotBodyOffset(hashLength) + snapshot.body.byteLength;
+  const record = Buffer.alloc(bodyEnd + SNAPSHOT_READ_MODEL_LENGTH_BYTES + readModel.byteLength);
   const view = new DataView(record.buffer, record.byteOffset, record.byteLength);
   view.setUint32(SNAPSHOT_MAGIC_OFFSET, SNAPSHOT_MAGIC, true);
   view.setUint16(SNAPSHOT_FORMAT_OFFSET, SNAPSHOT_FORMAT_VERSION, true);
@@ -61,6 +71,8 @@ export function encodeSnapshot(snapshot: Snapshot): Buffer {
   view.setUint32(SNAPSHOT_BODY_LENGTH_OFFSET, snapshot.body.byteLength, true);
   record.write(snapshot.stateHashHex, SNAPSHOT_HEADER_BYTES, 'latin1');
   record.set(snapshot.body, snapshotBodyOffset(hashLength));
+  view.setUint32(bodyEnd, readModel.byteLength, true);
+  record.set(readModel, bodyEnd + SNAPSHOT_READ_MODEL_LENGTH_BYTES);
   view.setUint32(SNAPSHOT_CHECKSUM_OFFSET, snapshotChecksum(record), true);
   return record;
 }
@@ -73,16 +85,26 @@ export function decodeSnapshot(record: Uint8Array, key: number): Snapshot {
   if (record.byteLength < SNAPSHOT_HEADER_BYTES) fail('truncated', `record of ${record.byteLength} bytes is shorter than its header`);
   const view = new DataView(record.buffer, record.byteOffset, record.byteLength);
   if (view.getUint32(SNAPSHOT_MAGIC_OFFSET, true) !== SNAPSHOT_MAGIC) fail('format', 'bad magic');
-  if (view.getUint16(SNAPSHOT_FORMAT_OFFSET, true) !== SNAPSHOT_FORMAT_VERSION) fail('format', `format ${view.getUint16(SNAPSHOT_FORMAT_OFFSET, true)}`);
+  const format = view.getUint16(SNAPSHOT_FORMAT_OFFSET, true);
+  if (format !== SNAPSHOT_FORMAT_VERSION && format !== SNAPSHOT_FORMAT_NO_READ_MODEL) fail('format', `format ${format}`);
   const hashLength = view.getUint16(SNAPSHOT_HASH_LENGTH_OFFSET, true);
   const bodyLength = view.getUint32(SNAPSHOT_BODY_LENGTH_OFFSET, true);
-  if (record.byteLength !== snapshotBodyOffset(hashLength) + bodyLength) fail('truncated', `record of ${record.byteLength} bytes does not hold its declared hash and body`);
+  const bodyEnd = snapshotBodyOffset(hashLength) + bodyLength;
+  let readModelLength = 0;
+  if (format === SNAPSHOT_FORMAT_VERSION) {
+    if (record.byteLength < bodyEnd + SNAPSHOT_READ_MODEL_LENGTH_BYTES) fail('truncated', `record of ${record.byteLength} bytes does not hold its declared hash and body`);
+    readModelLength = view.getUint32(bodyEnd, true);
+  }
+  const expectedLength = format === SNAPSHOT_FORMAT_VERSION ? bodyEnd + SNAPSHOT_READ_MODEL_LENGTH_BYTES + readModelLength : bodyEnd;
+  if (record.byteLength !== expectedLength) fail('truncated', `record of ${record.byteLength} bytes does not hold its declared hash and body`);
   if (view.getUint32(SNAPSHOT_CHECKSUM_OFFSET, true) !== snapshotChecksum(record)) fail('checksum', 'crc32 mismatch');
   const seq = readI64(view, SNAPSHOT_SEQ_OFFSET);
   if (seq !== key) fail('format', `record for sequence ${seq} stored under key ${key}`);
   const stateHashHex = Buffer.from(record.buffer, record.byteOffset + SNAPSHOT_HEADER_BYTES, hashLength).toString('latin1');
   if (hashLength < 1 || hashLength > SNAPSHOT_HASH_LENGTH_MAX || !HEX_PATTERN.test(stateHashHex)) fail('format', 'state hash is not hex');
-  return { seq, stateHashHex, body: record.subarray(snapshotBodyOffset(hashLength)) };
+  const body = record.subarray(snapshotBodyOffset(hashLength), bodyEnd);
+  if (readModelLength === 0) return { seq, stateHashHex, body };
+  return { seq, stateHashHex, body, readModel: record.subarray(bodyEnd + SNAPSHOT_READ_MODEL_LENGTH_BYTES) };
 }
 
 export class SnapshotStore {
@@ -129,7 +151,7 @@ export class SnapshotStore {
     assert(entries.length <= SNAPSHOT_RETAIN_MAX + 1, `more than ${SNAPSHOT_RETAIN_MAX + 1} snapshots stored`);
     for (const { key, value } of entries) {
       const snapshot = decodeSnapshot(value, key);
-      infos.push({ seq: snapshot.seq, stateHashHex: snapshot.stateHashHex, bodyBytes: snapshot.body.byteLength });
+      infos.push({ seq: snapshot.seq, stateHashHex: snapshot.stateHashHex, bodyBytes: snapshot.body.byteLength, readModelBytes: snapshot.readModel?.byteLength ?? 0 });
     }
     return infos;
   }

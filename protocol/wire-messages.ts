@@ -97,11 +97,16 @@ export interface UnsubscribeMessage {
   symbol: string;
 }
 
-/** The session's account's live orders, of one symbol when given. */
+/**
+ * A page of the session's account's live orders in order id order, of one symbol when given: those
+ * with an id above afterOrderId, at most limit (default and maximum 1000).
+ */
 export interface OpenOrdersQuery {
   type: 'open_orders';
   id: number;
   symbol?: string;
+  afterOrderId?: number;
+  limit?: number;
 }
 
 /** One order of the session's account, live or recently finished; exactly one of orderId and clOrdId. */
@@ -309,6 +314,8 @@ export interface OpenOrdersReply {
   type: 'open_orders';
   id: number;
   orders: WireOrder[];
+  /** More live orders follow the last one of this page: ask again with its orderId as afterOrderId. */
+  more: boolean;
 }
 
 export interface OrderStatusReply {

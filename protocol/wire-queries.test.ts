@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { intakeFrame } from '../gateway/frame-intake.js';
 import { GatewayCode } from './gateway-codes.js';
-import { FILLS_LIMIT_MAX } from './wire-schema.js';
+import { FILLS_LIMIT_MAX, OPEN_ORDERS_LIMIT_MAX } from './wire-schema.js';
 
 /**
  * The query messages and the new order fields, fed to the gateway's intake as the raw text a
@@ -20,6 +20,7 @@ describe('query messages at the intake', () => {
     for (const text of [
       '{"type":"open_orders","id":1}',
       '{"type":"open_orders","id":1,"symbol":"BTC-USD"}',
+      `{"type":"open_orders","id":1,"symbol":"BTC-USD","afterOrderId":0,"limit":${OPEN_ORDERS_LIMIT_MAX}}`,
       '{"type":"order_status","id":2,"orderId":42}',
       '{"type":"order_status","id":2,"clOrdId":"my-1"}',
       '{"type":"balances","id":3}',
@@ -52,6 +53,10 @@ describe('query messages at the intake', () => {
       ['{"type":"fills","id":8,"fromSeq":"1"}', GatewayCode.INVALID_FIELD_TYPE],
       ['{"type":"open_orders","id":8,"symbol":""}', GatewayCode.INVALID_FIELD_VALUE],
       ['{"type":"open_orders","id":8,"account":2}', GatewayCode.UNKNOWN_FIELD],
+      [`{"type":"open_orders","id":8,"limit":${OPEN_ORDERS_LIMIT_MAX + 1}}`, GatewayCode.INVALID_FIELD_VALUE],
+      ['{"type":"open_orders","id":8,"limit":0}', GatewayCode.INVALID_FIELD_VALUE],
+      ['{"type":"open_orders","id":8,"afterOrderId":-1}', GatewayCode.INVALID_FIELD_VALUE],
+      ['{"type":"open_orders","id":8,"afterOrderId":"7"}', GatewayCode.INVALID_FIELD_TYPE],
       ['{"type":"balances","id":8,"account":2}', GatewayCode.UNKNOWN_FIELD],
       ['{"type":"symbols","id":8,"all":true}', GatewayCode.UNKNOWN_FIELD],
     ];

@@ -62,6 +62,8 @@ const CHANNEL: FieldSpec = { kind: 'enum', values: WIRE_CHANNELS };
 const CL_ORD_ID: FieldSpec = { kind: 'string', lengthMin: 1, lengthMax: 32, pattern: CL_ORD_ID_PATTERN };
 /** Most fills one `fills` query returns, and its default. */
 export const FILLS_LIMIT_MAX = 1_000;
+/** Most orders one `open_orders` page holds, and its default: 10,000 orders in one reply came to 2 MB. */
+export const OPEN_ORDERS_LIMIT_MAX = 1_000;
 
 const SPECS: Readonly<Record<ClientMessageType, MessageSpec>> = {
   login: {
@@ -97,7 +99,10 @@ const SPECS: Readonly<Record<ClientMessageType, MessageSpec>> = {
     required: { type: { kind: 'enum', values: ['amend'] }, id: ID, orderId: ORDER_ID },
     optional: { symbol: SYMBOL, price: DECIMAL, qty: DECIMAL, stopPrice: DECIMAL },
   },
-  open_orders: { required: { type: { kind: 'enum', values: ['open_orders'] }, id: ID }, optional: { symbol: SYMBOL } },
+  open_orders: {
+    required: { type: { kind: 'enum', values: ['open_orders'] }, id: ID },
+    optional: { symbol: SYMBOL, afterOrderId: ORDER_ID, limit: { kind: 'int', min: 1, max: OPEN_ORDERS_LIMIT_MAX } },
+  },
   order_status: { required: { type: { kind: 'enum', values: ['order_status'] }, id: ID }, optional: { orderId: ORDER_ID, clOrdId: CL_ORD_ID }, exactlyOne: ['orderId', 'clOrdId'] },
   balances: { required: { type: { kind: 'enum', values: ['balances'] }, id: ID }, optional: {} },
   fills: {

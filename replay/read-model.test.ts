@@ -37,6 +37,28 @@ function event(commandType: number): DecodedEvent {
 }
 
 describe('read model', () => {
+  it('pages open orders in order id order, by symbol, telling whether more follow', () => {
+    const p = new Projected();
+    const ids = [0, 1, 2, 3, 4].map((i) => p.limit(1, BUY, 100 - i, 1));
+    const other = p.submit({ type: CommandType.PLACE_ORDER, symbolId: 2, orderType: OrderType.LIMIT, tif: TimeInForce.GTC, accountId: 1, side: BUY, price: 10, qty: 1 })[0]!.orderId;
+    p.limit(2, BUY, 90, 1);
+    const page = (afterOrderId: number, limit: number, symbolId?: number): [number[], boolean] => {
+      const r = p.model.openOrdersPage(1, { afterOrderId, limit, ...(symbolId === undefined ? {} : { symbolId }) });
+      return [r.orders.map((o) => o.orderId), r.more];
+    };
+    expect(page(-1, 2)).toEqual([ids.slice(0, 2), true]);
+    expect(page(ids[1]!, 2)).toEqual([ids.slice(2, 4), true]);
+    expect(page(ids[3]!, 2)).toEqual([[ids[4], other], false]);
+    expect(page(other, 2)).toEqual([[], false]);
+    expect(page(-1, 6)).toEqual([[...ids, other], false]);
+    // A full page with nothing after it says so; the symbol filter counts only its own orders.
+    expect(page(-1, 5, 1)).toEqual([ids, false]);
+    expect(page(-1, 4, 1)).toEqual([ids.slice(0, 4), true]);
+    expect(page(ids[0]!, 1, 2)).toEqual([[other], false]);
+    expect(p.model.openOrdersPage(3, { afterOrderId: -1, limit: 10 })).toEqual({ orders: [], more: false });
+    expect(() => p.model.openOrdersPage(1, { afterOrderId: -1, limit: 0 })).toThrow(/limit/);
+  });
+
   it('follows an order from new through partial fill to filled, with one trade id on both sides', () => {
     const p = new Projected();
     const maker = p.limit(1, SELL, 100, 5, { clOrdId: 'm-1', timestampUs: 7 });

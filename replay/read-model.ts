@@ -77,6 +77,26 @@ export interface AccountView {
   blocked: boolean;
 }
 
+/** What exportState gives and restore takes. */
+export interface ReadModelState {
+  readonly lastSeq: number;
+  readonly tradingHalted: boolean;
+  /** The command of the last TRADE applied, and the index its next trade would take. */
+  readonly tradeSeq: number;
+  readonly tradeIndex: number;
+  /** Ascending by id. */
+  readonly accounts: readonly AccountView[];
+  /** By account, then asset. */
+  readonly balances: ReadonlyArray<readonly [accountId: number, balance: BalanceView]>;
+  /** Live orders by id; finished ones oldest finished first. */
+  readonly live: readonly OrderView[];
+  readonly finals: readonly OrderView[];
+  /** Which order each (account, client order id) names. */
+  readonly clOrdIds: ReadonlyArray<readonly [accountId: number, clOrdId: string, orderId: number]>;
+  /** Oldest first over all accounts. */
+  readonly fills: readonly FillView[];
+}
+
 export interface ReadModelLimits {
   /** Finished (filled, cancelled, expired) orders kept for order_status, over all accounts. */
   readonly finalOrdersMax: number;
@@ -231,9 +251,8 @@ export class ReadModel {
     const maker = this.liveOrder(ev.makerOrderId);
     this.fill(taker, ev.leavesQty, ev.cumQty);
     this.fill(maker, ev.makerLeavesQty, ev.makerCumQty);
-    const common = { tradeId, symbolId: ev.symbolId, price: ev.price, qty: ev.qty, seq: ev.seq, timestampUs: ev.timestampUs };
-    this.addFill({ ...common, accountId: taker.accountId, orderId: taker.orderId, clOrdId: taker.clOrdId, side: taker.side, fee: ev.takerFee, liquidity: 'taker' });
-    this.addFill({ ...common, accountId: maker.accountId, orderId: maker.orderId, clOrdId: maker.clOrdId, side: maker.side, fee: ev.makerFee, liquidity: 'maker' });
+    this.addFill(fillOf(tradeId, ev, taker, ev.takerFee, 'taker'));
+    this.addFill(fillOf(tradeId, ev, maker, ev.makerFee, 'maker'));
   }
 
   private fill(order: OrderView, leavesQty: number, cumQty: number): void {
@@ -350,6 +369,64 @@ export class ReadModel {
     return balances;
   }
 
+  // ───────────────────────────── saving ─────────────────────────────
+
+  /**
+   * Everything the model holds, as plain data (read-model-codec.ts encodes it into snapshots):
+   * restoring it gives a model that answers every query as this one does, and goes on from the
+   * same events. Orders and fills are listed oldest first, so a restore rebuilds the windows in
+   * the order they were filled.
+   */
+  exportState(): ReadModelState {
+    const finals: OrderView[] = [];
+    for (let i = 0; i < this.finals.size; i++) finals.push(this.finals.get(this.finalRing[(this.finalHead + i) % this.limits.finalOrdersMax] as number) as OrderView);
+    const fills: FillView[] = [];
+    const taken = new Map<number, number>();
+    for (let i = 0; i < this.fillCount; i++) {
+      const account = this.fillRing[(this.fillHead + i) % this.limits.fillsMax] as number;
+      const queue = this.fillsByAccount.get(account) as FillQueue;
+      const k = taken.get(account) ?? 0;
+      taken.set(account, k + 1);
+      fills.push(queue.items[queue.head + k] as FillView);
+    }
+    const balances: Array<readonly [number, BalanceView]> = [];
+    for (const [accountId, byAsset] of this.balancesByAccount) for (const b of byAsset.values()) balances.push([accountId, b]);
+    balances.sort((a, b) => a[0] - b[0] || a[1].assetId - b[1].assetId);
+    return {
+      lastSeq: this.lastSeq,
+      tradingHalted: this.tradingHalted,
+      tradeSeq: this.tradeSeq,
+      tradeIndex: this.tradeIndex,
+      accounts: this.accountIds.map((id) => this.accounts.get(id) as AccountView),
+      balances,
+      live: [...this.live.values()].sort((a, b) => a.orderId - b.orderId),
+      finals,
+      clOrdIds: [...this.byClOrdId].map(([key, orderId]) => [Number(key.slice(0, key.indexOf('\u0000'))), key.slice(key.indexOf('\u0000') + 1), orderId] as const),
+      fills,
+    };
+  }
+
+  /**
+   * Takes a saved state. Only into an empty model; with smaller limits than the saver's, the
+   * newest finished orders and fills that fit are kept.
+   */
+  restore(saved: ReadModelState): void {
+    if (this.lastSeq !== -1 || this.live.size !== 0) throw new Error('restore into an empty read model only');
+    for (const a of saved.accounts) this.addAccount(a.accountId).blocked = a.blocked;
+    for (const [accountId, b] of saved.balances) this.accountBalances(accountId).set(b.assetId, { ...b });
+    for (const o of saved.live) this.addLive({ ...o });
+    for (const o of saved.finals.slice(-this.limits.finalOrdersMax)) this.finish({ ...o }, o.status);
+    this.byClOrdId.clear();
+    for (const [accountId, clOrdId, orderId] of saved.clOrdIds) {
+      if (this.live.has(orderId) || this.finals.has(orderId)) this.byClOrdId.set(clOrdIdKey(accountId, clOrdId), orderId);
+    }
+    for (const f of saved.fills.slice(-this.limits.fillsMax)) this.addFill({ ...f });
+    this.tradingHalted = saved.tradingHalted;
+    this.tradeSeq = saved.tradeSeq;
+    this.tradeIndex = saved.tradeIndex;
+    this.lastSeq = saved.lastSeq;
+  }
+
   // ───────────────────────────── queries ─────────────────────────────
 
   /** The account's live orders, in order id order, optionally of one symbol. */
@@ -361,6 +438,26 @@ export class ReadModel {
       if (symbolId === undefined || order.symbolId === symbolId) out.push(order);
     }
     return out;
+  }
+
+  /**
+   * A page of the account's live orders in order id order: those above `afterOrderId` (all when
+   * -1), of one symbol when given, at most `limit`; `more` when others follow. Walks the account's
+   * live orders from the start (bounded by the core's per-account limit), not the whole book.
+   */
+  openOrdersPage(accountId: number, options: { symbolId?: number; afterOrderId: number; limit: number }): { orders: OrderView[]; more: boolean } {
+    const { symbolId, afterOrderId, limit } = options;
+    if (!(Number.isSafeInteger(limit) && limit >= 1)) throw new Error(`open orders limit ${limit}`);
+    const orders: OrderView[] = [];
+    for (const id of this.liveByAccount.get(accountId) ?? []) {
+      if (id <= afterOrderId) continue;
+      const order = this.live.get(id);
+      if (order === undefined) throw new Error(`read model: live index names order ${id}`);
+      if (symbolId !== undefined && order.symbolId !== symbolId) continue;
+      if (orders.length === limit) return { orders, more: true };
+      orders.push(order);
+    }
+    return { orders, more: false };
   }
 
   openOrderCount(accountId: number): number {
@@ -449,6 +546,28 @@ export class ReadModel {
   get sizes(): { liveOrders: number; finalOrders: number; fills: number; accounts: number } {
     return { liveOrders: this.live.size, finalOrders: this.finals.size, fills: this.fillCount, accounts: this.accounts.size };
   }
+}
+
+/**
+ * One side's fill of a trade, as one object literal of a fixed shape: built with a spread of the
+ * fields both sides share, V8 took some 80 µs per trade here (the read model then applied 20K
+ * commands/s of the standard flow instead of hundreds of thousands).
+ */
+function fillOf(tradeId: string, ev: DecodedEvent, order: OrderView, fee: number, liquidity: Liquidity): FillView {
+  return {
+    tradeId,
+    accountId: order.accountId,
+    orderId: order.orderId,
+    clOrdId: order.clOrdId,
+    symbolId: ev.symbolId,
+    side: order.side,
+    price: ev.price,
+    qty: ev.qty,
+    fee,
+    liquidity,
+    seq: ev.seq,
+    timestampUs: ev.timestampUs,
+  };
 }
 
 function isMarketType(orderType: number): boolean {

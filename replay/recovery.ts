@@ -36,8 +36,11 @@ export interface ReplayOptions {
   sink?: EventSink;
   /** Called before each command is applied (audit). */
   onCommand?: (seq: number, view: DataView, offset: number) => void;
-  /** Called once with the engine the replay starts from (restored from a snapshot, or empty), before any command. */
-  onStart?: (engine: MatchingEngine) => void;
+  /**
+   * Called once with the engine the replay starts from (restored from a snapshot, or empty),
+   * before any command, with the read model that snapshot keeps (undefined: none).
+   */
+  onStart?: (engine: MatchingEngine, savedReadModel: Uint8Array | undefined) => void;
   /** Where the journal is read and verified; default 'auto'. */
   read?: ReplayReadMode;
 }
@@ -96,7 +99,7 @@ export function replayJournal(options: ReplayOptions): ReplayResult {
   try {
     const engine = start === null ? new MatchingEngine(config, sink) : restoreSnapshot(config, { seq: start.seq, hash: '0x' + start.stateHashHex, state: start.body }, sink);
     if (engine.lastSeq !== fromSeq - 1) fail(`the replay starts at ${fromSeq}, the engine is at ${engine.lastSeq}`);
-    options.onStart?.(engine);
+    options.onStart?.(engine, start?.readModel);
     // Snapshots after the starting point are checked when the replay reaches their sequence.
     const pending = snapshots.filter((s) => s.seq > engine.lastSeq).sort((a, b) => a.seq - b.seq);
     const applied = applyRuns(engine, source.runs, pending, options.onCommand);
@@ -175,12 +178,12 @@ export function openJournal(options: OpenOptions): JournalEnv {
   return openJournalEnv({ path: options.path, durability: options.durability, fingerprint: configFingerprint(options.config) });
 }
 
-/** Writes a snapshot of `engine` into the store and prunes old ones. */
-export function saveSnapshot(env: JournalEnv, engine: MatchingEngine, retain: number): string {
+/** Writes a snapshot of `engine` (with the read model at the same sequence, when given) into the store and prunes old ones. */
+export function saveSnapshot(env: JournalEnv, engine: MatchingEngine, retain: number, readModel?: Uint8Array): string {
   if (engine.lastSeq < 0) fail('no snapshot of an engine that has applied nothing');
   const snapshot = takeSnapshot(engine);
   const store = new SnapshotStore(env, retain);
-  store.put({ seq: snapshot.seq, stateHashHex: snapshot.hash.slice(2), body: snapshot.state });
+  store.put({ seq: snapshot.seq, stateHashHex: snapshot.hash.slice(2), body: snapshot.state, ...(readModel === undefined ? {} : { readModel }) });
   store.prune(retain);
   return snapshot.hash;
 }

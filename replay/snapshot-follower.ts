@@ -7,6 +7,12 @@
  *   journal (LMDB) ──read new groups──▶ follower engine ──every N commands or T ms──▶ snapshots db (+ prune)
  *
  * On stop it catches up to the journal's end and takes a final snapshot (clean shutdown).
+ *
+ * Unless the policy says not to, it also keeps a read model (read-model.ts) from its engine's
+ * events and saves it in each snapshot, so that a restart from a snapshot gets back the history
+ * the engine's state has not got: finished orders, fills, and when live orders were placed. It
+ * then starts from the newest snapshot in the store (state and read model), not from the state
+ * it is handed, and catches up from there like any other time.
  */
 import { storageFaultOf } from '../journal/commit-retry.js';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -20,6 +26,11 @@ import { openJournalEnvFrom, type JournalEnv } from '../journal/journal-env.js';
 import type { JournalStoreDescriptor } from '../journal/journal-store-factory.js';
 import { configFingerprint } from '../journal/config-fingerprint.js';
 import { JournalReader } from '../journal/journal-reader.js';
+import { BinaryEventWriter, ForwardingEventOutput } from '../engine/event-codec.js';
+import { captureState } from '../engine/engine-state.js';
+import { SnapshotStore } from '../journal/snapshot-store.js';
+import { READ_MODEL_LIMITS_DEFAULT, ReadModel, type ReadModelLimits } from './read-model.js';
+import { decodeReadModel, encodeReadModel } from './read-model-codec.js';
 
 export interface SnapshotPolicy {
   /** Take a snapshot once this many commands were applied since the last one. */
@@ -28,6 +39,8 @@ export interface SnapshotPolicy {
   everyMs: number;
   /** Snapshots kept; older ones are pruned. */
   retain: number;
+  /** The windows of the read model kept in each snapshot (default READ_MODEL_LIMITS_DEFAULT); null: none kept. */
+  readModel?: ReadModelLimits | null;
 }
 
 export const SNAPSHOT_POLICY_DEFAULT: SnapshotPolicy = { everyCommands: 1_000_000, everyMs: 60_000, retain: 3 };
@@ -78,18 +91,46 @@ function catchUp(env: JournalEnv, engine: MatchingEngine): number {
   return applied;
 }
 
+interface FollowerStart {
+  engine: MatchingEngine;
+  /** Null when the policy keeps none. */
+  readModel: ReadModel | null;
+}
+
+/**
+ * Without a read model: the state handed over. With one: the newest snapshot's state and read
+ * model (a snapshot without one, or none at all, seeds it from the state: what history that state
+ * has lost stays lost); catching up then replays the journal after it.
+ */
+function startingPoint(env: JournalEnv, data: SnapshotWorkerData): FollowerStart {
+  const limits = data.policy.readModel === undefined ? READ_MODEL_LIMITS_DEFAULT : data.policy.readModel;
+  if (limits === null) {
+    const engine = data.snapshot === null ? new MatchingEngine(data.config, NULL_SINK) : restoreSnapshot(data.config, decodeSnapshot(data.snapshot), NULL_SINK);
+    if (engine.lastSeq !== data.seqBase - 1) fail(`snapshot follower starts after ${engine.lastSeq}, the journal continues at ${data.seqBase}`);
+    return { engine, readModel: null };
+  }
+  const readModel = new ReadModel(limits);
+  const sink = new BinaryEventWriter(new ForwardingEventOutput((ev) => readModel.apply(ev)));
+  const newest = new SnapshotStore(env).newestAtOrBelow(data.seqBase - 1);
+  if (newest === null) return { engine: new MatchingEngine(data.config, sink), readModel };
+  const engine = restoreSnapshot(data.config, { seq: newest.seq, hash: '0x' + newest.stateHashHex, state: newest.body }, sink);
+  if (newest.readModel !== undefined) readModel.restore(decodeReadModel(newest.readModel));
+  else readModel.seed(captureState(engine), engine.lastSeq);
+  if (readModel.lastSeq !== engine.lastSeq) fail(`snapshot ${newest.seq} keeps a read model at ${readModel.lastSeq}`);
+  return { engine, readModel };
+}
+
 async function main(data: SnapshotWorkerData): Promise<SnapshotWorkerReport> {
   const control = new Int32Array(data.control);
   const env = openJournalEnvFrom(data.store, configFingerprint(data.config));
-  const engine = data.snapshot === null ? new MatchingEngine(data.config, NULL_SINK) : restoreSnapshot(data.config, decodeSnapshot(data.snapshot), NULL_SINK);
-  if (engine.lastSeq !== data.seqBase - 1) fail(`snapshot follower starts after ${engine.lastSeq}, the journal continues at ${data.seqBase}`);
+  const { engine, readModel } = startingPoint(env, data);
   const report: SnapshotWorkerReport = { type: 'stopped', snapshots: 0, lastSnapshotSeq: -1, lastSnapshotHash: '', appliedSeq: engine.lastSeq, snapshotFaults: 0 };
   let sinceSnapshot = 0;
   let lastSnapshotMs = Date.now();
   let retryNotBeforeMs = 0;
   const snapshot = (): void => {
     try {
-      report.lastSnapshotHash = saveSnapshot(env, engine, data.policy.retain);
+      report.lastSnapshotHash = saveSnapshot(env, engine, data.policy.retain, readModel === null ? undefined : encodeReadModel(readModel.exportState()));
     } catch (error) {
       // A snapshot only shortens recovery; the journal holds every command. So a storage fault
       // (a full disk) skips this one, and the next is tried a period later, not at every poll.

@@ -1,6 +1,7 @@
 import { type Command, encodeCommand } from '../engine/command-codec.js';
 import type { EngineState } from '../engine/engine-state.js';
 import type { DecodedEvent } from '../engine/event-codec.js';
+import type { ReadModelState } from '../replay/read-model.js';
 import { CLAIM_CLOSED, CLAIM_FULL } from './pipeline.js';
 import type { SlotHandler } from '../ring/index.js';
 
@@ -72,11 +73,12 @@ export interface EngineHostStop {
 
 /**
  * Who rebuilds a projection of the events (the gateway's read model) during recovery: told the
- * state the replay starts from, then every event of the replayed commands, in order. A host
- * without recovery calls neither (the projection then starts from the returned state).
+ * state the replay starts from (and the read model saved with it, when the snapshot keeps one),
+ * then every event of the replayed commands, in order. A host without recovery calls neither
+ * (the projection then starts from the returned state).
  */
 export interface RecoveryListener {
-  replayStart(state: EngineState | null, lastSeq: number): void;
+  replayStart(state: EngineState | null, lastSeq: number, savedReadModel: ReadModelState | null): void;
   replayedEvent(ev: DecodedEvent): void;
 }
 

@@ -8,6 +8,7 @@ import { configFingerprint } from '../journal/config-fingerprint.js';
 import { TXN_COMMANDS_MAX } from '../journal/journal-writer.js';
 import { SNAPSHOT_POLICY_DEFAULT, type SnapshotPolicy } from '../replay/snapshot-follower.js';
 import { openJournal, replayJournal } from '../replay/recovery.js';
+import { decodeReadModel } from '../replay/read-model-codec.js';
 import type { Durability, EngineHostStart, RecoveryListener } from './engine-host.js';
 import { PipelineBackedHost } from './pipeline-backed-host.js';
 
@@ -64,7 +65,8 @@ export class JournalHost extends PipelineBackedHost {
           ? {}
           : {
               sink: new BinaryEventWriter(new ForwardingEventOutput((ev) => listener.replayedEvent(ev))),
-              onStart: (engine: MatchingEngine) => listener.replayStart(engine.lastSeq < 0 ? null : captureState(engine), engine.lastSeq),
+              onStart: (engine: MatchingEngine, saved: Uint8Array | undefined) =>
+                listener.replayStart(engine.lastSeq < 0 ? null : captureState(engine), engine.lastSeq, saved === undefined ? null : decodeReadModel(saved)),
             }),
       });
     } finally {

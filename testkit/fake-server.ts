@@ -114,7 +114,7 @@ export class FakeServer {
       case 'ping':
         return send({ type: 'pong', id: m.id });
       case 'open_orders':
-        return send({ type: 'open_orders', id: m.id, orders: [] });
+        return send({ type: 'open_orders', id: m.id, orders: [], more: false });
       case 'balances':
         return send({ type: 'balances', id: m.id, balances: [] });
       case 'fills':

@@ -11,17 +11,23 @@ export interface OrdoProcess {
   readonly url: string;
   readonly httpUrl: string;
   readonly child: ChildProcess;
-  /** Everything the process wrote to stderr so far. */
+  /** Everything the process wrote to stderr so far (the banner: where it serves, secrets once). */
   stderr(): string;
+  /** Its log so far: the JSON lines it wrote to stdout, at level info. */
+  log(): string;
 }
 
 /** Starts `ordo run` on a free port; resolves once it prints that it serves. */
 export function startOrdoProcess(data: string, children: ChildProcess[]): Promise<OrdoProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/ordo.ts', 'run', '--port', '0', '--data', data, '--log-level', 'warn'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/ordo.ts', 'run', '--port', '0', '--data', data, '--log-level', 'info'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let err = '';
+  let out = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     err += chunk.toString('utf8');
+  });
+  child.stdout?.on('data', (chunk: Buffer) => {
+    out += chunk.toString('utf8');
   });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start: ${err}`)), START_TIMEOUT_MS);
@@ -31,7 +37,7 @@ export function startOrdoProcess(data: string, children: ChildProcess[]): Promis
       clearTimeout(timer);
       child.stderr?.off('data', onData);
       const url = match[1] as string;
-      resolve({ url, httpUrl: url.replace('ws://', 'http://').replace(/\/ws$/, ''), child, stderr: () => err });
+      resolve({ url, httpUrl: url.replace('ws://', 'http://').replace(/\/ws$/, ''), child, stderr: () => err, log: () => out });
     };
     child.stderr?.on('data', onData);
     child.once('exit', (code) => reject(new Error(`server exited ${code}: ${err}`)));

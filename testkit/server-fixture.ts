@@ -7,7 +7,7 @@ import { type ClientOptions, OrdoClient, ReplyError } from '../client/client.js'
 import type { CancelOnDisconnect } from '../protocol/wire-schema.js';
 import type { EngineHost } from '../runtime/engine-host.js';
 import { PipelineHost, type PipelineHostOptions } from '../runtime/pipeline-host.js';
-import { Logger } from '../gateway/log.js';
+import type { LogDestination } from '../gateway/log.js';
 import { defaultServerConfig, type ServerConfig } from '../gateway/server-config.js';
 import { GatewayServer } from '../gateway/server.js';
 
@@ -37,6 +37,8 @@ export function testServerConfig(overrides: Partial<ServerConfig> = {}): ServerC
     adminToken: { saltHex, hashHex },
     timerIntervalMs: 0,
     drainTimeoutMs: 2_000,
+    // Quiet unless a test reads the log (then it passes a destination and a level).
+    logLevel: 'silent',
     ...overrides,
   };
 }
@@ -56,7 +58,8 @@ export interface ServerFixtureOptions {
   config?: Partial<ServerConfig>;
   /** A fixed clock makes the state hash of two runs with the same commands equal. */
   clockUs?: () => number;
-  logger?: Logger;
+  /** Where the server logs (a LogCapture); with it, the level is info unless the config says. */
+  logDestination?: LogDestination;
   /** The pipeline's options (ring sizes, ...); the defaults otherwise. */
   pipeline?: PipelineHostOptions['pipeline'];
 }
@@ -74,13 +77,13 @@ export class ServerFixture {
   }
 
   static async start(options: ServerFixtureOptions = {}): Promise<ServerFixture> {
-    const config = testServerConfig(options.config);
+    const config = testServerConfig({ ...(options.logDestination === undefined ? {} : { logLevel: 'info' }), ...options.config });
     const commands: Uint8Array[] = [];
     const host: EngineHost = new PipelineHost({ config: config.engine, onCommand: (_seq, bytes) => commands.push(bytes), ...(options.pipeline === undefined ? {} : { pipeline: options.pipeline }) });
     const server = await GatewayServer.start({
       config,
       host,
-      logger: options.logger ?? Logger.silent(),
+      ...(options.logDestination === undefined ? {} : { logDestination: options.logDestination }),
       ...(options.clockUs === undefined ? {} : { clockUs: options.clockUs }),
     });
     return new ServerFixture(server, config, commands);

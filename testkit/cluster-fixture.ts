@@ -32,6 +32,8 @@ export interface OrdoNode {
   readonly url: string;
   child: ChildProcess | null;
   stderr: string;
+  /** The server's log (JSON lines on stdout), its last 200 KB. */
+  stdout: string;
   exitCode: number | null;
 }
 
@@ -49,7 +51,7 @@ export class ClusterFixture {
     const ports = await freePorts(nodeNames.length);
     nodeNames.forEach((name, i) => {
       const port = ports[i] as number;
-      fixture.nodes.set(name, { name, port, dataDir: join(root, name), url: `ws://127.0.0.1:${port}/ws`, child: null, stderr: '', exitCode: null });
+      fixture.nodes.set(name, { name, port, dataDir: join(root, name), url: `ws://127.0.0.1:${port}/ws`, child: null, stderr: '', stdout: '', exitCode: null });
     });
     return fixture;
   }
@@ -86,8 +88,12 @@ export class ClusterFixture {
     const own = join(node.dataDir, 'demo-secrets.json');
     if (shared !== undefined && shared !== own && !existsSync(own)) copyFileSync(shared, own);
     const clusterArgs = mode === 'single' ? [] : ['--cluster', this.nats.servers.join(','), '--node', name, '--lease-ms', String(leaseMs)];
-    const args = ['--import', 'tsx', 'bin/ordo.ts', 'run', '--port', String(node.port), '--data', node.dataDir, '--log-level', 'warn', ...clusterArgs];
-    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    // Log level info: the server logs its stop (last sequence and state hash) at info.
+    const args = ['--import', 'tsx', 'bin/ordo.ts', 'run', '--port', String(node.port), '--data', node.dataDir, '--log-level', 'info', ...clusterArgs];
+    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout?.on('data', (chunk: Buffer) => {
+      node.stdout = (node.stdout + chunk.toString('utf8')).slice(-200_000);
+    });
     node.child = child;
     node.exitCode = null;
     child.stderr?.on('data', (chunk: Buffer) => {
@@ -150,10 +156,15 @@ export class ClusterFixture {
 
   /** SIGTERM: a clean stop; the sequence and state hash the node printed. */
   async stopNode(name: string): Promise<{ lastSeq: number; stateHash: string }> {
+    const node = this.node(name);
+    const from = node.stdout.length;
     await this.signal(name, 'SIGTERM');
-    const m = /stopped at sequence (-?\d+), state hash (\S+)/.exec(this.node(name).stderr);
-    if (m === null) throw new Error(`node ${name} printed no state hash: ${this.node(name).stderr.slice(-2000)}`);
-    return { lastSeq: Number(m[1]), stateHash: m[2] as string };
+    for (const line of node.stdout.slice(from).split('\n')) {
+      if (!line.includes('"msg":"stopped"')) continue;
+      const stopped = JSON.parse(line) as { lastSeq?: unknown; stateHash?: unknown };
+      if (typeof stopped.lastSeq === 'number' && typeof stopped.stateHash === 'string') return { lastSeq: stopped.lastSeq, stateHash: stopped.stateHash };
+    }
+    throw new Error(`node ${name} logged no stop with a state hash: ${node.stderr.slice(-1000)} ${node.stdout.slice(-1000)}`);
   }
 
   async stop(): Promise<void> {

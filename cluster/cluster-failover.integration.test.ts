@@ -38,7 +38,11 @@ async function finish(f: ClusterFixture, flow: LeaderFollowingFlow, order: reado
   await flow.stop();
   expect(flow.failures).toEqual([]);
   const stopped = [];
-  for (const name of order) stopped.push({ name, ...(await f.stopNode(name)) });
+  for (const name of order) {
+    // A node deposed meanwhile has exited 75: its supervisor would start it again, as a standby.
+    if (f.node(name).child === null) await f.startNode(name);
+    stopped.push({ name, ...(await f.stopNode(name)) });
+  }
   expect(await clusterProblems(f, flow.acked, stopped)).toEqual([]);
 }
 
@@ -102,6 +106,7 @@ describe.skipIf(missing !== null)('a cluster of two ordo nodes over three NATS s
       await flow.untilAcked(100);
       const leader = f.leaderByLog();
       const standbys = [...f.nodes.keys()].filter((n) => n !== leader);
+      // Standbys first; a node restarted by finish() joins as a standby and leaves the leader be.
       await finish(f, flow, [...standbys, leader as string]);
     },
     TEST_TIMEOUT_MS,

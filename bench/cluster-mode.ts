@@ -1,5 +1,5 @@
 // Cluster mode beside single-node mode, from the same run (design §11): the same closed-loop
-// order flow over one WebSocket client, `window` orders in flight, against
+// order flow over WebSocket clients, `window` orders in flight, against
 //
 //   single   `ordo run` alone (fsync): an order is acknowledged once its command is on this disk
 //   cluster  the leader of `ordo run --cluster` with a hot standby and three nats-servers on this
@@ -7,6 +7,7 @@
 //
 // in alternating runs (single, cluster, single, ...), so that both meet the same machine. Figures:
 // orders acknowledged per second and the acknowledgement latency (client send to ack) p50 and p99,
+// over one client per demo account (a session's order rate is throttled at 10K/s),
 // each labelled single or cluster. Every process here shares this machine's 2 cores, so the
 // cluster's figures include three NATS servers and a standby competing with the leader.
 //
@@ -26,7 +27,7 @@ import { standaloneMain } from './ring-bench-harness.js';
 
 export const clusterMode: Benchmark = {
   name: 'cluster-mode',
-  description: 'Orders acknowledged per second and ack latency (closed loop over one WebSocket client), single node vs the leader of a cluster (standby + 3 nats-servers on the same machine), fsync, alternating runs.',
+  description: 'Orders acknowledged per second and ack latency (closed loop, one WebSocket client per demo account), single node vs the leader of a cluster (standby + 3 nats-servers on the same machine), fsync, alternating runs.',
   defaults: {
     quick: { orders: 5_000, window: 32, runs: 1 },
     full: { orders: 20_000, window: 64, runs: 3 },
@@ -40,15 +41,23 @@ interface RunFigures {
   ackP99Us: number;
 }
 
-/** `orders` IOC orders (alternating sides, never resting), `window` in flight; throughput and latency. */
-async function drive(url: string, account: { account: number; apiKey: string }, orders: number, window: number, tag: string): Promise<RunFigures> {
-  const client = await OrdoClient.connect(url, { requestTimeoutMs: 30_000, inFlightMax: Math.max(window, 16) });
+/**
+ * `orders` IOC orders (alternating sides, never resting), `window` in flight, spread over one
+ * client per demo account (each session's order-rate throttle is 10K/s); throughput and latency.
+ */
+async function drive(url: string, accounts: ReadonlyArray<{ account: number; apiKey: string }>, orders: number, window: number, tag: string): Promise<RunFigures> {
+  const clients: OrdoClient[] = [];
   try {
-    await client.login(account.account, account.apiKey);
+    for (const account of accounts) {
+      const client = await OrdoClient.connect(url, { requestTimeoutMs: 30_000, inFlightMax: Math.max(window, 16) });
+      clients.push(client);
+      await client.login(account.account, account.apiKey);
+    }
     const latenciesUs: number[] = [];
     let sent = 0;
     const startedMs = performance.now();
-    const worker = async (): Promise<void> => {
+    const worker = async (w: number): Promise<void> => {
+      const client = clients[w % clients.length] as OrdoClient;
       while (sent < orders) {
         const n = sent++;
         const buy = n % 2 === 0;
@@ -57,13 +66,13 @@ async function drive(url: string, account: { account: number; apiKey: string }, 
         latenciesUs.push((performance.now() - t0) * 1000);
       }
     };
-    await Promise.all(Array.from({ length: window }, worker));
+    await Promise.all(Array.from({ length: window }, (_, w) => worker(w)));
     const elapsedS = (performance.now() - startedMs) / 1000;
     latenciesUs.sort((a, b) => a - b);
     const at = (p: number): number => latenciesUs[Math.min(latenciesUs.length - 1, Math.floor(p * latenciesUs.length))] ?? Number.NaN;
     return { ordersPerSecond: orders / elapsedS, ackP50Us: at(0.5), ackP99Us: at(0.99) };
   } finally {
-    client.close();
+    for (const client of clients) client.close();
   }
 }
 
@@ -81,11 +90,7 @@ async function runClusterMode(params: BenchParams): Promise<BenchResult> {
     await fixture.startNode('a');
     await fixture.startNode('b');
     await fixture.startNode('s', undefined, 'single');
-    const secrets = (name: string): { account: number; apiKey: string } => {
-      const account = fixture.secretsOf(name).accounts[0];
-      if (account === undefined) throw new Error('no demo account');
-      return account;
-    };
+    const secrets = (name: string): Array<{ account: number; apiKey: string }> => fixture.secretsOf(name).accounts;
     const single: RunFigures[] = [];
     const cluster: RunFigures[] = [];
     // Warm-up of both (JIT, page cache), not measured.
@@ -109,7 +114,7 @@ async function runClusterMode(params: BenchParams): Promise<BenchResult> {
       figures,
       latency: [],
       notes: [
-        `closed loop: ${orders} IOC orders per run, ${window} in flight, one client; runs alternate single and cluster (${runs} each, after one unmeasured warm-up of each)`,
+        `closed loop: ${orders} IOC orders per run, ${window} in flight over one client per demo account; runs alternate single and cluster (${runs} each, after one unmeasured warm-up of each)`,
         'single: ordo run alone; cluster: leader of ordo run --cluster with a standby following it and three nats-servers (R3 stream, file storage), all on this machine',
       ],
       durationMs: Date.now() - startedMs,

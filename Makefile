@@ -2,7 +2,7 @@
 NPM ?= npm
 STAMP := node_modules/.install-stamp
 
-.PHONY: install build build-web build-bench check test screenshot run flow bench bench-quick bench-compare soak soak-sim clean
+.PHONY: install build build-web build-bench check test screenshot run flow bench bench-quick bench-compare soak soak-sim cluster soak-cluster clean
 
 # `npm ci` installs exactly what the committed lock pins and never rewrites it, so a fresh clone
 # stays clean after its first build.
@@ -67,6 +67,15 @@ soak: $(STAMP)
 SIM_SEEDS ?= 100000
 soak-sim: $(STAMP)
 	node --import tsx testkit/sim/sim-soak.ts --seeds $(SIM_SEEDS) $(if $(SIM_FIRST),--first $(SIM_FIRST)) $(if $(SIM_STEPS),--steps $(SIM_STEPS)) $(if $(SIM_BUDGET_S),--budget-s $(SIM_BUDGET_S)) $(if $(SIM_WORKERS),--workers $(SIM_WORKERS))
+
+# Cluster mode on this machine (design §11): three nats-server nodes and two ordo nodes on ports
+# 8080 and 8081, data under data/cluster/. Ctrl-C stops it all.
+cluster: build
+	node dist/bin/cluster-demo.js $(ARGS)
+
+# Cluster soak: SIGKILL the leader KILLS times under load; failover p50/max and acked-but-lost.
+soak-cluster: $(STAMP)
+	node --import tsx testkit/cluster-soak.ts --kills $(or $(CLUSTER_KILLS),20) $(if $(LEASE_MS),--lease-ms $(LEASE_MS))
 
 clean:
 	rm -rf dist dist-bench

@@ -26,6 +26,7 @@ import { pipelineLatency } from './pipeline-latency.js';
 import { pipelineThroughput } from './pipeline-throughput.js';
 import { queries } from './queries.js';
 import { replay } from './replay-journal.js';
+import { clusterMode } from './cluster-mode.js';
 import { ringHopLatency } from './ring-hop-latency.js';
 import { ringThroughput } from './ring-throughput.js';
 import { wsEndToEnd } from './ws-end-to-end.js';
@@ -48,6 +49,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
   queries,
   durablePipeline,
   replay,
+  clusterMode,
 ];
 
 /** Wall-clock budgets per profile; exceeding one is reported, not fatal. */

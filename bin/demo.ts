@@ -5,12 +5,15 @@ import { isLogLevel, Logger, LOG_LEVELS } from '../gateway/log.js';
 import { GatewayServer } from '../gateway/server.js';
 import { parseCliArgs, parseIntegerOption, UsageError } from '../platform/cli-args.js';
 import { defaultServerConfig, loadServerConfig, type ServerConfig } from '../gateway/server-config.js';
+import { clusterHostOf } from './cluster-node.js';
 
 /**
  * `ordo run` (what `make run` starts): the gateway server over the engine.
  *
  *   ordo run [--config FILE] [--host H] [--port P] [--data DIR] [--log-level L]
+ *            [--cluster NATS_URLS --node NAME [--advertise WS_URL] [--lease-ms MS]]
  *
+ * With --cluster the node is one of a cluster (cluster-node.ts, design §11).
  * Without --config it serves the embedded demo configuration: the demo symbols and three demo
  * accounts, created and funded by journaled commands on first start. Their API keys and the
  * admin token are made once, kept in DIR/demo-secrets.json (mode 0600) so that a restart keeps
@@ -43,6 +46,10 @@ export async function runServer(args: string[]): Promise<number> {
     port: { type: 'string' },
     data: { type: 'string' },
     'log-level': { type: 'string' },
+    cluster: { type: 'string' },
+    node: { type: 'string' },
+    advertise: { type: 'string' },
+    'lease-ms': { type: 'string' },
   } as const;
   // `ordo` prints its usage on a UsageError, so the message here is the problem alone.
   const { values } = parseCliArgs({ args, options }, null);
@@ -66,8 +73,10 @@ export async function runServer(args: string[]): Promise<number> {
       adminToken: (({ saltHex, hashHex }) => ({ saltHex, hashHex }))(hashApiKey(1, secrets.adminToken)),
     };
   }
-  const server = await GatewayServer.start({ config });
-  const lines = [`ordo: serving ${server.url} (dashboard ${server.httpUrl}/, health ${server.httpUrl}/health, metrics ${server.httpUrl}/metrics)`, `ordo: durability ${server.durability}${server.durability === 'none' ? ' (no journal: acknowledged orders do not survive a restart)' : ''}`];
+  const cluster = clusterHostOf(config, values);
+  const server = await GatewayServer.start({ config, ...(cluster === null ? {} : { host: cluster, leadership: cluster }) });
+  await cluster?.markOpen();
+  const lines = [...(cluster === null ? [] : [`ordo: cluster node ${cluster.node}, ${cluster.role()}`]), `ordo: serving ${server.url} (dashboard ${server.httpUrl}/, health ${server.httpUrl}/health, metrics ${server.httpUrl}/metrics)`, `ordo: durability ${server.durability}${server.durability === 'none' ? ' (no journal: acknowledged orders do not survive a restart)' : ''}`];
   if (stored !== null && stored.created) {
     lines.push(`ordo: demo secrets made and kept in ${stored.path} (printed this once):`);
     lines.push('ordo: demo accounts (account, API key):');

@@ -7,8 +7,10 @@
  *   ordo gen-flow --out F --count N --seed S
  *                                        write a seeded order-flow file
  *   ordo run [--config F] [--host H] [--port P] [--data D] [--log-level L]
+ *            [--cluster URLS --node NAME [--advertise WS] [--lease-ms MS]]
  *                                        serve the gateway (WebSocket, /health, /metrics) over the
- *                                        engine; embedded demo configuration unless --config
+ *                                        engine; embedded demo configuration unless --config; with
+ *                                        --cluster, one node of a cluster (bin/cluster-node.ts)
  *   ordo replay | verify | audit ...     the journal's operator commands (journal-cli.ts: options
  *                                        and exit codes)
  *   ordo admin SUBCOMMAND ...            the admin HTTP API from a shell (admin-cli.ts)
@@ -27,6 +29,7 @@ const USAGE = `usage:
   ordo flow <file> [--passes N]
   ordo gen-flow --out <file> --count <N> --seed <S>
   ordo run [--config <file>] [--host <h>] [--port <p>] [--data <dir>] [--log-level <l>]
+           [--cluster <nats-url,...> --node <name> [--advertise <ws-url>] [--lease-ms <ms>]]
   ${REPLAY_USAGE}
   ${VERIFY_USAGE}
   ${AUDIT_USAGE}

@@ -45,6 +45,12 @@ export interface PipelineOptions {
    * committed. Without it the core gates on the producers (tests and benchmarks of the rings).
    */
   journal?: PipelineJournal | null;
+  /**
+   * A consumer between the journal and the core that the owner runs (cluster mode: the stream
+   * append, cluster/stream-appender.ts): consumer index 1, gated on the journal; the core then
+   * applies only what it has released. Needs a journal.
+   */
+  replicated?: boolean;
   seqBase?: number;
   snapshot?: Uint8Array | null;
   wait?: WaitStrategy;
@@ -147,7 +153,8 @@ export class Pipeline {
   onStorage: ((m: JournalStorageMessage) => void) | null = null;
 
   private constructor(options: PipelineOptions, ready: (p: Pipeline) => void, failed: (e: Error) => void) {
-    const upstream = options.journal ? 1 : 0;
+    if (options.replicated && !options.journal) fail('a replicated pipeline needs a journal');
+    const upstream = options.journal ? (options.replicated ? 2 : 1) : 0;
     this.journalStats = new Float64Array(new SharedArrayBuffer(options.journal ? JOURNAL_STATS_LENGTH * 8 : 0));
     this.seqBase = options.seqBase ?? 0;
     this.coreConsumer = upstream;

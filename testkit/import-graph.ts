@@ -15,6 +15,7 @@ export const LAYERS = [
   'runtime',
   'protocol',
   'gateway',
+  'cluster',
   'client',
   'loadgen',
   'bin',
@@ -39,6 +40,10 @@ export const BROWSER_PACKAGES: ReadonlySet<string> = new Set(['lightweight-chart
 /** Package imports allowed only in one folder's named files, so that a store can be swapped. */
 export const PACKAGE_OWNERS: Readonly<Record<string, RegExp>> = {
   lmdb: /^journal\/lmdb-[a-z-]+\.ts$/,
+  // NATS is cluster mode's alone (and the test kit's, which starts and inspects the cluster).
+  '@nats-io/transport-node': /^(cluster|testkit|bench)\//,
+  '@nats-io/jetstream': /^(cluster|testkit|bench)\//,
+  '@nats-io/kv': /^(cluster|testkit|bench)\//,
 };
 
 /** The most lines a production file may have: what one person can hold. */

@@ -5,6 +5,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ClusterFixture, clusterProblems, LeaderFollowingFlow } from '../testkit/cluster-fixture.js';
 import { natsServerMissing } from './local-nats-cluster.js';
 import { EXIT_DEPOSED } from '../bin/cluster-node.js';
+import { OrdoClient } from '../client/client.js';
+import { FailoverClient, type FailoverEvent } from '../client/failover-client.js';
+import { replyCodeOf } from '../testkit/server-fixture.js';
 
 /**
  * Cluster mode with real processes (design §11): three nats-server nodes and two `ordo run
@@ -108,6 +111,62 @@ describe.skipIf(missing !== null)('a cluster of two ordo nodes over three NATS s
       const standbys = [...f.nodes.keys()].filter((n) => n !== leader);
       // Standbys first; a node restarted by finish() joins as a standby and leaves the leader be.
       await finish(f, flow, [...standbys, leader as string]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'clients follow the leader: the standby refuses orders NOT_LEADER naming the leader, and a client given both addresses moves to the new leader after a SIGKILL, with its book renewed',
+    async () => {
+      root = mkdtempSync(join(tmpdir(), 'ordo-cluster-'));
+      const f = await ClusterFixture.start(root);
+      fixture = f;
+      const a = await f.startNode('a');
+      const b = await f.startNode('b');
+      const account = f.secrets().accounts[0];
+      if (account === undefined) throw new Error('no demo account');
+      const http = (url: string, path: string): Promise<Response> => fetch(url.replace('ws://', 'http://').replace(/\/ws$/, path));
+
+      // What a balancer and a client see of each node.
+      expect(await (await http(b.url, '/health')).json()).toMatchObject({ status: 'ready', role: 'standby', node: 'b', leader: a.url });
+      expect((await http(b.url, '/health/leader')).status).toBe(503);
+      expect(await (await http(a.url, '/health')).json()).toMatchObject({ status: 'ready', role: 'leader', node: 'a', leader: a.url });
+      const direct = await OrdoClient.connect(b.url);
+      expect(await direct.login(account.account, account.apiKey)).toMatchObject({ role: 'standby', leader: a.url });
+      expect(await replyCodeOf(direct.place({ symbol: 'BTC-USD', side: 'buy', orderType: 'limit', price: '40000.00', qty: '0.01' }))).toBe('NOT_LEADER');
+      await direct.close();
+
+      // The failover client, standby first, ends on the leader with a book.
+      const events: FailoverEvent[] = [];
+      const client = await FailoverClient.connect([b.url, a.url], { login: { account: account.account, apiKey: account.apiKey }, backoffMsMin: 50, backoffMsMax: 500, attemptsMax: 200, requestTimeoutMs: 10_000, probeIntervalMs: 200, probeTimeoutMs: 1_000, onEvent: (e) => events.push(e) });
+      try {
+        expect(client.address).toBe(a.url);
+        await client.subscribe('book', 'BTC-USD');
+        const first = await client.place({ symbol: 'BTC-USD', side: 'buy', orderType: 'limit', price: '40000.00', qty: '0.01', clOrdId: 'before-kill' });
+        expect(first.orderId).toBeGreaterThan(0);
+
+        await f.signal('a', 'SIGKILL');
+        // Orders refused or lost during the move are the caller's to retry; bounded by the test's timeout.
+        let acked: { orderId: number } | null = null;
+        for (let attempt = 0; acked === null; attempt++) {
+          if (attempt > 600) throw new Error(`no ack from the new leader; events ${JSON.stringify(events)}`);
+          await client.whenConnected().catch(() => undefined);
+          acked = await client.place({ symbol: 'BTC-USD', side: 'buy', orderType: 'limit', price: '40000.00', qty: '0.01', clOrdId: `after-kill-${attempt}` }).catch(async () => {
+            await new Promise((resolve) => setTimeout(resolve, 100));
+            return null;
+          });
+        }
+        expect(client.address).toBe(b.url);
+        expect(f.leaderByLog()).toBe('b');
+        expect(events.some((e) => e.kind === 'left' && e.address === a.url)).toBe(true);
+        // Connected to the new leader with its subscriptions renewed: the book is whole again
+        // (from a fresh snapshot there), and the order taken before the kill is still live.
+        expect(events.some((e) => e.kind === 'connected' && e.address === b.url && e.subscriptions === 1)).toBe(true);
+        expect(client.book('BTC-USD')?.valid).toBe(true);
+        expect((await client.orderStatus({ clOrdId: 'before-kill' })).status).toBe('new');
+      } finally {
+        await client.close();
+      }
     },
     TEST_TIMEOUT_MS,
   );

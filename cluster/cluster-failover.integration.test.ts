@@ -43,7 +43,7 @@ async function finish(f: ClusterFixture, flow: LeaderFollowingFlow, order: reado
   const stopped = [];
   for (const name of order) {
     // A node deposed meanwhile has exited 75: its supervisor would start it again, as a standby.
-    if (f.node(name).child === null) await f.startNode(name);
+    await f.running(name);
     stopped.push({ name, ...(await f.stopNode(name)) });
   }
   expect(await clusterProblems(f, flow.acked, stopped)).toEqual([]);
@@ -100,12 +100,13 @@ describe.skipIf(missing !== null)('a cluster of two ordo nodes over three NATS s
     'SIGKILL of a NATS server while orders flow: orders go on (a deposed node is restarted, as its supervisor would), and after the server returns the checks hold',
     async () => {
       const { fixture: f, flow } = await startTwoNodes();
+      f.supervise();
       await flow.untilAcked(200);
       await f.nats.killNode(0);
       await flow.untilAcked(200);
       await f.nats.startNode(0);
       await f.nats.waitReady();
-      for (const node of f.nodes.values()) if (node.child === null) await f.startNode(node.name);
+      for (const name of f.nodes.keys()) await f.running(name);
       await flow.untilAcked(100);
       const leader = f.leaderByLog();
       const standbys = [...f.nodes.keys()].filter((n) => n !== leader);
@@ -127,7 +128,12 @@ describe.skipIf(missing !== null)('a cluster of two ordo nodes over three NATS s
       if (account === undefined) throw new Error('no demo account');
       const http = (url: string, path: string): Promise<Response> => fetch(url.replace('ws://', 'http://').replace(/\/ws$/, path));
 
-      // What a balancer and a client see of each node.
+      // What a balancer and a client see of each node; the standby learns the leader's address
+      // from the lease, which it reads on its own schedule.
+      for (let tries = 0; ((await (await http(b.url, '/health')).json()) as { leader?: unknown }).leader !== a.url; tries++) {
+        if (tries > 100) throw new Error(`node b never named the leader: ${f.describe()}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
       expect(await (await http(b.url, '/health')).json()).toMatchObject({ status: 'ready', role: 'standby', node: 'b', leader: a.url });
       expect((await http(b.url, '/health/leader')).status).toBe(503);
       expect(await (await http(a.url, '/health')).json()).toMatchObject({ status: 'ready', role: 'leader', node: 'a', leader: a.url });

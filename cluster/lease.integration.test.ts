@@ -48,6 +48,14 @@ describe.skipIf(missing !== null)('the leadership lease in JetStream KV', () => 
     expect(await other.observe()).toBe(false);
     now += 400;
     expect(await holder.renew()).toBe('ok');
+    // Reads of the bucket may come from a replica a moment behind (direct get): a stale read can
+    // make a standby try a take, which the compare-and-set then refuses. Here the test waits
+    // until the other node's reads show the renewal, then checks what it makes of it.
+    const otherKv = (holder === a ? jb : ja).kv;
+    for (let tries = 0; ((await otherKv.get('leader'))?.revision ?? 0) < holder.term; tries++) {
+      if (tries > 200) throw new Error('the renewal never reached the other node\'s reads');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     now += 400;
     expect(await other.observe()).toBe(false);
     expect(other.holder()?.node).toBe(holder === a ? 'a' : 'b');

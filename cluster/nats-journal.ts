@@ -37,22 +37,50 @@ export async function openNatsJournal(options: NatsJournalOptions): Promise<Nats
     pingInterval: 2_000,
     timeout: JS_TIMEOUT_MS,
   });
-  const jsm = await jetstreamManager(nc, { timeout: JS_TIMEOUT_MS });
   const replicas = options.replicas ?? REPLICAS;
   try {
-    await jsm.streams.info(JOURNAL_STREAM);
-  } catch {
-    await jsm.streams.add({
-      name: JOURNAL_STREAM,
-      subjects: [JOURNAL_SUBJECT],
-      num_replicas: replicas,
-      storage: StorageType.File,
-      retention: RetentionPolicy.Limits,
-      discard: DiscardPolicy.New,
-      duplicate_window: DUPLICATE_WINDOW_NS,
-      allow_direct: true,
+    // A NATS cluster that is still forming (a server restarting, the meta leader not yet elected,
+    // too few JetStream peers to place three replicas) answers these with errors for a while: a
+    // node started meanwhile waits for it rather than exit.
+    const jsm = await untilSetUp('JetStream', () => jetstreamManager(nc, { timeout: JS_TIMEOUT_MS }));
+    await untilSetUp(`stream ${JOURNAL_STREAM}`, async () => {
+      try {
+        await jsm.streams.info(JOURNAL_STREAM);
+      } catch {
+        await jsm.streams.add({
+          name: JOURNAL_STREAM,
+          subjects: [JOURNAL_SUBJECT],
+          num_replicas: replicas,
+          storage: StorageType.File,
+          retention: RetentionPolicy.Limits,
+          discard: DiscardPolicy.New,
+          duplicate_window: DUPLICATE_WINDOW_NS,
+          allow_direct: true,
+        });
+      }
     });
+    const kv = await untilSetUp(`bucket ${LEASE_BUCKET}`, () => new Kvm(nc).create(LEASE_BUCKET, { replicas, history: 1 }));
+    return { nc, js: jetstream(nc, { timeout: JS_TIMEOUT_MS }), jsm, kv };
+  } catch (error) {
+    await nc.close();
+    throw error;
   }
-  const kv = await new Kvm(nc).create(LEASE_BUCKET, { replicas, history: 1 });
-  return { nc, js: jetstream(nc, { timeout: JS_TIMEOUT_MS }), jsm, kv };
+}
+
+/** How long a node waits for the NATS cluster to let it set up, and between tries. */
+const SET_UP_WAIT_MS = 60_000;
+const SET_UP_RETRY_MS = 250;
+
+/** Tries `step` until it succeeds, for at most SET_UP_WAIT_MS; then fails with its last error. */
+async function untilSetUp<T>(what: string, step: () => Promise<T>): Promise<T> {
+  const deadline = performance.now() + SET_UP_WAIT_MS;
+  // Bounded by the deadline.
+  for (;;) {
+    try {
+      return await step();
+    } catch (error) {
+      if (performance.now() + SET_UP_RETRY_MS > deadline) throw new Error(`NATS: ${what} not set up in ${SET_UP_WAIT_MS} ms: ${(error as Error).message}`);
+      await new Promise((resolve) => setTimeout(resolve, SET_UP_RETRY_MS));
+    }
+  }
 }

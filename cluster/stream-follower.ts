@@ -42,7 +42,10 @@ export class StreamFollower {
   async start(): Promise<void> {
     if (this.done !== null) throw new Error('follower started twice');
     const consumer = await this.js.consumers.get(JOURNAL_STREAM, { opt_start_seq: this.streamSeqHandled + 1 });
-    const messages = await consumer.consume({ max_messages: 64 });
+    // Heartbeats every second: a consumer whose server died (a NATS node lost) is noticed after two
+    // missed ones and recreated where the stream now lives, instead of after the default 30 s,
+    // which a takeover's drain would wait out.
+    const messages = await consumer.consume({ max_messages: 64, expires: 2_000, idle_heartbeat: 1_000 });
     this.messages = messages;
     this.done = (async () => {
       try {

@@ -12,6 +12,7 @@ import { defaultServerConfig } from '../gateway/server-config.js';
 import { NULL_SINK } from '../replay/recovery.js';
 import { JOURNAL_STREAM, readRecordHeader } from '../cluster/stream-record.js';
 import { freePorts, NatsCluster } from '../cluster/local-nats-cluster.js';
+import { EXIT_DEPOSED } from '../bin/cluster-node.js';
 
 /**
  * A whole cluster on this machine for the replication tests and the cluster soak: three NATS
@@ -35,10 +36,16 @@ export interface OrdoNode {
   /** The server's log (JSON lines on stdout), its last 200 KB. */
   stdout: string;
   exitCode: number | null;
+  /** Its start while under way (a test's, or supervision's). */
+  starting: Promise<OrdoNode> | null;
 }
 
 export class ClusterFixture {
   readonly nodes = new Map<string, OrdoNode>();
+  /** Restart a node that exits deposed (75) at once, as `make cluster`'s supervisor does. */
+  private supervising = false;
+  /** Restarts made by supervision. */
+  restarts = 0;
 
   private constructor(
     readonly root: string,
@@ -51,7 +58,7 @@ export class ClusterFixture {
     const ports = await freePorts(nodeNames.length);
     nodeNames.forEach((name, i) => {
       const port = ports[i] as number;
-      fixture.nodes.set(name, { name, port, dataDir: join(root, name), url: `ws://127.0.0.1:${port}/ws`, child: null, stderr: '', stdout: '', exitCode: null });
+      fixture.nodes.set(name, { name, port, dataDir: join(root, name), url: `ws://127.0.0.1:${port}/ws`, child: null, stderr: '', stdout: '', exitCode: null, starting: null });
     });
     return fixture;
   }
@@ -102,9 +109,14 @@ export class ClusterFixture {
     child.once('exit', (code, signal) => {
       node.exitCode = code ?? (signal === null ? -1 : 128);
       if (node.child === child) node.child = null;
+      if (this.supervising && code === EXIT_DEPOSED && node.child === null) {
+        this.restarts++;
+        // A restart that fails leaves the node down, which the test's own waits then report.
+        this.startNode(name, leaseMs, mode).catch(() => undefined);
+      }
     });
     const from = node.stderr.length;
-    return new Promise((resolve, reject) => {
+    const starting = new Promise<OrdoNode>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`node ${name} did not start: ${node.stderr.slice(from)}`)), START_TIMEOUT_MS);
       const onData = (): void => {
         if (!node.stderr.slice(from).includes('ordo: serving ')) return;
@@ -118,6 +130,19 @@ export class ClusterFixture {
         reject(new Error(`node ${name} exited ${code}: ${node.stderr.slice(from)}`));
       });
     });
+    node.starting = starting;
+    const settled = (): void => {
+      if (node.starting === starting) node.starting = null;
+    };
+    starting.then(settled, settled);
+    return starting;
+  }
+
+  /** Each node's state and the ends of its output: what a failed wait reports. */
+  describe(): string {
+    return [...this.nodes.values()]
+      .map((n) => `node ${n.name}: ${n.child === null ? `exited ${n.exitCode}` : 'running'}\n  stderr …${n.stderr.slice(-1_500)}\n  log …${n.stdout.slice(-2_500)}`)
+      .join('\n');
   }
 
   /** Which node leads now, by the nodes' own words (their last "leads" line), among those running. */
@@ -131,6 +156,34 @@ export class ClusterFixture {
       }
     }
     return best?.name ?? null;
+  }
+
+  /**
+   * Node `name` serving: waits for a start under way, or starts it if it is down; a start that
+   * fails (deposed while starting, and restarted by supervision) is waited for again, a few times.
+   */
+  async running(name: string): Promise<OrdoNode> {
+    const node = this.node(name);
+    const attempts = 5;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if (node.starting !== null) return await node.starting;
+        if (node.child !== null) return node;
+        return await this.startNode(name);
+      } catch (error) {
+        if (attempt === attempts) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+  }
+
+  /**
+   * From now on, a node that exits deposed is started again at once (it rejoins as a standby),
+   * as a supervisor would; without it, both nodes deposed in one NATS failure would leave the
+   * cluster without a leader until the test restarted them.
+   */
+  supervise(): void {
+    this.supervising = true;
   }
 
   /** Sends `signal` and, for SIGKILL and SIGTERM, waits for the exit. */
@@ -168,6 +221,7 @@ export class ClusterFixture {
   }
 
   async stop(): Promise<void> {
+    this.supervising = false;
     for (const node of this.nodes.values()) {
       if (node.child !== null) await this.signal(node.name, 'SIGKILL');
     }
@@ -271,7 +325,7 @@ export class LeaderFollowingFlow {
     const deadline = Date.now() + timeoutMs;
     while (this.acked.length < target) {
       if (this.failures.length > 0) throw new Error(`flow: ${this.failures.join('; ')}`);
-      if (Date.now() > deadline) throw new Error(`flow: ${this.acked.length} acks, waiting for ${target}`);
+      if (Date.now() > deadline) throw new Error(`flow: ${this.acked.length} acks, waiting for ${target}; ${this.refused} refused\n${this.fixture.describe()}`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }

@@ -17,7 +17,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { OrdoClient } from '../client/client.js';
+import { OrdoClient, ReplyError } from '../client/client.js';
 import { ClusterFixture } from '../testkit/cluster-fixture.js';
 import { natsServerMissing } from '../cluster/local-nats-cluster.js';
 import { runIfMain } from '../platform/run-main.js';
@@ -39,7 +39,14 @@ interface RunFigures {
   ordersPerSecond: number;
   ackP50Us: number;
   ackP99Us: number;
+  /** Orders refused BUSY or NOT_LEADER (a leader whose lease renewal ran late counts itself a standby for a moment), each sent again. */
+  refused: number;
 }
+
+/** Refusals an order is sent again after: the node was busy, or not (yet, for a moment) the leader. */
+const RETRIED = new Set(['BUSY', 'NOT_LEADER']);
+/** Bound on refusals per run before the run fails: a node that stays refusing is a failure, not a figure. */
+const REFUSALS_MAX = 10_000;
 
 /**
  * `orders` IOC orders (alternating sides, never resting), `window` in flight, spread over one
@@ -55,6 +62,7 @@ async function drive(url: string, accounts: ReadonlyArray<{ account: number; api
     }
     const latenciesUs: number[] = [];
     let sent = 0;
+    let refused = 0;
     const startedMs = performance.now();
     const worker = async (w: number): Promise<void> => {
       const client = clients[w % clients.length] as OrdoClient;
@@ -62,7 +70,17 @@ async function drive(url: string, accounts: ReadonlyArray<{ account: number; api
         const n = sent++;
         const buy = n % 2 === 0;
         const t0 = performance.now();
-        await client.place({ symbol: 'BTC-USD', side: buy ? 'buy' : 'sell', orderType: 'limit', price: buy ? '46000.00' : '54000.00', qty: '0.001', tif: 'ioc', clOrdId: `${tag}-${n}` });
+        // Bounded: each refusal counts towards REFUSALS_MAX.
+        for (let attempt = 0; ; attempt++) {
+          try {
+            await client.place({ symbol: 'BTC-USD', side: buy ? 'buy' : 'sell', orderType: 'limit', price: buy ? '46000.00' : '54000.00', qty: '0.001', tif: 'ioc', clOrdId: `${tag}-${n}-${attempt}` });
+            break;
+          } catch (e) {
+            if (!(e instanceof ReplyError && RETRIED.has(e.codeName)) || ++refused > REFUSALS_MAX) throw e;
+            await new Promise((resolve) => setTimeout(resolve, 5));
+          }
+        }
+        // From the first send: a refusal and its retry are in the order's latency.
         latenciesUs.push((performance.now() - t0) * 1000);
       }
     };
@@ -70,7 +88,7 @@ async function drive(url: string, accounts: ReadonlyArray<{ account: number; api
     const elapsedS = (performance.now() - startedMs) / 1000;
     latenciesUs.sort((a, b) => a - b);
     const at = (p: number): number => latenciesUs[Math.min(latenciesUs.length - 1, Math.floor(p * latenciesUs.length))] ?? Number.NaN;
-    return { ordersPerSecond: orders / elapsedS, ackP50Us: at(0.5), ackP99Us: at(0.99) };
+    return { ordersPerSecond: orders / elapsedS, ackP50Us: at(0.5), ackP99Us: at(0.99), refused };
   } finally {
     for (const client of clients) client.close();
   }
@@ -105,6 +123,7 @@ async function runClusterMode(params: BenchParams): Promise<BenchResult> {
       figures[`${label}OrdersPerSecond`] = figure(list.map((r) => r.ordersPerSecond), 'orders/s', 'higher');
       figures[`${label}AckP50Us`] = figure(list.map((r) => r.ackP50Us), 'us', 'lower');
       figures[`${label}AckP99Us`] = figure(list.map((r) => r.ackP99Us), 'us', 'lower');
+      figures[`${label}Refused`] = figure(list.map((r) => r.refused), 'orders', 'lower');
     }
     return {
       name: clusterMode.name,

@@ -32,6 +32,7 @@ import { JS_TIMEOUT_MS, openNatsJournal, type NatsJournal } from './nats-journal
 import { StreamAppender } from './stream-appender.js';
 import { StreamFollower } from './stream-follower.js';
 import { JOURNAL_STREAM, JOURNAL_SUBJECT, recordHeaders, recordMsgId, type StreamRecordHeader } from './stream-record.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface ClusterOptions {
   /** NATS servers, any of them: the connection fails over between them. */
@@ -266,6 +267,3 @@ export class ClusterHost extends JournalHost implements LeadershipView {
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

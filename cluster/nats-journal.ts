@@ -6,6 +6,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, RetentionPolicy, StorageType, DiscardPolicy } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import { JOURNAL_STREAM, JOURNAL_SUBJECT } from './stream-record.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export const LEASE_BUCKET = 'ordo_lease';
 export const REPLICAS = 3;
@@ -80,7 +81,7 @@ async function untilSetUp<T>(what: string, step: () => Promise<T>): Promise<T> {
       return await step();
     } catch (error) {
       if (performance.now() + SET_UP_RETRY_MS > deadline) throw new Error(`NATS: ${what} not set up in ${SET_UP_WAIT_MS} ms: ${(error as Error).message}`);
-      await new Promise((resolve) => setTimeout(resolve, SET_UP_RETRY_MS));
+      await sleep(SET_UP_RETRY_MS);
     }
   }
 }

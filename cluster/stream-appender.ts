@@ -22,6 +22,7 @@ import { JetStreamApiError, type JetStreamClient, type PubAck } from '@nats-io/j
 import { COMMAND_SIZE } from '../engine/command-layout.js';
 import { PARK_TIMEOUT_MS, type RingBuffer, SequenceBarrier, type Sequence } from '../ring/index.js';
 import { JOURNAL_SUBJECT, STREAM_COMMANDS_MAX, recordHeaders, recordMsgId, type StreamRecordHeader } from './stream-record.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export const IN_FLIGHT_MAX = 32;
 const RETRY_DELAY_MS = 50;
@@ -168,7 +169,7 @@ export class StreamAppender {
         this.onFenced(`stream append fenced: ${e.message} (expected ${oldest.expectLast}, term ${oldest.record.term})`);
         return 0;
       }
-      await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
+      await sleep(RETRY_DELAY_MS);
       if (this.stopped) return 0;
       // Resend all that is unacknowledged, in order: what did land is answered as a duplicate.
       for (const entry of this.inFlight) entry.ack = this.publish(entry.record, entry.payload, entry.expectLast);

@@ -10,6 +10,7 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { type StreamRecordHeader, JOURNAL_STREAM, readRecordHeader } from './stream-record.js';
 import { COMMAND_SIZE } from '../engine/command-layout.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Receives the commands firstSeq .. firstSeq + count - 1 (the payload's slice); resolves once they are taken. */
 export type FollowerSink = (commands: Uint8Array, firstSeq: number, count: number) => void | Promise<void>;
@@ -91,7 +92,7 @@ export class StreamFollower {
         deadline = performance.now() + stallMs;
       }
       if (performance.now() > deadline) throw new Error(`journal stream: stuck at message ${this.streamSeqHandled} of ${streamSeq} for ${stallMs} ms`);
-      await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
+      await sleep(DRAIN_POLL_MS);
     }
   }
 

@@ -429,15 +429,9 @@ export class ReadModel {
 
   // ───────────────────────────── queries ─────────────────────────────
 
-  /** The account's live orders, in order id order, optionally of one symbol. */
+  /** All of the account's live orders, in order id order, optionally of one symbol: one page without a bound (the checks' view; clients get pages). */
   openOrders(accountId: number, symbolId?: number): OrderView[] {
-    const out: OrderView[] = [];
-    for (const id of this.liveByAccount.get(accountId) ?? []) {
-      const order = this.live.get(id);
-      if (order === undefined) throw new Error(`read model: live index names order ${id}`);
-      if (symbolId === undefined || order.symbolId === symbolId) out.push(order);
-    }
-    return out;
+    return this.openOrdersPage(accountId, { afterOrderId: -1, limit: Number.MAX_SAFE_INTEGER, ...(symbolId === undefined ? {} : { symbolId }) }).orders;
   }
 
   /**

@@ -211,51 +211,42 @@ async function queryWindow(clients: QueryClients, kind: QueryKind, rate: number,
     histogram.record(schedule.latencyNs(index, nowNs));
     lastReplyNs = Math.max(lastReplyNs, nowNs);
   };
-  const send = (index: number): void => {
+  /** The query of `kind` numbered `index`, resolved once its answer is checked (a wrong one rejects). */
+  const ask = async (index: number): Promise<void> => {
     switch (kind) {
-      case 'openOrders':
-        replies.push(client.openOrders().then((orders) => {
-          if (orders.length !== openOrders) throw new Error(`open_orders answered ${orders.length} orders, expected ${openOrders}`);
-          answered(index);
-        }).catch(failed));
+      case 'openOrders': {
+        const orders = await client.openOrders();
+        if (orders.length !== openOrders) throw new Error(`open_orders answered ${orders.length} orders, expected ${openOrders}`);
         return;
-      case 'openOrdersPage':
-        replies.push(client.openOrdersPage().then((page) => {
-          if (page.orders.length !== Math.min(openOrders, OPEN_ORDERS_LIMIT_MAX) || page.more !== openOrders > OPEN_ORDERS_LIMIT_MAX) throw new Error(`the first open_orders page held ${page.orders.length} orders`);
-          answered(index);
-        }).catch(failed));
+      }
+      case 'openOrdersPage': {
+        const page = await client.openOrdersPage();
+        if (page.orders.length !== Math.min(openOrders, OPEN_ORDERS_LIMIT_MAX) || page.more !== openOrders > OPEN_ORDERS_LIMIT_MAX) throw new Error(`the first open_orders page held ${page.orders.length} orders`);
         return;
+      }
       case 'orderStatus': {
         const orderId = orderIds[(index * 7919) % orderIds.length] as number;
-        replies.push(client.orderStatus({ orderId }).then((order) => {
-          if (order.orderId !== orderId || order.status !== 'new') throw new Error(`order_status of ${orderId} answered ${order.orderId} ${order.status}`);
-          answered(index);
-        }).catch(failed));
+        const order = await client.orderStatus({ orderId });
+        if (order.orderId !== orderId || order.status !== 'new') throw new Error(`order_status of ${orderId} answered ${order.orderId} ${order.status}`);
         return;
       }
       case 'balances':
-        replies.push(client.queryBalances().then((balances) => {
-          if (balances.length === 0) throw new Error('balances answered no assets');
-          answered(index);
-        }).catch(failed));
+        if ((await client.queryBalances()).length === 0) throw new Error('balances answered no assets');
         return;
       case 'fills':
-        replies.push(trader.fills().then((fills) => {
-          if (fills.length === 0) throw new Error('fills answered none for a trading account');
-          answered(index);
-        }).catch(failed));
+        if ((await trader.fills()).length === 0) throw new Error('fills answered none for a trading account');
         return;
       case 'symbols':
-        replies.push(client.symbols().then((symbols) => {
-          if (symbols.length === 0) throw new Error('symbols answered none');
-          answered(index);
-        }).catch(failed));
+        if ((await client.symbols()).length === 0) throw new Error('symbols answered none');
         return;
       default: {
         const unknown: never = kind;
         throw new Error(`unknown query kind ${String(unknown)}`);
       }
     }
+  };
+  const send = (index: number): void => {
+    replies.push(ask(index).then(() => answered(index)).catch(failed));
   };
   // Replies are read between sends: a timer wakes the driver, it never spins.
   const stats = await runOpenLoop({ schedule, send, wait: 'hybrid', spinNs: 0, sleepNs: 0 });

@@ -4,6 +4,8 @@ import { hrtime } from 'node:process';
 import { AssertionError } from '../engine/assert.js';
 import { EXIT_USAGE, parseCliArgs, UsageError } from '../platform/cli-args.js';
 import { defaultEngineConfig } from '../engine/default-config.js';
+import { captureState } from '../engine/engine-state.js';
+import { differingStateParts } from '../engine/state-parts.js';
 import { type EngineConfig, validateEngineConfig } from '../engine/symbol-config.js';
 import { loadServerConfig } from '../gateway/server-config.js';
 import { JournalCorruptError, JournalMetaMismatchError } from '../journal/journal-error.js';
@@ -202,7 +204,8 @@ export async function verifyMain(args: string[], io: CliIo = PROCESS_IO): Promis
       if (beyond !== undefined) throw new SnapshotProblemError(beyond.seq, `lies past the journal's last sequence ${scratch.lastSeq}`);
       const recovered = replay(env, c.config, undefined, false);
       if (recovered.stateHash !== scratch.stateHash) {
-        throw new SnapshotMismatchError(recovered.snapshotSeq ?? scratch.lastSeq, scratch.stateHash, recovered.stateHash);
+        const parts = differingStateParts(captureState(scratch.engine), captureState(recovered.engine));
+        throw new SnapshotMismatchError(recovered.snapshotSeq ?? scratch.lastSeq, scratch.stateHash, recovered.stateHash, parts);
       }
       const elapsedMs = elapsedMsSince(startNs);
       return {

@@ -123,6 +123,13 @@ export function encodeState(state: EngineState): Uint8Array {
   return encode(state);
 }
 
+/** The state a snapshot body holds (encodeState's inverse); asserts this build reads its format. */
+export function decodeState(bytes: Uint8Array): EngineState {
+  const state = decode(bytes) as EngineState;
+  assert(state.format === STATE_FORMAT, `state format ${state.format}, this build reads ${STATE_FORMAT}`);
+  return state;
+}
+
 export function hashBytes(bytes: Uint8Array): string {
   const h = new Fnv64();
   h.bytes(bytes);
@@ -160,8 +167,7 @@ export function decodeSnapshot(bytes: Uint8Array): Snapshot {
 
 /** Rebuilds an engine from a snapshot; its state hash equals the snapshot's (asserted). */
 export function restoreSnapshot(config: EngineConfig, snapshot: Snapshot, sink: EventSink): MatchingEngine {
-  const state = decode(snapshot.state) as EngineState;
-  assert(state.format === STATE_FORMAT, `state format ${state.format}`);
+  const state = decodeState(snapshot.state);
   const fingerprint = configFingerprintSource(config);
   assert(state.configFingerprint === fingerprint, 'snapshot was taken under a different configuration');
   const engine = new MatchingEngine(config, sink);

@@ -1,8 +1,9 @@
 import { fail } from '../engine/assert.js';
 import { COMMAND_SIZE } from '../engine/command-layout.js';
-import { restoreSnapshot, stateHash, takeSnapshot } from '../engine/engine-state.js';
+import { captureState, decodeState, restoreSnapshot, stateHash, takeSnapshot } from '../engine/engine-state.js';
 import type { EventSink } from '../engine/event-sink.js';
 import { MatchingEngine } from '../engine/matching-engine.js';
+import { differingStateParts } from '../engine/state-parts.js';
 import type { EngineConfig } from '../engine/symbol-config.js';
 import { configFingerprint } from '../journal/config-fingerprint.js';
 import { openJournalEnv, readHead, type Durability, type JournalEnv } from '../journal/journal-env.js';
@@ -57,16 +58,27 @@ export interface ReplayResult {
   snapshotsVerified: number;
 }
 
-/** A snapshot whose state hash the replay did not reproduce. */
+/**
+ * A snapshot whose state hash the replay did not reproduce. `parts` names the parts of the state
+ * that differ (engine/state-parts.ts), where the stored state could be read: empty when the
+ * stored state equals the replayed one, so that only the stored hash is wrong; null when unknown.
+ */
 export class SnapshotMismatchError extends Error {
   override readonly name = 'SnapshotMismatchError';
   constructor(
     readonly seq: number,
     readonly expected: string,
     readonly actual: string,
+    readonly parts: readonly string[] | null = null,
   ) {
-    super(`snapshot at sequence ${seq}: stored state hash ${expected}, replay reaches ${actual}`);
+    super(`snapshot at sequence ${seq}: stored state hash ${expected}, replay reaches ${actual}${describeParts(parts)}`);
   }
+}
+
+function describeParts(parts: readonly string[] | null): string {
+  if (parts === null) return '';
+  if (parts.length === 0) return '; the stored state equals the replayed one, so the stored hash is not its own';
+  return `; the parts that differ: ${parts.join(', ')}`;
 }
 
 /**
@@ -102,7 +114,13 @@ export function replayJournal(options: ReplayOptions): ReplayResult {
     options.onStart?.(engine, start?.readModel);
     // Snapshots after the starting point are checked when the replay reaches their sequence.
     const pending = snapshots.filter((s) => s.seq > engine.lastSeq).sort((a, b) => a.seq - b.seq);
-    const applied = applyRuns(engine, source.runs, pending, options.onCommand);
+    let applied: number;
+    try {
+      applied = applyRuns(engine, source.runs, pending, options.onCommand);
+    } catch (error) {
+      // The runs are left where they stopped and never resumed, so reading the store is safe.
+      throw error instanceof SnapshotMismatchError ? withDifferingParts(error, store, engine) : error;
+    }
     if (engine.lastSeq !== toSeq) fail(`replay stopped at ${engine.lastSeq}, the target is ${toSeq}`);
     return {
       engine,
@@ -142,6 +160,20 @@ function applyRuns(engine: MatchingEngine, runs: Iterable<CommandRun>, pending: 
   }
   if (next !== pending.length) fail(`replay passed ${next} of the ${pending.length} snapshots on its way`);
   return applied;
+}
+
+/** The mismatch with the parts of the state in which the stored snapshot and the engine differ. */
+function withDifferingParts(error: SnapshotMismatchError, store: SnapshotStore, engine: MatchingEngine): SnapshotMismatchError {
+  if (error.parts !== null) return error;
+  const stored = store.newestAtOrBelow(error.seq);
+  if (stored === null || stored.seq !== error.seq) return error;
+  let parts: string[];
+  try {
+    parts = differingStateParts(decodeState(stored.body), captureState(engine));
+  } catch {
+    return error; // a body this build cannot read: the hashes alone say what is known
+  }
+  return new SnapshotMismatchError(error.seq, error.expected, error.actual, parts);
 }
 
 interface CommandSource {

@@ -2,7 +2,8 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMAND_SIZE } from '../engine/command-layout.js';
-import { takeSnapshot } from '../engine/engine-state.js';
+import { captureState, takeSnapshot } from '../engine/engine-state.js';
+import { differingStateParts } from '../engine/state-parts.js';
 import { propertyTestConfig } from '../testkit/random-commands.js';
 import { copyGroups, makeCommands, makeTempDir, removeDir, restoreGroups } from '../testkit/journal-fixtures.js';
 import { openJournalEnv, type JournalEnv } from '../journal/journal-env.js';
@@ -260,6 +261,34 @@ describe('replayJournal reading on a thread', () => {
     }
   });
 
+  it('names the parts of the state in which a stored snapshot differs from the replay', async () => {
+    const commands = randomCommandsAtLeast(SEED + 2, 400, 200);
+    const journal = await writeJournal(config, commands, [30, 30]);
+    const journalEnv = openJournal({ path: journal.dataDir, config, durability: 'none' });
+    try {
+      // A snapshot of the state at 20, stored (with its own hash) as if it were the state at 45.
+      const early = replayJournal({ env: journalEnv, config, toSeq: 20, fromScratch: true, read: 'inline' });
+      const late = replayJournal({ env: journalEnv, config, toSeq: 45, fromScratch: true, read: 'inline' });
+      const parts = differingStateParts(captureState(early.engine), captureState(late.engine));
+      expect(parts.length).toBeGreaterThan(0);
+      const taken = takeSnapshot(early.engine);
+      new SnapshotStore(journalEnv).put({ seq: 45, stateHashHex: taken.hash.slice(2), body: taken.state });
+      for (const read of ['inline', 'thread'] as const) {
+        let thrown: unknown;
+        try {
+          replayJournal({ env: journalEnv, config, fromScratch: true, read });
+        } catch (error) {
+          thrown = error;
+        }
+        expect(thrown, read).toBeInstanceOf(SnapshotMismatchError);
+        expect((thrown as SnapshotMismatchError).parts, read).toEqual(parts);
+        expect((thrown as Error).message, read).toContain(`the parts that differ: ${parts.join(', ')}`);
+      }
+    } finally {
+      await journalEnv.close();
+    }
+  });
+
   it('reports a snapshot that disagrees at its sequence, and an error of the caller stops the replay', async () => {
     const commands = randomCommandsAtLeast(SEED + 1, 400, 200);
     const journal = await writeJournal(config, commands, [30, 30]);
@@ -270,6 +299,8 @@ describe('replayJournal reading on a thread', () => {
       new SnapshotStore(journalEnv).put({ seq: 45, stateHashHex: wrongHash, body: takeSnapshot(at.engine).state });
       expect(() => replayJournal({ env: journalEnv, config, fromScratch: true, read: 'thread' })).toThrow(SnapshotMismatchError);
       expect(() => replayJournal({ env: journalEnv, config, fromScratch: true, read: 'thread' })).toThrow(/snapshot at sequence 45/);
+      // The stored body is the replayed state: only its hash is wrong, and the error says so.
+      expect(() => replayJournal({ env: journalEnv, config, fromScratch: true, read: 'inline' })).toThrow(/the stored state equals the replayed one/);
       let seen = 0;
       const stop = (): void => {
         if (++seen === 10) throw new Error('caller stops');

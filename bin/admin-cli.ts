@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { EXIT_USAGE, parseCliArgs, UsageError } from '../platform/cli-args.js';
 
 /**
  * `ordo admin …`: the admin HTTP API (docs/admin-openapi.json) from a shell, for operators who
@@ -35,8 +35,6 @@ export interface AdminRequest {
   readonly path: string;
   readonly body?: Readonly<Record<string, unknown>>;
 }
-
-class UsageError extends Error {}
 
 /** The request a subcommand and its arguments stand for; throws UsageError on bad arguments. */
 export function adminRequest(subcommand: string, args: readonly string[], options: { after?: string; limit?: string; all?: boolean }): AdminRequest {
@@ -118,7 +116,7 @@ export async function runAdmin(argv: readonly string[], out: (line: string) => v
   let url: string;
   let token: string;
   try {
-    const { values, positionals } = parseArgs({
+    const { values, positionals } = parseCliArgs({
       args: [...argv],
       allowPositionals: true,
       options: {
@@ -130,7 +128,7 @@ export async function runAdmin(argv: readonly string[], out: (line: string) => v
         all: { type: 'boolean' },
         help: { type: 'boolean' },
       },
-    });
+    }, null);
     if (values.help === true) {
       out(ADMIN_USAGE);
       return 0;
@@ -141,10 +139,10 @@ export async function runAdmin(argv: readonly string[], out: (line: string) => v
     url = values.url;
     token = adminToken(values.token, values.data);
   } catch (e) {
-    if (!(e instanceof UsageError) && !(e instanceof TypeError)) throw e;
+    if (!(e instanceof UsageError)) throw e;
     err(`ordo admin: ${e.message}`);
     err(ADMIN_USAGE);
-    return 2;
+    return EXIT_USAGE;
   }
   let status: number;
   let text: string;

@@ -5,8 +5,9 @@ import { COMMAND_TYPE_MAX, CommandType } from './command-layout.js';
  * The command table: one row per command code saying everything the rest of the system asks
  * about a command type, so that no other file keeps its own switch over the codes:
  *
- *   code ─▶ mutates   changes state, so it advances the engine's time and must be replayed;
- *                     a command that does not (the heartbeat) must change nothing at all
+ *   code ─▶ mutates   changes state, so it advances the engine's time; a command that does
+ *                     not (the heartbeat) must change nothing at all, so that a history with
+ *                     or without it reaches the same state (determinism.prop.test.ts)
  *           account   whose command it is (the audit trail): its account field, that field
  *                     unless it is 0 (every account), or nobody
  *           order     which order it names: its own sequence (a placement), its target id, none

@@ -54,8 +54,8 @@ const { validateEngineConfig } = symbolConfig;
  *
  * Per command:
  *   1. time advances to max(now, command timestamp); GTD orders due by then expire (except for
- *      a command that does not mutate, the heartbeat, which is not replayed and so changes
- *      nothing);
+ *      a command that does not mutate, the heartbeat, which changes nothing, not even the
+ *      clock);
  *   2. the command is validated (result code on failure, nothing changed) and applied;
  *   3. stop orders triggered by the last trade price run, earliest placed first;
  *   4. one BALANCE event per touched (account, asset), then one BOOK_LEVEL event per touched
@@ -172,8 +172,8 @@ export class MatchingEngine {
 
   private applyFromTable(type: number, v: DataView, o: number, seq: number, ts: number): void {
     const spec = COMMAND_TABLE[type];
-    // A command that does not mutate is not replayed, so it must change nothing, not even the
-    // time: a replay without it has to reach the same states and emit the same events.
+    // A command that does not mutate must change nothing, not even the time: a history with or
+    // without it has to reach the same states and emit the same events for every other command.
     if (spec !== undefined && !spec.mutates) return spec.apply(this.handlers, v, o, seq);
     if (ts > this.nowUs) this.nowUs = ts;
     this.matcher.expireDue(this.nowUs);

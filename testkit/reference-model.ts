@@ -75,7 +75,7 @@ export class ReferenceModel {
     if (cmd.timestampUs < 0) {
       this.reject(ResultCode.INVALID_TIMESTAMP, 0, 0, 0, 0, 0, 0);
     } else if (cmd.type === CommandType.NOOP) {
-      // The heartbeat is not journaled, so it changes nothing, not even the time.
+      // The heartbeat changes nothing, not even the time.
       this.accepted(0, 0, 0, 0, 0, 0, 0);
     } else {
       this.nowUsValue = Math.max(this.nowUsValue, cmd.timestampUs);

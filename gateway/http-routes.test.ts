@@ -23,12 +23,26 @@ describe('HttpRoutes', () => {
     return [res.status, await res.json()];
   }
 
-  it('answers an exact route by method and path, ignoring the query, and 404 otherwise', async () => {
-    const routes = new HttpRoutes(Logger.silent()).add('GET', '/a', (_req, res, path) => json(res, 200, { path }));
+  it('answers an exact route by method and path, ignoring the query, 405 with Allow for another method, and 404 otherwise', async () => {
+    const routes = new HttpRoutes(Logger.silent())
+      .add('GET', '/a', (_req, res, path) => json(res, 200, { path }))
+      .add('DELETE', '/a', (_req, res) => json(res, 200, { deleted: true }));
     const base = await serve(routes);
     expect(await call(`${base}/a?x=1`)).toEqual([200, { path: '/a' }]);
-    expect(await call(`${base}/a`, 'POST')).toEqual([404, { error: 'not found' }]);
+    expect(await call(`${base}/a`, 'DELETE')).toEqual([200, { deleted: true }]);
+    const post = await fetch(`${base}/a`, { method: 'POST' });
+    expect([post.status, post.headers.get('allow'), await post.json()]).toEqual([405, 'GET, HEAD, DELETE', { error: 'POST not allowed here' }]);
     expect(await call(`${base}/b`)).toEqual([404, { error: 'not found' }]);
+  });
+
+  it("answers HEAD with the GET route's status and headers and no body", async () => {
+    const routes = new HttpRoutes(Logger.silent()).add('GET', '/a', (_req, res) => json(res, 200, { body: 'x'.repeat(100) }));
+    const base = await serve(routes);
+    const head = await fetch(`${base}/a`, { method: 'HEAD' });
+    const get = await fetch(`${base}/a`);
+    expect([head.status, head.headers.get('content-type'), head.headers.get('content-length')]).toEqual([200, 'application/json', get.headers.get('content-length')]);
+    expect(await head.text()).toBe('');
+    expect((await fetch(`${base}/b`, { method: 'HEAD' })).status).toBe(404);
   });
 
   it('sends a path with no exact route to the prefix that it starts with, whatever the method', async () => {

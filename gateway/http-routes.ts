@@ -7,13 +7,16 @@ export type HttpHandler = (req: IncomingMessage, res: ServerResponse, path: stri
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 /**
- * The HTTP server's routes: a table from method and exact path to a handler, then path prefixes
- * (whose handler sees every method and answers 405 itself), then 404. Adding an endpoint is one
- * call, `routes.add('GET', '/path', handler)`, in the module that owns it (status-routes.ts,
- * admin-routes.ts). The query string is not part of the path.
+ * The HTTP server's routes: a table from method and exact path to a handler (HEAD takes the GET
+ * route, and Node sends its headers without the body), then path prefixes (whose handler sees
+ * every method and answers 405 itself), then 405 with `Allow` for a path routed under other
+ * methods, then 404. Adding an endpoint is one call, `routes.add('GET', '/path', handler)`, in the
+ * module that owns it (status-routes.ts, admin-routes.ts). The query string is not part of the path.
  */
 export class HttpRoutes {
   private readonly exact = new Map<string, HttpHandler>();
+  /** The methods each exact path is routed under, for a 405's Allow header. */
+  private readonly methodsByPath = new Map<string, string[]>();
   private readonly prefixes: { readonly prefix: string; readonly handler: HttpHandler }[] = [];
 
   constructor(private readonly log: Logger) {}
@@ -23,6 +26,10 @@ export class HttpRoutes {
     const key = `${method} ${path}`;
     if (this.exact.has(key)) throw new Error(`route ${key} added twice`);
     this.exact.set(key, handler);
+    const methods = this.methodsByPath.get(path) ?? [];
+    methods.push(method);
+    if (method === 'GET') methods.push('HEAD');
+    this.methodsByPath.set(path, methods);
     return this;
   }
 
@@ -38,8 +45,17 @@ export class HttpRoutes {
   /** The HTTP server's request listener. */
   handle(req: IncomingMessage, res: ServerResponse): void {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    const handler = this.exact.get(`${req.method ?? ''} ${path}`) ?? this.prefixes.find((p) => path.startsWith(p.prefix))?.handler;
-    if (handler === undefined) return json(res, 404, { error: 'not found' });
+    const method = req.method ?? '';
+    const handler =
+      this.exact.get(`${method} ${path}`) ??
+      (method === 'HEAD' ? this.exact.get(`GET ${path}`) : undefined) ??
+      this.prefixes.find((p) => path.startsWith(p.prefix))?.handler;
+    if (handler === undefined) {
+      const allowed = this.methodsByPath.get(path);
+      if (allowed === undefined) return json(res, 404, { error: 'not found' });
+      res.setHeader('allow', allowed.join(', '));
+      return json(res, 405, { error: `${method} not allowed here` });
+    }
     const done = handler(req, res, path);
     if (done === undefined) return;
     done.catch((e: unknown) => {

@@ -3,7 +3,8 @@
 
 import { assert } from '../../engine/assert.js';
 import { newCounters, type SimCounters } from './sim-counters.js';
-import { runSeed, SIM_OPTIONS_DEFAULT, type SimOptions } from './simulator.js';
+import { SIM_OPTIONS_DEFAULT, type SimOptions } from './sim-options.js';
+import { runSeed } from './simulator.js';
 
 export interface SeedRange {
   /** First seed, inclusive. */

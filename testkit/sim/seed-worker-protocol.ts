@@ -1,7 +1,7 @@
 // What runSeedsParallel (seed-workers.ts) and its threads (seed-worker.ts) pass each other.
 
 import type { SimCounters } from './sim-counters.js';
-import type { SimOptions } from './simulator.js';
+import type { SimOptions } from './sim-options.js';
 
 export const SHARED_NEXT = 0;
 export const SHARED_STOP = 1;

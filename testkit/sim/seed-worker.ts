@@ -4,7 +4,8 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { newCounters } from './sim-counters.js';
-import { runSeed, SimFailure, type SimOptions } from './simulator.js';
+import { SimFailure, type SimOptions } from './sim-options.js';
+import { runSeed } from './simulator.js';
 import { SHARED_NEXT, SHARED_STOP, type SeedWorkerData, type SeedWorkerMessage } from './seed-worker-protocol.js';
 
 async function main(data: SeedWorkerData): Promise<SeedWorkerMessage> {

@@ -9,7 +9,7 @@ import { siblingModuleUrl, spawnWorker } from '../../platform/worker-spawn.js';
 import type { SeedRange, SeedRunReport } from './run-seeds.js';
 import { newCounters, type SimCounters } from './sim-counters.js';
 import { SHARED_SLOTS, type SeedWorkerData, type SeedWorkerMessage } from './seed-worker-protocol.js';
-import { SimFailure, type SimOptions } from './simulator.js';
+import { SimFailure, type SimOptions } from './sim-options.js';
 
 /** Bound on the threads: one per core is all that helps. */
 export const SEED_WORKERS_MAX = 64;

@@ -13,7 +13,7 @@ import { EXIT_USAGE, parseCliArgs, parseIntegerOption, UsageError } from '../../
 import { runSeeds, SEEDS_MAX } from './run-seeds.js';
 import { runSeedsParallel, SEED_WORKERS_MAX } from './seed-workers.js';
 import { formatCounters } from './sim-counters.js';
-import { SIM_OPTIONS_DEFAULT, SimFailure } from './simulator.js';
+import { SIM_OPTIONS_DEFAULT, SimFailure } from './sim-options.js';
 
 const SIM_SOAK_USAGE = 'usage: sim-soak [--seeds N] [--first N] [--steps N] [--budget-s N] [--workers N]';
 /** Bound on the steps of one seed: the simulator's memory store grows with them. */

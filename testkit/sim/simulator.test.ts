@@ -3,7 +3,7 @@ import { parseIntegerOption } from '../../platform/cli-args.js';
 import { runSeeds } from './run-seeds.js';
 import { runSeedsParallel, SEED_WORKERS_MAX, seedWorkersDefault } from './seed-workers.js';
 import { formatCounters } from './sim-counters.js';
-import { replayHint, SIM_OPTIONS_DEFAULT } from './simulator.js';
+import { replayHint, SIM_OPTIONS_DEFAULT } from './sim-options.js';
 
 /**
  * The deterministic simulation of the pipeline (simulator.ts) over a fixed range of seeds, so that

@@ -19,6 +19,7 @@ import { assert, fail } from '../../engine/assert.js';
 import { command, encodeCommand } from '../../engine/command-codec.js';
 import { CMD_SEQ, CMD_TYPE, COMMAND_SIZE, CommandType } from '../../engine/command-layout.js';
 import { captureState, stateHash } from '../../engine/engine-state.js';
+import { differingStateParts } from '../../engine/state-parts.js';
 import { BinaryEventWriter, decodeEvents, MemoryEventOutput } from '../../engine/event-codec.js';
 import { EVENT_SIZE, EV_SEQ, EV_TYPE, EventType } from '../../engine/event-layout.js';
 import { readI64, writeI64 } from '../../engine/int64.js';
@@ -34,30 +35,12 @@ import { MemoryJournalStore, MemoryStoreFaults, StoreFaultError } from '../../jo
 import { ReadModel } from '../../replay/read-model.js';
 import { replayJournal, saveSnapshot } from '../../replay/recovery.js';
 import { decodeReadModel, encodeReadModel } from '../../replay/read-model-codec.js';
-import { CommandScript, engineView, propertyTestConfig, stepArb, type Step } from '../random-commands.js';
+import { CommandScript, engineView, stepArb, type Step } from '../random-commands.js';
 import { Prng } from './prng.js';
 import type { SimCounters } from './sim-counters.js';
 import { engineDigest, readModelDigest, SIM_READ_MODEL_LIMITS, SimGateway, simWireConfig } from './sim-gateway.js';
 import { Ledger } from './sim-ledger.js';
-
-/** How one seed runs: the defaults are what the test runs. */
-export interface SimOptions {
-  /** Scheduler steps per seed. */
-  readonly steps: number;
-  /** A fresh replay of the journal is compared with the live state every this many steps. */
-  readonly replayCheckEvery: number;
-}
-
-export const SIM_OPTIONS_DEFAULT: SimOptions = { steps: 400, replayCheckEvery: 100 };
-
-/**
- * The property tests' configuration with a lot size on the second symbol that the wire can state
- * (its 7-unit lot gives a tick of 3/700 that has no decimal form): the gateway speaks decimals.
- */
-export function simConfig(): EngineConfig {
-  const config = propertyTestConfig();
-  return { ...config, symbols: config.symbols.map((s) => (s.id === 2 ? { ...s, baseLotUnits: 5 } : s)) };
-}
+import { SIM_OPTIONS_DEFAULT, SimFailure, simConfig, type SimOptions } from './sim-options.js';
 
 /** Bounds on the simulated queues (the ring's slots, the client's outstanding work, the output). */
 const RING_SLOTS_MAX = 64;
@@ -101,24 +84,6 @@ interface FaultRates {
   readonly crashMidAck: number;
   readonly syncFail: number;
   readonly crashWeight: number;
-}
-
-/** A failure of a check, with the seed and step that reproduce it. */
-export class SimFailure extends Error {
-  override readonly name = 'SimFailure';
-  constructor(
-    readonly seed: number,
-    readonly step: number,
-    readonly steps: number,
-    cause: unknown,
-  ) {
-    super(`simulation seed ${seed} failed at step ${step}: ${cause instanceof Error ? cause.message : String(cause)} (${replayHint(seed, steps)})`, { cause });
-  }
-}
-
-/** How to run one seed again, alone: a seed's run depends on its step count too. */
-export function replayHint(seed: number | string, steps: number): string {
-  return `replay: SIM_SEED=${seed} SIM_STEPS=${steps} npx vitest run testkit/sim/simulator.test.ts, or make soak-sim SIM_FIRST=${seed} SIM_SEEDS=1 SIM_STEPS=${steps}`;
 }
 
 /** What the process holds in memory: all of it is lost in a crash. */
@@ -578,7 +543,10 @@ class Simulation {
     if (engine.lastSeq < 0) return;
     const replayed = replayJournal({ env: this.proc.env, config: this.config, toSeq: engine.lastSeq, read: 'inline', fromScratch: this.prng.chance(0.5) });
     assert(replayed.lastSeq === engine.lastSeq, `the replay stopped at ${replayed.lastSeq}, the core is at ${engine.lastSeq}`);
-    assert(replayed.stateHash === stateHash(engine), `live state hash ${stateHash(engine)} differs from the replay's ${replayed.stateHash} at ${engine.lastSeq}`);
+    if (replayed.stateHash !== stateHash(engine)) {
+      const parts = differingStateParts(captureState(engine), captureState(replayed.engine));
+      fail(`live state hash ${stateHash(engine)} differs from the replay's ${replayed.stateHash} at ${engine.lastSeq}, in: ${parts.join(', ')}`);
+    }
     this.counters.checks.replayHash++;
   }
 

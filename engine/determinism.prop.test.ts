@@ -127,22 +127,22 @@ describe(`determinism (seed ${SEED}, ${RUNS} runs each)`, () => {
     );
   });
 
-  it('replaying only the journaled (mutating) commands gives the same events and state hash after each of them', () => {
+  it('replaying only the mutating commands (the same history without its heartbeats) gives the same events and state hash after each of them', () => {
     fc.assert(
       fc.property(knownStepsArb, (steps) => {
         const live = record(steps, true);
-        const journaled = live.commands.map((c, i) => [c, i] as const).filter(([c]) => commandMutates(c.decoded.type));
+        const mutating = live.commands.map((c, i) => [c, i] as const).filter(([c]) => commandMutates(c.decoded.type));
         const replayed = replay(
           new InProcessEngine(config),
-          journaled.map(([c]) => c),
+          mutating.map(([c]) => c),
           true,
         );
         expectSameEvents(
           replayed.events,
-          journaled.map(([, i]) => live.events[i] as Uint8Array),
-          journaled.map(([c]) => c),
+          mutating.map(([, i]) => live.events[i] as Uint8Array),
+          mutating.map(([c]) => c),
         );
-        expect(replayed.hashes).toEqual(journaled.map(([, i]) => live.hashes[i]));
+        expect(replayed.hashes).toEqual(mutating.map(([, i]) => live.hashes[i]));
       }),
       params,
     );
@@ -322,7 +322,7 @@ describe(`bad input to the core (seed ${SEED}, ${RUNS} runs)`, () => {
 });
 
 describe('the heartbeat', () => {
-  it('a NOOP stamped after a GTD expiry leaves the order live and the clock where it was; the next journaled command expires it', () => {
+  it('a NOOP stamped after a GTD expiry leaves the order live and the clock where it was; the next mutating command expires it', () => {
     const live = new InProcessEngine(config);
     for (const c of new CommandScript().openingCommands()) live.apply(c.view, 0);
     const gtd = live.submit({ type: CommandType.PLACE_ORDER, accountId: 2, symbolId: 1, side: Side.SELL, orderType: OrderType.LIMIT, tif: TimeInForce.GTD, price: 110, qty: 1, expireAtUs: 50, timestampUs: 10 });

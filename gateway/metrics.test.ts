@@ -104,12 +104,12 @@ describe('ServerMetrics', () => {
       expect(text.split('\n')).toContain(line);
   });
 
-  it('exports the journal commit batches as the host reports them', async () => {
+  it('exports the journal commit batches and the torn groups set aside as the host reports them', async () => {
     const bounds = Array.from({ length: 16 }, (_, i) => 2 ** i);
     const counts = bounds.map((_, i) => (i === 3 ? 2 : 0)).concat([0]);
-    const stats = { inputDepth: 1, outputDepth: 2, journalLag: 3, seqNext: 10, storageFaults: 4, commitBatches: { bounds, counts, sum: 15, count: 2 } };
+    const stats = { inputDepth: 1, outputDepth: 2, journalLag: 3, seqNext: 10, storageFaults: 4, tornGroupsSetAside: 2, commitBatches: { bounds, counts, sum: 15, count: 2 } };
     const text = await new ServerMetrics({ ...NO_HOST, hostStats: () => stats }).render();
-    for (const line of ['ordo_journal_commit_batch_size_bucket{le="4"} 0', 'ordo_journal_commit_batch_size_bucket{le="8"} 2', 'ordo_journal_commit_batch_size_bucket{le="+Inf"} 2', 'ordo_journal_commit_batch_size_sum 15', 'ordo_storage_faults_total 4', 'ordo_journal_lag_commands 3', 'ordo_ring_depth{ring="output"} 2'])
+    for (const line of ['ordo_journal_commit_batch_size_bucket{le="4"} 0', 'ordo_journal_commit_batch_size_bucket{le="8"} 2', 'ordo_journal_commit_batch_size_bucket{le="+Inf"} 2', 'ordo_journal_commit_batch_size_sum 15', 'ordo_storage_faults_total 4', 'ordo_journal_torn_groups_set_aside 2', 'ordo_journal_lag_commands 3', 'ordo_ring_depth{ring="output"} 2'])
       expect(text.split('\n')).toContain(line);
   });
 

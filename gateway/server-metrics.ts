@@ -103,6 +103,7 @@ export class ServerMetrics {
         this.inc(gauges.hostStats()?.storageFaults ?? 0);
       },
     });
+    gauge('ordo_journal_torn_groups_set_aside', 'Groups of a torn append (never committed, never acknowledged) the journal set aside for audit when it opened at start-up (NaN: no journal).', () => gauges.hostStats()?.tornGroupsSetAside ?? NaN);
     gauge('ordo_storage_degraded', '1 while the journal cannot commit (new orders refused STORAGE_UNAVAILABLE), else 0.', () => ((gauges.storageFault?.() ?? null) === null ? 0 : 1));
     // The journal owns this histogram; exported as the host reports it.
     const batchBounds = Array.from({ length: JOURNAL_STATS_BUCKETS }, (_, i) => 2 ** i);

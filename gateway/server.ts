@@ -321,6 +321,8 @@ export class GatewayServer {
     }
     this.status.phase = 'ready';
     this.log.info('ready', { seqNext: started.seqNext, recovered: started.state !== null, durability: this.host.durability });
+    const torn = this.host.stats().tornGroupsSetAside ?? 0;
+    if (torn > 0) this.log.warn('journal: groups of a torn append set aside for audit (past the head: never committed, never acknowledged)', { groups: torn, seqNext: started.seqNext });
   }
 
   private tick(): void {

@@ -60,6 +60,11 @@ export interface EngineHostStats {
   readonly seqNext: number;
   /** Commits that failed with a storage fault (each retry counts); null without a journal. */
   readonly storageFaults: number | null;
+  /**
+   * Groups of a torn append (past the journal's head: never committed, never acknowledged) that
+   * the journal set aside for audit when it opened at start-up; null without a journal.
+   */
+  readonly tornGroupsSetAside: number | null;
 }
 
 export interface EngineHostStop {

@@ -35,8 +35,9 @@ export interface JournalWorkerData {
 /**
  * Live statistics, one writer (this thread): [0, BUCKETS) commits whose size is at most
  * 2^index commands, then the commit count, the commands committed, the last sequence
- * committed, the storage faults (failed commit attempts) and whether the journal is degraded
- * (1 from a failed commit until the retried group commits, else 0). Plain stores: the figures
+ * committed, the storage faults (failed commit attempts), whether the journal is degraded
+ * (1 from a failed commit until the retried group commits, else 0), and the groups of a torn
+ * append the writer set aside when it opened (written once, before ready). Plain stores: the figures
  * serve /metrics, and the degraded flag only decides whether the gateway refuses new orders
  * early; a stale read costs one order a refusal or a wait, never a wrong acknowledgement.
  */
@@ -46,7 +47,8 @@ export const JOURNAL_STATS_COMMANDS = JOURNAL_STATS_BUCKETS + 1;
 export const JOURNAL_STATS_LAST_SEQ = JOURNAL_STATS_BUCKETS + 2;
 export const JOURNAL_STATS_FAULTS = JOURNAL_STATS_BUCKETS + 3;
 export const JOURNAL_STATS_DEGRADED = JOURNAL_STATS_BUCKETS + 4;
-export const JOURNAL_STATS_LENGTH = JOURNAL_STATS_BUCKETS + 5;
+export const JOURNAL_STATS_TORN_SET_ASIDE = JOURNAL_STATS_BUCKETS + 5;
+export const JOURNAL_STATS_LENGTH = JOURNAL_STATS_BUCKETS + 6;
 
 /** Posted to the owner when a commit fails (degraded) and when the retried group commits. */
 export type JournalStorageMessage = { type: 'storage-fault'; fault: StorageFault; attempt: number } | { type: 'storage-recovered'; faults: number };
@@ -73,6 +75,7 @@ async function main(data: JournalWorkerData): Promise<JournalWorkerReport> {
   const buckets = new Array<number>(JOURNAL_STATS_BUCKETS).fill(0);
   const stats = data.stats === null ? null : new Float64Array(data.stats);
   if (stats !== null && stats.length !== JOURNAL_STATS_LENGTH) fail('journal stats buffer has the wrong length');
+  if (stats !== null) stats[JOURNAL_STATS_TORN_SET_ASIDE] = writer.tornGroupsSetAside;
   parentPort?.postMessage({ type: 'ready' });
   const commands = consumer.run((_view, _offset, position, endOfBatch) => {
     if (batchFirst < 0) batchFirst = position;

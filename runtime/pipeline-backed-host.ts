@@ -1,7 +1,7 @@
 import { COMMAND_SIZE } from '../engine/command-layout.js';
 import type { Pipeline } from './pipeline.js';
 import type { SlotHandler } from '../ring/index.js';
-import { JOURNAL_STATS_BUCKETS, JOURNAL_STATS_COMMANDS, JOURNAL_STATS_COMMITS, JOURNAL_STATS_FAULTS } from './journal-worker.js';
+import { JOURNAL_STATS_BUCKETS, JOURNAL_STATS_COMMANDS, JOURNAL_STATS_COMMITS, JOURNAL_STATS_FAULTS, JOURNAL_STATS_TORN_SET_ASIDE } from './journal-worker.js';
 import type { CommitBatchStats, Durability, EngineHost, EngineHostStart, EngineHostStats, EngineHostStop, OnCommand } from './engine-host.js';
 
 /**
@@ -64,6 +64,7 @@ export abstract class PipelineBackedHost implements EngineHost {
       commitBatches: journaled === null ? null : commitBatches(p.journalStats),
       seqNext: p.seqBase + published + 1,
       storageFaults: journaled === null ? null : (p.journalStats[JOURNAL_STATS_FAULTS] ?? 0),
+      tornGroupsSetAside: journaled === null ? null : (p.journalStats[JOURNAL_STATS_TORN_SET_ASIDE] ?? 0),
     };
   }
 

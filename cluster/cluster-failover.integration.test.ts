@@ -137,6 +137,13 @@ describe.skipIf(missing !== null)('a cluster of two ordo nodes over three NATS s
       expect(await (await http(b.url, '/health')).json()).toMatchObject({ status: 'ready', role: 'standby', node: 'b', leader: a.url });
       expect((await http(b.url, '/health/leader')).status).toBe(503);
       expect(await (await http(a.url, '/health')).json()).toMatchObject({ status: 'ready', role: 'leader', node: 'a', leader: a.url });
+      // The same, for a scraper: the leader says so and counts its takeover; the standby does not.
+      const metricsA = await (await http(a.url, '/metrics')).text();
+      const metricsB = await (await http(b.url, '/metrics')).text();
+      expect([metricsA, metricsB].map((m) => m.match(/^ordo_node_leader\{node="[ab]"\} \d$/m)?.[0])).toEqual(['ordo_node_leader{node="a"} 1', 'ordo_node_leader{node="b"} 0']);
+      expect(metricsB).toMatch(/^ordo_node_leader_known\{node="b"\} 1$/m);
+      expect(metricsA).toMatch(/^ordo_cluster_takeovers_total\{node="a"\} 1$/m);
+      expect(metricsB).toMatch(/^ordo_cluster_takeovers_total\{node="b"\} 0$/m);
       const direct = await OrdoClient.connect(b.url);
       expect(await direct.login(account.account, account.apiKey)).toMatchObject({ role: 'standby', leader: a.url });
       expect(await replyCodeOf(direct.place({ symbol: 'BTC-USD', side: 'buy', orderType: 'limit', price: '40000.00', qty: '0.01' }))).toBe('NOT_LEADER');

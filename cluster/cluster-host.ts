@@ -87,6 +87,10 @@ export class ClusterHost extends JournalHost implements LeadershipView {
     return this.lease?.holder()?.address;
   }
 
+  takeoverCount(): number {
+    return this.takeovers;
+  }
+
   override async start(listener?: RecoveryListener): Promise<EngineHostStart> {
     const { dataDir, config, durability } = this.hostOptions;
     const nats = await openNatsJournal({ servers: this.cluster.servers, name: this.node, ...(this.cluster.replicas === undefined ? {} : { replicas: this.cluster.replicas }) });

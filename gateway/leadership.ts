@@ -12,6 +12,8 @@ export interface LeadershipView {
   role(): NodeRole;
   /** The leader's WebSocket address (e.g. "ws://127.0.0.1:8080/ws"), or undefined while none is known. */
   leaderAddress(): string | undefined;
+  /** Takeovers this node has made since it started (cluster mode); absent for a single node. */
+  takeoverCount?(): number;
 }
 
 /** The view of a node that runs alone: it leads, always. */

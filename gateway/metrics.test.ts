@@ -113,6 +113,24 @@ describe('ServerMetrics', () => {
       expect(text.split('\n')).toContain(line);
   });
 
+  it("exports this node's place in a cluster as its leadership view says, and takeovers where the view counts them", async () => {
+    let role: 'leader' | 'standby' = 'standby';
+    let leader: string | undefined;
+    const view = { node: 'n1', role: () => role, leaderAddress: () => leader };
+    const metrics = new ServerMetrics({ ...NO_HOST, leadership: view });
+    const lines = async (m: ServerMetrics): Promise<string[]> => (await m.render()).split('\n').filter((l) => l.startsWith('ordo_node_') || l.startsWith('ordo_cluster_'));
+    expect(await lines(metrics)).toEqual(['ordo_node_leader{node="n1"} 0', 'ordo_node_leader_known{node="n1"} 0']);
+    role = 'leader';
+    leader = 'ws://127.0.0.1:1/ws';
+    expect(await lines(metrics)).toEqual(['ordo_node_leader{node="n1"} 1', 'ordo_node_leader_known{node="n1"} 1']);
+    let takeovers = 2;
+    const counted = new ServerMetrics({ ...NO_HOST, leadership: { ...view, takeoverCount: () => takeovers } });
+    expect(await lines(counted)).toContain('ordo_cluster_takeovers_total{node="n1"} 2');
+    takeovers = 3;
+    expect(await lines(counted)).toContain('ordo_cluster_takeovers_total{node="n1"} 3');
+    expect(await lines(new ServerMetrics(NO_HOST))).toEqual([]);
+  });
+
   it("adds the process's metrics, collected once for however many servers the process runs", async () => {
     const a = new ServerMetrics(NO_HOST);
     const b = new ServerMetrics(NO_HOST);

@@ -3,6 +3,7 @@ import { ADMISSION_REFUSALS, type AdmissionRefusal } from './admission.js';
 import type { EngineHostStats } from '../runtime/engine-host.js';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { JOURNAL_STATS_BUCKETS } from '../runtime/journal-worker.js';
+import type { LeadershipView } from './leadership.js';
 import { type CounterCell, CounterCells, exponentialBuckets, HistogramCell, histogramView, processMetrics } from './metrics.js';
 
 /**
@@ -32,6 +33,8 @@ export interface ServerGauges {
   hostStats(): EngineHostStats | null;
   /** Why the journal is degraded, or null (EngineHost.storageFault); absent: never degraded. */
   storageFault?(): string | null;
+  /** This node's place in a cluster; absent: a node that always leads. */
+  leadership?: LeadershipView;
 }
 
 export class ServerMetrics {
@@ -69,13 +72,14 @@ export class ServerMetrics {
     for (const reason of CONNECTION_CUTS) this.cuts.inc({ reason }, 0);
     this.auths = new Counter({ name: 'ordo_gateway_auth_failures_total', help: 'Failed or slowed authentications, by kind (login, admin) and outcome (bad_key, throttled, delayed).', labelNames: ['kind', 'outcome'], registers: [r] });
     for (const kind of ['login', 'admin'] as const) for (const outcome of AUTH_OUTCOMES) this.auths.inc({ kind, outcome }, 0);
-    const gauge = (name: string, help: string, read: () => number): Gauge =>
+    const gauge = (name: string, help: string, read: () => number, labels: Readonly<Record<string, string>> = {}): Gauge =>
       new Gauge({
         name,
         help,
+        labelNames: Object.keys(labels),
         registers: [r],
         collect(): void {
-          this.set(read());
+          this.set(labels, read());
         },
       });
     gauge('ordo_gateway_connections', 'Open WebSocket connections.', () => gauges.connections());
@@ -103,6 +107,25 @@ export class ServerMetrics {
         this.inc(gauges.hostStats()?.storageFaults ?? 0);
       },
     });
+    const leadership = gauges.leadership;
+    if (leadership !== undefined) {
+      const node = { node: leadership.node };
+      gauge('ordo_node_leader', 'Whether this node leads (takes orders) now: 1, or 0 for a standby.', () => (leadership.role() === 'leader' ? 1 : 0), node);
+      gauge('ordo_node_leader_known', 'Whether this node knows the leader\'s address (it can send clients there): 1 or 0.', () => (leadership.leaderAddress() === undefined ? 0 : 1), node);
+      const takeovers = leadership.takeoverCount;
+      if (takeovers !== undefined) {
+        new Counter({
+          name: 'ordo_cluster_takeovers_total',
+          help: 'Times this node took the lease over and became the leader since it started.',
+          labelNames: ['node'],
+          registers: [r],
+          collect(): void {
+            this.reset();
+            this.inc(node, takeovers.call(leadership));
+          },
+        });
+      }
+    }
     gauge('ordo_journal_torn_groups_set_aside', 'Groups of a torn append (never committed, never acknowledged) the journal set aside for audit when it opened at start-up (NaN: no journal).', () => gauges.hostStats()?.tornGroupsSetAside ?? NaN);
     gauge('ordo_storage_degraded', '1 while the journal cannot commit (new orders refused STORAGE_UNAVAILABLE), else 0.', () => ((gauges.storageFault?.() ?? null) === null ? 0 : 1));
     // The journal owns this histogram; exported as the host reports it.

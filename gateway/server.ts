@@ -151,6 +151,7 @@ export class GatewayServer {
       pending: () => this.intake.pendingCount,
       hostStats: () => (this.startInfo === null || this.status.phase === 'stopped' ? null : this.host.stats()),
       storageFault: () => (this.startInfo === null || this.status.phase === 'stopped' ? null : this.host.storageFault()),
+      leadership: this.leadership,
     });
     // Only the leader journals: a session that ends on a standby (a client moving to the leader,
     // typically) cancels nothing, or its "account" scope would cancel the account's live orders.

@@ -75,7 +75,16 @@ export async function runServer(args: string[]): Promise<number> {
   }
   const cluster = clusterHostOf(config, values);
   const server = await GatewayServer.start({ config, ...(cluster === null ? {} : { host: cluster, leadership: cluster }) });
-  await cluster?.markOpen();
+  // The signal handlers go in before anything says the server is serving: a SIGTERM that
+  // follows that line at once (a supervisor, a test) must drain it, not kill it unlogged.
+  const stop = stopOnSignal(server, Logger.create(config.logLevel).with({ component: 'ordo' }));
+  try {
+    await cluster?.markOpen();
+  } catch (error) {
+    // Stopping closes the cluster's connection under it; otherwise it is a failed start.
+    if (!stop.signalled()) throw error;
+  }
+  if (stop.signalled()) return stop.done;
   const lines = [...(cluster === null ? [] : [`ordo: cluster node ${cluster.node}, ${cluster.role()}`]), `ordo: serving ${server.url} (dashboard ${server.httpUrl}/, health ${server.httpUrl}/health, metrics ${server.httpUrl}/metrics)`, `ordo: durability ${server.durability}${server.durability === 'none' ? ' (no journal: acknowledged orders do not survive a restart)' : ''}`];
   if (stored !== null && stored.created) {
     lines.push(`ordo: demo secrets made and kept in ${stored.path} (printed this once):`);
@@ -86,11 +95,17 @@ export async function runServer(args: string[]): Promise<number> {
     lines.push(`ordo: demo API keys and admin token are in ${stored.path}`);
   }
   process.stderr.write(`${lines.join('\n')}\n`);
-  // The server logs its own shutdown phases (stopping, stopped with the last sequence and the
-  // state hash); this says why it began and what became of it.
-  const log = Logger.create(config.logLevel).with({ component: 'ordo' });
-  return new Promise<number>((resolve) => {
-    let signals = 0;
+  return stop.done;
+}
+
+/**
+ * The exit code once SIGINT or SIGTERM has stopped the server; a second signal exits at once.
+ * The server logs its own shutdown phases (stopping, stopped with the last sequence and the state
+ * hash); this says why it began and what became of it.
+ */
+function stopOnSignal(server: GatewayServer, log: Logger): { done: Promise<number>; signalled(): boolean } {
+  let signals = 0;
+  const done = new Promise<number>((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {
       if (++signals > 1) {
         log.warn('signal again: exiting without draining', { signal });
@@ -108,6 +123,7 @@ export async function runServer(args: string[]): Promise<number> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+  return { done, signalled: () => signals > 0 };
 }
 
 /** The demo's API keys and admin token: read from the data directory, or made and kept there. */

@@ -124,6 +124,18 @@ describe('ordo run: SIGTERM', () => {
   });
 });
 
+describe('ordo run: SIGTERM as soon as it says it serves', () => {
+  it('drains and logs its stop (the handlers are in before the line), exit 0', async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'ordo-sigterm-early-'));
+    const ordo = await startOrdoProcess(dataDir, children);
+    const exited = new Promise<number | null>((resolve) => ordo.child.once('close', (code) => resolve(code)));
+    ordo.child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const msgs = ordo.log().split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as Record<string, unknown>)['msg']);
+    expect(msgs.slice(-3)).toEqual(['signal: shutting down', 'stopping', 'stopped']);
+  });
+});
+
 describe('gateway server: /health', () => {
   it('reports the live next sequence: N orders later it has moved by N', async () => {
     const f = (fixture = await ServerFixture.start());

@@ -119,6 +119,38 @@ describe.skipIf(!available)('the web dashboard in Chromium', () => {
     await page.close();
   });
 
+  it('places a stop order through the form: the stop price shows for stop types, and the order waits off the book with its trigger', async () => {
+    const { page, errors } = await open();
+    await page.getByTestId('login-account').fill('2');
+    await page.getByTestId('login-key').fill(apiKeyOf(2));
+    await page.getByTestId('login-submit').click();
+    await page.getByTestId('balances').locator('tr', { hasText: 'USD' }).waitFor({ timeout: WAIT_MS });
+    const stop = page.getByTestId('order-stop');
+    expect(await stop.isHidden()).toBe(true);
+    await page.getByTestId('order-type').selectOption('stop_limit');
+    expect(await stop.isVisible()).toBe(true);
+    await page.getByTestId('order-side').selectOption('sell');
+    await page.getByTestId('order-price').fill('49000.00');
+    await stop.fill('49500.00');
+    await page.getByTestId('order-qty').fill('0.1000');
+    await page.getByTestId('order-submit').click();
+    const stopRow = page.getByTestId('open-orders').locator('tr', { hasText: 'stop 49500.00' });
+    await stopRow.waitFor({ timeout: WAIT_MS });
+    expect(await stopRow.locator('td').allTextContents()).toEqual([expect.stringMatching(/^\d+$/), '', 'BTC-USD', 'sell', 'stop_limit gtc stop 49500.00', '49000.00', '0.1000', '0.0000', 'new', 'cancel']);
+    // Untriggered, it is not on the book.
+    expect(await ladderRow(page, 'ask', '49000.00').count()).toBe(0);
+    // A stop-market order takes only ioc or fok: the form moves the time in force there.
+    await page.getByTestId('order-type').selectOption('stop_market');
+    expect(await page.getByTestId('order-tif').inputValue()).toBe('ioc');
+    await page.getByTestId('order-type').selectOption('limit');
+    expect(await stop.isHidden()).toBe(true);
+    await stopRow.getByTestId('cancel-order').click();
+    await stopRow.waitFor({ state: 'detached', timeout: WAIT_MS });
+    expect(await page.getByTestId('refusals').locator('li').count()).toBe(0);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('shows every refusal with its code and name: a bad login, an order off the tick, a client order id used twice', async () => {
     const { page, errors } = await open();
     await page.getByTestId('login-account').fill('3');

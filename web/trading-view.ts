@@ -10,6 +10,9 @@ import { describeFailure, Refusal, type WireLink } from './wire-session.js';
  * password field is emptied once the login is answered. It is kept so that a reconnect logs in
  * again; reloading the page forgets it.
  *
+ * Order entry takes every order type of the protocol: limit, market, stop limit and stop market
+ * (with its stop price), each time in force, post-only and a client order id.
+ *
  * Open orders and fills are asked for again (`open_orders`, `fills`) after the execution
  * reports that change them, one query of each in flight at most; balances follow the `balance`
  * messages.
@@ -18,6 +21,9 @@ export const FILLS_SHOWN = 50;
 /** The first page of open orders (the oldest); the panel says when there are more. */
 export const OPEN_ORDERS_SHOWN = 100;
 export const REFUSALS_KEPT = 50;
+/** Order types that take a stop price, and those that take only ioc or fok (protocol.md, place). */
+const STOP_TYPES: ReadonlySet<string> = new Set(['stop_limit', 'stop_market']);
+const MARKET_TYPES: ReadonlySet<string> = new Set(['market', 'stop_market']);
 
 interface Credentials {
   readonly account: number;
@@ -49,8 +55,8 @@ export class TradingView {
     const type = byId<HTMLSelectElement>('order-type');
     const tif = byId<HTMLSelectElement>('order-tif');
     type.addEventListener('change', () => {
-      // A market order takes only ioc or fok.
-      if (type.value === 'market' && (tif.value === 'gtc' || tif.value === 'gtd')) tif.value = 'ioc';
+      // A market or stop-market order takes only ioc or fok.
+      if (MARKET_TYPES.has(type.value) && (tif.value === 'gtc' || tif.value === 'gtd')) tif.value = 'ioc';
       this.syncExpiry();
     });
     tif.addEventListener('change', () => this.syncExpiry());
@@ -72,8 +78,10 @@ export class TradingView {
     this.render();
   }
 
+  /** The expiry field shows for gtd, the stop price for stop orders. */
   private syncExpiry(): void {
     byId<HTMLInputElement>('order-expiry').hidden = byId<HTMLSelectElement>('order-tif').value !== 'gtd';
+    byId<HTMLInputElement>('order-stop').hidden = !STOP_TYPES.has(byId<HTMLSelectElement>('order-type').value);
   }
 
   private async login(again: Credentials | null = null): Promise<void> {
@@ -104,9 +112,10 @@ export class TradingView {
     const tif = value('order-tif');
     const msg: Record<string, unknown> = { type: 'place', symbol: this.currentSymbol() ?? '', side: value('order-side'), orderType };
     if (value('order-price') !== '') msg['price'] = value('order-price');
+    if (STOP_TYPES.has(orderType) && value('order-stop') !== '') msg['stopPrice'] = value('order-stop');
     if (value('order-qty') !== '') msg['qty'] = value('order-qty');
-    // A market order's default (ioc) is left to the server unless another is chosen.
-    if (!(orderType === 'market' && tif === 'gtc')) msg['tif'] = tif;
+    // A market or stop-market order's default (ioc) is left to the server unless another is chosen.
+    if (!(MARKET_TYPES.has(orderType) && tif === 'gtc')) msg['tif'] = tif;
     if (tif === 'gtd') msg['expireAtUs'] = Date.now() * 1000 + Math.max(1, Number(value('order-expiry') || '60')) * 1_000_000;
     if (byId<HTMLInputElement>('order-post-only').checked) msg['postOnly'] = true;
     if (value('order-clordid') !== '') msg['clOrdId'] = value('order-clordid');
@@ -178,7 +187,8 @@ export class TradingView {
 
   private renderOrders(): void {
     const rows = this.orders.map((o) => {
-      const tr = row([String(o.orderId), o.clOrdId ?? '', o.symbol, o.side, `${o.orderType} ${o.tif}${o.postOnly ? ' post' : ''}`, o.price ?? 'market', o.qty, o.cumQty, o.status], [null, null, null, o.side]);
+      const type = `${o.orderType} ${o.tif}${o.postOnly ? ' post' : ''}${o.stopPrice === undefined ? '' : ` stop ${o.stopPrice}`}`;
+      const tr = row([String(o.orderId), o.clOrdId ?? '', o.symbol, o.side, type, o.price ?? 'market', o.qty, o.cumQty, o.status], [null, null, null, o.side]);
       tr.dataset['orderId'] = String(o.orderId);
       const button = el('button', null, 'cancel') as HTMLButtonElement;
       button.type = 'button';

@@ -67,7 +67,7 @@ export interface ServerConfig {
   /** Longest a graceful shutdown waits for outstanding replies before closing anyway. */
   readonly drainTimeoutMs: number;
   readonly logLevel: LogLevel;
-  /** Bounds of the query read model: finished orders and fills kept (replay/read-model.ts). */
+  /** Bounds of the query read model: finished orders and fills kept, over all accounts and per account (replay/read-model.ts). */
   readonly readModel: ReadModelLimits;
   /** This node's name in a cluster (/health `node`); default ORDO_NODE from the environment, else "single". */
   readonly node?: string;
@@ -177,6 +177,10 @@ export function checkServerConfig(c: ServerConfig): void {
   for (const key of ['finalOrdersMax', 'fillsMax'] as const) {
     const value = c.readModel[key];
     if (!Number.isInteger(value) || value < 1 || value > READ_MODEL_BOUND_LIMIT) throw new Error(`config readModel.${key} ${value}: 1..${READ_MODEL_BOUND_LIMIT}`);
+  }
+  for (const [key, total] of [['finalOrdersPerAccountMax', 'finalOrdersMax'], ['fillsPerAccountMax', 'fillsMax']] as const) {
+    const value = c.readModel[key];
+    if (value !== undefined && !(Number.isInteger(value) && value >= 1 && value <= c.readModel[total])) throw new Error(`config readModel.${key} ${value}: 1..readModel.${total}`);
   }
 }
 

@@ -8,8 +8,9 @@ import type { AccountView, BalanceView, FillView, Liquidity, OrderStatus, OrderV
  * finished orders, fills, and when each live order was placed.
  *
  * msgpack of one array, the version first; orders and fills as tuples of their fields (about
- * 60 bytes each), so the default windows (100,000 finished orders, 200,000 fills) come to some
- * 20 MB at most. The snapshot's checksum covers these bytes; decoding still checks every field's
+ * 60 bytes each), so the default windows (100,000 finished orders, 200,000 fills over all accounts)
+ * come to some 20 MB at most. Each history is listed oldest first over all accounts, whatever
+ * account kept it: pushed again in that order, the per-account windows come back as they were. The snapshot's checksum covers these bytes; decoding still checks every field's
  * type, so that a bug in the saver is found at the restart, not in an answer.
  */
 export const READ_MODEL_CODEC_VERSION = 1;

@@ -16,7 +16,9 @@ import { decodeReadModel, encodeReadModel } from './read-model-codec.js';
  * model is seeded from the engine's captured state, as a restart does, and must agree with the
  * one built from events. Halfway, the model is saved and restored into a third (as a snapshot
  * keeps it), which then takes the same events: at the end its saved form must be the first's,
- * byte for byte.
+ * byte for byte. The windows are small (a few finished orders and fills per account, fewer over
+ * all accounts than the four accounts' caps add up to), so that both the per-account and the
+ * total caps evict often, before and after the restore; the test counts that they did.
  *
  * Reproduce a failure with the seed (and path) fast-check prints: FC_SEED=<seed> FC_PATH=<path>.
  */
@@ -24,6 +26,9 @@ const SEED = process.env.FC_SEED !== undefined ? Number(process.env.FC_SEED) : M
 const PATH = process.env.FC_PATH;
 const RUNS = process.env.FC_RUNS !== undefined ? Number(process.env.FC_RUNS) : 200;
 const MAX_STEPS = 150;
+const LIMITS = { finalOrdersMax: 16, fillsMax: 24, finalOrdersPerAccountMax: 5, fillsPerAccountMax: 8 };
+/** Evictions over all runs, by the cap that took them. */
+const evicted = { finalOrdersPerAccount: 0, finalOrdersTotal: 0, fillsPerAccount: 0, fillsTotal: 0 };
 
 type OrderRow = [id: number, account: number, symbol: number, side: number, type: number, tif: number, postOnly: boolean, clOrdId: string, price: number, stopPrice: number, cum: number, leaves: number];
 
@@ -76,7 +81,7 @@ function checkAgainstEngine(model: ReadModel, state: EngineState, where: string)
 function run(steps: readonly Step[]): void {
   const config = propertyTestConfig();
   const live = new InProcessEngine(config);
-  const model = new ReadModel({ finalOrdersMax: 64, fillsMax: 128 });
+  const model = new ReadModel(LIMITS);
   const script = new CommandScript();
   let n = 0;
   let restored: ReadModel | null = null;
@@ -106,6 +111,7 @@ function run(steps: readonly Step[]): void {
     }
     applyOne(script.resolve(step, liveView()).view);
   });
+  for (const [key, n] of Object.entries(model.evictions)) evicted[key as keyof typeof evicted] += n;
   if (restored !== null) {
     checkAgainstEngine(restored, captureState(live.engine), 'restored');
     expect(Buffer.from(encodeReadModel((restored as ReadModel).exportState())).equals(Buffer.from(encodeReadModel(model.exportState())))).toBe(true);
@@ -117,9 +123,12 @@ function run(steps: readonly Step[]): void {
     const fills = model.fills(a, { limit: 1_000 });
     for (let i = 1; i < fills.length; i++) expect((fills[i] as { seq: number }).seq).toBeGreaterThanOrEqual((fills[i - 1] as { seq: number }).seq);
     for (const f of fills) expect(f.accountId).toBe(a);
+    expect(fills.length).toBeLessThanOrEqual(LIMITS.fillsPerAccountMax);
   }
-  expect(model.sizes.fills).toBeLessThanOrEqual(128);
-  expect(model.sizes.finalOrders).toBeLessThanOrEqual(64);
+  expect(model.sizes.fills).toBeLessThanOrEqual(LIMITS.fillsMax);
+  expect(model.sizes.finalOrders).toBeLessThanOrEqual(LIMITS.finalOrdersMax);
+  const finals = model.exportState().finals;
+  for (const a of accounts) expect(finals.filter((o) => o.accountId === a).length).toBeLessThanOrEqual(LIMITS.finalOrdersPerAccountMax);
 
   // A restart: a model seeded from the recovered state agrees with the one built from events.
   const state = captureState(live.engine);
@@ -132,5 +141,7 @@ function run(steps: readonly Step[]): void {
 describe('read model against the engine', () => {
   it(`holds the engine's open orders and balances after every command, and again when seeded (seed ${SEED}, ${RUNS} runs)`, () => {
     fc.assert(fc.property(stepsArb(MAX_STEPS), run), { seed: SEED, numRuns: RUNS, ...(PATH !== undefined ? { path: PATH } : {}) });
+    // Replaying one failing case (FC_PATH) need not evict; a whole run must, by every cap.
+    if (PATH === undefined && RUNS >= 50) for (const [cap, n] of Object.entries(evicted)) expect(n, `evictions by ${cap} (${JSON.stringify(evicted)})`).toBeGreaterThan(0);
   });
 });

@@ -129,6 +129,58 @@ describe('read model', () => {
     expect(() => p.model.fills(2, { limit: 0 })).toThrow();
   });
 
+  it("keeps a quiet account's history while busy accounts trade more than the whole window", () => {
+    const limits = { finalOrdersMax: 20, fillsMax: 20, finalOrdersPerAccountMax: 5, fillsPerAccountMax: 5 };
+    const busyTrading = (p: Projected): void => {
+      for (let i = 0; i < 40; i++) {
+        p.limit(1, SELL, 100, 1, { clOrdId: `mm-${i}` });
+        p.limit(2, BUY, 100, 1);
+      }
+    };
+    const quietHistory = (p: Projected): { filled: number; cancelled: number } => {
+      const filled = p.limit(3, BUY, 100, 1, { clOrdId: 'quiet-filled' });
+      p.limit(1, SELL, 100, 1);
+      const cancelled = p.limit(3, BUY, 90, 1, { clOrdId: 'quiet-cancelled' });
+      p.submit({ type: CommandType.CANCEL_ORDER, accountId: 3, targetId: cancelled, symbolId: 1 });
+      return { filled, cancelled };
+    };
+
+    const p = new Projected(limits);
+    const quiet = quietHistory(p);
+    busyTrading(p);
+    // 80 finished orders and 80 fills of accounts 1 and 2, far over the windows (20 each): each keeps its own 5.
+    expect(p.model.order(3, quiet.filled)?.status).toBe('filled');
+    expect(p.model.orderByClOrdId(3, 'quiet-cancelled')).toMatchObject({ orderId: quiet.cancelled, status: 'cancelled' });
+    expect(p.model.fills(3, { limit: 10 }).map((f) => [f.orderId, f.liquidity])).toEqual([[quiet.filled, 'maker']]);
+    expect(p.model.fills(1, { limit: 100 })).toHaveLength(5);
+    expect(p.model.fills(2, { limit: 100 })).toHaveLength(5);
+    expect(p.model.sizes).toMatchObject({ finalOrders: 12, fills: 11 });
+    // The busy account's own old orders went, and their client order ids with them.
+    expect(p.model.orderByClOrdId(1, 'mm-0')).toBeUndefined();
+    expect(p.model.orderByClOrdId(1, 'mm-39')?.status).toBe('filled');
+    expect(p.model.evictions).toEqual({ finalOrdersPerAccount: 80 + 1 - 10, finalOrdersTotal: 0, fillsPerAccount: 80 + 1 - 10, fillsTotal: 0 });
+    // Saved and restored, the windows go on the same way.
+    const restored = new ReadModel(limits);
+    restored.restore(p.model.exportState());
+    expect(restored.exportState()).toEqual(p.model.exportState());
+
+    // One window over all accounts (the per-account caps at the total): the same trading pushes the quiet account out.
+    const shared = new Projected({ finalOrdersMax: 20, fillsMax: 20, finalOrdersPerAccountMax: 20, fillsPerAccountMax: 20 });
+    const gone = quietHistory(shared);
+    busyTrading(shared);
+    expect(shared.model.order(3, gone.filled)).toBeUndefined();
+    expect(shared.model.orderByClOrdId(3, 'quiet-cancelled')).toBeUndefined();
+    expect(shared.model.fills(3, { limit: 10 })).toEqual([]);
+    expect(shared.model.evictions.fillsTotal).toBeGreaterThan(0);
+  });
+
+  it('refuses per-account limits outside 1..the total', () => {
+    expect(() => new ReadModel({ finalOrdersMax: 10, fillsMax: 10, finalOrdersPerAccountMax: 11 })).toThrow(/finalOrdersPerAccountMax 11/);
+    expect(() => new ReadModel({ finalOrdersMax: 10, fillsMax: 10, fillsPerAccountMax: 0 })).toThrow(/fillsPerAccountMax 0/);
+    // Not given: the default, or the total when that is smaller.
+    expect(() => new ReadModel({ finalOrdersMax: 10, fillsMax: 10 })).not.toThrow();
+  });
+
   it('reports balances by asset and follows reservations', () => {
     const p = new Projected();
     const before = p.model.balance(1, QUOTE);

@@ -4,6 +4,7 @@ import { CancelReason, EventType } from '../engine/event-layout.js';
 import type { EngineState } from '../engine/engine-state.js';
 import { OrderState } from '../engine/order-pool.js';
 import { FEE_ACCOUNT_ID } from '../engine/symbol-config.js';
+import { HistoryWindow } from './history-window.js';
 
 /**
  * The read model: a projection of the core's event stream that answers the queries of trading
@@ -16,8 +17,15 @@ import { FEE_ACCOUNT_ID } from '../engine/symbol-config.js';
  *
  * It is deterministic (a function of the seed and the events: no clock, no randomness) and
  * bounded: live orders are bounded by the core's own limits (maxOrders, maxOpenOrdersPerAccount);
- * finished orders are kept in a window of the most recent `finalOrdersMax`, fills in a window of
- * the most recent `fillsMax` over all accounts; balances are one entry per account and asset.
+ * balances are one entry per account and asset. Finished orders and fills are kept in history
+ * windows per account (history-window.ts): an account keeps its newest `finalOrdersPerAccountMax`
+ * finished orders and `fillsPerAccountMax` fills, and over all accounts at most `finalOrdersMax`
+ * and `fillsMax` are kept. An account at its own cap loses its own oldest; only when the window
+ * is full over all accounts does a newcomer below its cap take the oldest kept of any account.
+ * So a busy account cannot push out a quiet one's history while the accounts at their caps
+ * hold less than the whole window together (with the defaults, fewer than 10 accounts at 10,000
+ * finished orders, fewer than 20 at 10,000 fills); a finished order that goes also leaves the
+ * client order id index, whichever cap took it.
  *
  * Quantities and prices are the core's integers (lots, ticks, minor units); the gateway turns
  * them into wire decimals.
@@ -102,39 +110,34 @@ export interface ReadModelLimits {
   readonly finalOrdersMax: number;
   /** Fills kept for the fills query, over all accounts. */
   readonly fillsMax: number;
+  /** Finished orders one account keeps (1..finalOrdersMax); default the lesser of PER_ACCOUNT_DEFAULT and finalOrdersMax. */
+  readonly finalOrdersPerAccountMax?: number;
+  /** Fills one account keeps (1..fillsMax); default the lesser of PER_ACCOUNT_DEFAULT and fillsMax. */
+  readonly fillsPerAccountMax?: number;
 }
 
-export const READ_MODEL_LIMITS_DEFAULT: ReadModelLimits = { finalOrdersMax: 100_000, fillsMax: 200_000 };
+/** What one account keeps of each history when its limit is not given. */
+export const PER_ACCOUNT_DEFAULT = 10_000;
+export const READ_MODEL_LIMITS_DEFAULT: ReadModelLimits = { finalOrdersMax: 100_000, fillsMax: 200_000, finalOrdersPerAccountMax: PER_ACCOUNT_DEFAULT, fillsPerAccountMax: PER_ACCOUNT_DEFAULT };
 /** Most accounts one page lists. */
 export const ACCOUNTS_PAGE_MAX = 1_000;
 /** Most fills one query returns. */
 export const FILLS_PAGE_MAX = 1_000;
 
-/** A queue of one account's fills, oldest first; `head` is the index of the oldest kept. */
-interface FillQueue {
-  items: FillView[];
-  head: number;
-}
-
 export class ReadModel {
   private readonly live = new Map<number, OrderView>();
   /** Live order ids per account, in order id order (insertion follows the sequence). */
   private readonly liveByAccount = new Map<number, Set<number>>();
+  /** Finished orders by id: what `finalWindow` keeps. */
   private readonly finals = new Map<number, OrderView>();
-  /** Order ids of `finals`, oldest first, as a ring of finalOrdersMax entries. */
-  private readonly finalRing: Float64Array;
-  private finalHead = 0;
+  private readonly finalWindow: HistoryWindow<OrderView>;
   /** `account \0 clOrdId` → the order id of the newest order with it (live or final). */
   private readonly byClOrdId = new Map<string, number>();
   private readonly balancesByAccount = new Map<number, Map<number, BalanceView>>();
   /** Every account the core has, with the fee account (0) from the start; ids kept sorted for paging. */
   private readonly accounts = new Map<number, AccountView>([[FEE_ACCOUNT_ID, { accountId: FEE_ACCOUNT_ID, blocked: false }]]);
   private readonly accountIds: number[] = [FEE_ACCOUNT_ID];
-  private readonly fillsByAccount = new Map<number, FillQueue>();
-  /** Account of each kept fill, oldest first, as a ring of fillsMax entries: what to evict next. */
-  private readonly fillRing: Float64Array;
-  private fillHead = 0;
-  private fillCount = 0;
+  private readonly fillWindow: HistoryWindow<FillView>;
   /** The kill switch for everything (TRADING_HALT) is on. */
   tradingHalted = false;
   private tradeSeq = -1;
@@ -144,8 +147,12 @@ export class ReadModel {
   constructor(readonly limits: ReadModelLimits = READ_MODEL_LIMITS_DEFAULT) {
     if (!(Number.isSafeInteger(limits.finalOrdersMax) && limits.finalOrdersMax >= 1)) throw new Error(`finalOrdersMax ${limits.finalOrdersMax}`);
     if (!(Number.isSafeInteger(limits.fillsMax) && limits.fillsMax >= 1)) throw new Error(`fillsMax ${limits.fillsMax}`);
-    this.finalRing = new Float64Array(limits.finalOrdersMax);
-    this.fillRing = new Float64Array(limits.fillsMax);
+    const finalsPerAccount = limits.finalOrdersPerAccountMax ?? Math.min(PER_ACCOUNT_DEFAULT, limits.finalOrdersMax);
+    const fillsPerAccount = limits.fillsPerAccountMax ?? Math.min(PER_ACCOUNT_DEFAULT, limits.fillsMax);
+    if (!(Number.isSafeInteger(finalsPerAccount) && finalsPerAccount >= 1 && finalsPerAccount <= limits.finalOrdersMax)) throw new Error(`finalOrdersPerAccountMax ${finalsPerAccount}: 1..finalOrdersMax`);
+    if (!(Number.isSafeInteger(fillsPerAccount) && fillsPerAccount >= 1 && fillsPerAccount <= limits.fillsMax)) throw new Error(`fillsPerAccountMax ${fillsPerAccount}: 1..fillsMax`);
+    this.finalWindow = new HistoryWindow(finalsPerAccount, limits.finalOrdersMax, (evicted) => this.forget(evicted));
+    this.fillWindow = new HistoryWindow(fillsPerAccount, limits.fillsMax);
   }
 
   // ───────────────────────────── building ─────────────────────────────
@@ -304,45 +311,21 @@ export class ReadModel {
     const ids = this.liveByAccount.get(order.accountId);
     ids?.delete(order.orderId);
     if (ids !== undefined && ids.size === 0) this.liveByAccount.delete(order.accountId);
-    const max = this.limits.finalOrdersMax;
-    if (this.finals.size === max) {
-      // Full: the oldest gives its place in the ring to the newest.
-      const oldest = this.finalRing[this.finalHead] as number;
-      const evicted = this.finals.get(oldest);
-      if (evicted === undefined) throw new Error(`read model: final ring names order ${oldest}, which is not kept`);
-      this.finals.delete(oldest);
-      if (evicted.clOrdId !== '') {
-        const key = clOrdIdKey(evicted.accountId, evicted.clOrdId);
-        if (this.byClOrdId.get(key) === oldest) this.byClOrdId.delete(key);
-      }
-      this.finalRing[this.finalHead] = order.orderId;
-      this.finalHead = (this.finalHead + 1) % max;
-    } else {
-      this.finalRing[(this.finalHead + this.finals.size) % max] = order.orderId;
-    }
     this.finals.set(order.orderId, order);
+    this.finalWindow.push(order.accountId, order);
+  }
+
+  /** A finished order the window let go: it leaves the id and client order id indexes. */
+  private forget(evicted: OrderView): void {
+    if (!this.finals.delete(evicted.orderId)) throw new Error(`read model: the finished window let go of order ${evicted.orderId}, which is not kept`);
+    if (evicted.clOrdId !== '') {
+      const key = clOrdIdKey(evicted.accountId, evicted.clOrdId);
+      if (this.byClOrdId.get(key) === evicted.orderId) this.byClOrdId.delete(key);
+    }
   }
 
   private addFill(fill: FillView): void {
-    const max = this.limits.fillsMax;
-    if (this.fillCount === max) {
-      const account = this.fillRing[this.fillHead] as number;
-      const queue = this.fillsByAccount.get(account);
-      if (queue === undefined || queue.head >= queue.items.length) throw new Error(`read model: fill ring names account ${account} without fills`);
-      queue.head++;
-      if (queue.head === queue.items.length) this.fillsByAccount.delete(account);
-      else if (queue.head > 1024 && queue.head * 2 > queue.items.length) {
-        queue.items = queue.items.slice(queue.head);
-        queue.head = 0;
-      }
-      this.fillHead = (this.fillHead + 1) % max;
-      this.fillCount--;
-    }
-    this.fillRing[(this.fillHead + this.fillCount) % max] = fill.accountId;
-    this.fillCount++;
-    let queue = this.fillsByAccount.get(fill.accountId);
-    if (queue === undefined) this.fillsByAccount.set(fill.accountId, (queue = { items: [], head: 0 }));
-    queue.items.push(fill);
+    this.fillWindow.push(fill.accountId, fill);
   }
 
   private addAccount(accountId: number): AccountView {
@@ -378,17 +361,6 @@ export class ReadModel {
    * the order they were filled.
    */
   exportState(): ReadModelState {
-    const finals: OrderView[] = [];
-    for (let i = 0; i < this.finals.size; i++) finals.push(this.finals.get(this.finalRing[(this.finalHead + i) % this.limits.finalOrdersMax] as number) as OrderView);
-    const fills: FillView[] = [];
-    const taken = new Map<number, number>();
-    for (let i = 0; i < this.fillCount; i++) {
-      const account = this.fillRing[(this.fillHead + i) % this.limits.fillsMax] as number;
-      const queue = this.fillsByAccount.get(account) as FillQueue;
-      const k = taken.get(account) ?? 0;
-      taken.set(account, k + 1);
-      fills.push(queue.items[queue.head + k] as FillView);
-    }
     const balances: Array<readonly [number, BalanceView]> = [];
     for (const [accountId, byAsset] of this.balancesByAccount) for (const b of byAsset.values()) balances.push([accountId, b]);
     balances.sort((a, b) => a[0] - b[0] || a[1].assetId - b[1].assetId);
@@ -400,27 +372,28 @@ export class ReadModel {
       accounts: this.accountIds.map((id) => this.accounts.get(id) as AccountView),
       balances,
       live: [...this.live.values()].sort((a, b) => a.orderId - b.orderId),
-      finals,
+      finals: this.finalWindow.toArray(),
       clOrdIds: [...this.byClOrdId].map(([key, orderId]) => [Number(key.slice(0, key.indexOf('\u0000'))), key.slice(key.indexOf('\u0000') + 1), orderId] as const),
-      fills,
+      fills: this.fillWindow.toArray(),
     };
   }
 
   /**
-   * Takes a saved state. Only into an empty model; with smaller limits than the saver's, the
-   * newest finished orders and fills that fit are kept.
+   * Takes a saved state. Only into an empty model. The saved histories are pushed oldest first,
+   * so with the saver's limits nothing goes; with smaller ones, what the smaller windows would
+   * have kept of them.
    */
   restore(saved: ReadModelState): void {
     if (this.lastSeq !== -1 || this.live.size !== 0) throw new Error('restore into an empty read model only');
     for (const a of saved.accounts) this.addAccount(a.accountId).blocked = a.blocked;
     for (const [accountId, b] of saved.balances) this.accountBalances(accountId).set(b.assetId, { ...b });
     for (const o of saved.live) this.addLive({ ...o });
-    for (const o of saved.finals.slice(-this.limits.finalOrdersMax)) this.finish({ ...o }, o.status);
+    for (const o of saved.finals) this.finish({ ...o }, o.status);
     this.byClOrdId.clear();
     for (const [accountId, clOrdId, orderId] of saved.clOrdIds) {
       if (this.live.has(orderId) || this.finals.has(orderId)) this.byClOrdId.set(clOrdIdKey(accountId, clOrdId), orderId);
     }
-    for (const f of saved.fills.slice(-this.limits.fillsMax)) this.addFill({ ...f });
+    for (const f of saved.fills) this.addFill({ ...f });
     this.tradingHalted = saved.tradingHalted;
     this.tradeSeq = saved.tradeSeq;
     this.tradeIndex = saved.tradeIndex;
@@ -486,7 +459,7 @@ export class ReadModel {
   fills(accountId: number, options: { symbolId?: number; fromSeq?: number; limit: number }): FillView[] {
     const { symbolId, fromSeq, limit } = options;
     if (!(Number.isSafeInteger(limit) && limit >= 1 && limit <= FILLS_PAGE_MAX)) throw new Error(`fills limit ${limit}`);
-    const queue = this.fillsByAccount.get(accountId);
+    const queue = this.fillWindow.keyed(accountId);
     if (queue === undefined) return [];
     const { items, head } = queue;
     const out: FillView[] = [];
@@ -538,7 +511,14 @@ export class ReadModel {
 
   /** Counts for metrics and tests. */
   get sizes(): { liveOrders: number; finalOrders: number; fills: number; accounts: number } {
-    return { liveOrders: this.live.size, finalOrders: this.finals.size, fills: this.fillCount, accounts: this.accounts.size };
+    return { liveOrders: this.live.size, finalOrders: this.finals.size, fills: this.fillWindow.size, accounts: this.accounts.size };
+  }
+
+  /** Finished orders and fills let go since construction, by the cap that took them. */
+  get evictions(): { finalOrdersPerAccount: number; finalOrdersTotal: number; fillsPerAccount: number; fillsTotal: number } {
+    const f = this.finalWindow;
+    const x = this.fillWindow;
+    return { finalOrdersPerAccount: f.evictedByKeyCap, finalOrdersTotal: f.evictedByTotalCap, fillsPerAccount: x.evictedByKeyCap, fillsTotal: x.evictedByTotalCap };
   }
 }
 

@@ -6,11 +6,12 @@
  *   totalMax    items kept over all keys: when a push finds the window full and its key below
  *               its own cap, the oldest item still kept, of whatever key, goes
  *
- * A push evicts at most one item, and the key's own cap goes first. So one key cannot push out
- * another's items while the keys that are at their own cap hold fewer than totalMax together:
- * with totalMax >= N × perKeyMax, every one of N keys keeps its newest perKeyMax items whatever
- * the others do. In general an item goes only when its key has perKeyMax newer ones, or when it
- * is the oldest kept of all and a push finds the window full.
+ * A push evicts at most one item, and the key's own cap goes first. So an item goes only when
+ * its key has perKeyMax newer ones, or when it is the oldest kept of all and a push of a key
+ * below its cap finds the window full. The window is full only when at least
+ * ceil(totalMax / perKeyMax) keys hold items, so fewer keys than that, however busy, never take
+ * another key's items; with totalMax >= N × perKeyMax, every one of N keys keeps its newest
+ * perKeyMax items whatever the others do.
  *
  * Layout (every structure bounded, every operation amortised O(1)):
  *

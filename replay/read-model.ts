@@ -21,11 +21,12 @@ import { HistoryWindow } from './history-window.js';
  * windows per account (history-window.ts): an account keeps its newest `finalOrdersPerAccountMax`
  * finished orders and `fillsPerAccountMax` fills, and over all accounts at most `finalOrdersMax`
  * and `fillsMax` are kept. An account at its own cap loses its own oldest; only when the window
- * is full over all accounts does a newcomer below its cap take the oldest kept of any account.
- * So a busy account cannot push out a quiet one's history while the accounts at their caps
- * hold less than the whole window together (with the defaults, fewer than 10 accounts at 10,000
- * finished orders, fewer than 20 at 10,000 fills); a finished order that goes also leaves the
- * client order id index, whichever cap took it.
+ * is full over all accounts does an account below its cap take the oldest kept of any account.
+ * The window is full only when at least finalOrdersMax / finalOrdersPerAccountMax accounts
+ * (fillsMax / fillsPerAccountMax) hold history: with the defaults, 10 accounts of finished
+ * orders, 20 of fills. So fewer busy accounts than that never push a quiet account's order
+ * status or fills out. A finished order that goes also leaves the client order id index,
+ * whichever cap took it.
  *
  * Quantities and prices are the core's integers (lots, ticks, minor units); the gateway turns
  * them into wire decimals.

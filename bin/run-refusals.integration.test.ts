@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ordoRunScope, runOrdoToExit, startOrdoProcess } from '../testkit/ordo-process.js';
@@ -35,5 +36,27 @@ describe('ordo run: refused starts', () => {
     // Stopped cleanly: the lock is gone and the directory serves again (here, long enough to be refused nothing).
     const again = await startOrdoProcess(dataDir, children);
     expect(await (await fetch(`${again.httpUrl}/health`)).json()).toMatchObject({ status: 'ready', seqNext: expect.any(Number) });
+  });
+
+  it('a configuration it must not start with is named in one line, exit 2, before anything is opened', async () => {
+    const dir = makeDataDir('ordo-config-');
+    const write = (name: string, text: string): string => {
+      const path = join(dir, name);
+      writeFileSync(path, text);
+      return path;
+    };
+    const cases: Array<[string, RegExp]> = [
+      [join(dir, 'missing.json'), /^ordo: config \S+missing\.json: ENOENT/],
+      [write('cut.json', '{"port": 1'), /^ordo: config \S+cut\.json: .*JSON/],
+      [write('field.json', '{"prot": 1}'), /^ordo: config \S+field\.json: unknown field prot$/m],
+      [write('port.json', '{"port": -5}'), /^ordo: config port -5$/m],
+      [write('admission.json', '{"admission": {"anonymousPercentMax": 0}}'), /^ordo: config admission\.anonymousPercentMax 0: 1\.\.100$/m],
+    ];
+    for (const [path, expected] of cases) {
+      const run = await runOrdoToExit(['run', '--port', '0', '--config', path]);
+      expect({ path, code: run.code }).toEqual({ path, code: 2 });
+      expect(run.stderr).toMatch(expected);
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+    }
   });
 });

@@ -4,6 +4,7 @@ import { generateApiKey, hashApiKey } from '../gateway/api-keys.js';
 import { isLogLevel, Logger, LOG_LEVELS } from '../gateway/log.js';
 import { GatewayServer } from '../gateway/server.js';
 import { parseCliArgs, parseIntegerOption, UsageError } from '../platform/cli-args.js';
+import { DataDirLockedError } from '../platform/data-dir-lock.js';
 import { defaultServerConfig, loadServerConfig, type ServerConfig } from '../gateway/server-config.js';
 import { clusterHostOf } from './cluster-node.js';
 
@@ -74,7 +75,15 @@ export async function runServer(args: string[]): Promise<number> {
     };
   }
   const cluster = clusterHostOf(config, values);
-  const server = await GatewayServer.start({ config, ...(cluster === null ? {} : { host: cluster, leadership: cluster }) });
+  let server: GatewayServer;
+  try {
+    server = await GatewayServer.start({ config, ...(cluster === null ? {} : { host: cluster, leadership: cluster }) });
+  } catch (error) {
+    const why = startRefusal(error, config);
+    if (why === null) throw error;
+    process.stderr.write(`ordo: ${why}\n`);
+    return EXIT_START_REFUSED;
+  }
   // The signal handlers go in before anything says the server is serving: a SIGTERM that
   // follows that line at once (a supervisor, a test) must drain it, not kill it unlogged.
   const stop = stopOnSignal(server, Logger.create(config.logLevel).with({ component: 'ordo' }));
@@ -96,6 +105,20 @@ export async function runServer(args: string[]): Promise<number> {
   }
   process.stderr.write(`${lines.join('\n')}\n`);
   return stop.done;
+}
+
+/** Exit code of a start refused for a reason the operator can fix (the port or the data directory in use). */
+export const EXIT_START_REFUSED = 1;
+
+/** One line for a start that failed for a reason outside ordo, or null for anything else (a bug: its stack is printed). */
+function startRefusal(error: unknown, config: ServerConfig): string | null {
+  if (error instanceof DataDirLockedError) return error.message;
+  const { code, syscall } = error as NodeJS.ErrnoException;
+  if (syscall !== 'listen') return null;
+  if (code === 'EADDRINUSE') return `cannot listen on ${config.host}:${config.port}: the address is in use (another server? --port picks another)`;
+  if (code === 'EACCES') return `cannot listen on ${config.host}:${config.port}: permission denied (a port below 1024 needs privileges)`;
+  if (code === 'EADDRNOTAVAIL') return `cannot listen on ${config.host}:${config.port}: no such address on this machine (--host)`;
+  return null;
 }
 
 /**

@@ -24,6 +24,7 @@ import { runServer } from './demo.js';
 import { EXIT_USAGE, parseCliArgs, parseIntegerOption, UsageError } from '../platform/cli-args.js';
 import { AUDIT_NOTES, AUDIT_USAGE, auditMain, REPLAY_USAGE, replayMain, VERIFY_USAGE, verifyMain } from './journal-cli.js';
 import { runAdmin } from './admin-cli.js';
+import { ConfigError } from '../gateway/config-error.js';
 
 const USAGE = `usage:
   ordo flow <file> [--passes N]
@@ -78,6 +79,10 @@ async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`${err.message}\n${USAGE}\n`);
+      return EXIT_USAGE;
+    }
+    if (err instanceof ConfigError) {
+      process.stderr.write(`ordo: ${err.message}\n`);
       return EXIT_USAGE;
     }
     throw err;

@@ -1,4 +1,5 @@
 import type { ServerOptions } from 'node:http';
+import { ConfigError } from './config-error.js';
 
 /**
  * Who may open a WebSocket, and how long a connection may stay without earning its place
@@ -49,14 +50,14 @@ const TIMEOUT_MS_MAX = 3_600_000;
 
 export function checkAdmissionOptions(a: AdmissionOptions, connectionsMax: number): void {
   const inRange = (v: number, min: number, max: number): boolean => Number.isInteger(v) && v >= min && v <= max;
-  if (!inRange(a.connectionsPerHostMax, 1, connectionsMax)) throw new Error(`config admission.connectionsPerHostMax ${a.connectionsPerHostMax}: 1..connectionsMax`);
-  if (!inRange(a.anonymousPercentMax, 1, 100)) throw new Error(`config admission.anonymousPercentMax ${a.anonymousPercentMax}: 1..100`);
-  if (!inRange(a.anonymousDeadlineMs, 1, TIMEOUT_MS_MAX)) throw new Error(`config admission.anonymousDeadlineMs ${a.anonymousDeadlineMs}`);
-  if (!inRange(a.headersTimeoutMs, 1, TIMEOUT_MS_MAX)) throw new Error(`config admission.headersTimeoutMs ${a.headersTimeoutMs}`);
-  if (!inRange(a.requestTimeoutMs, a.headersTimeoutMs, TIMEOUT_MS_MAX)) throw new Error(`config admission.requestTimeoutMs ${a.requestTimeoutMs}: headersTimeoutMs..${TIMEOUT_MS_MAX}`);
-  if (!inRange(a.timeoutCheckIntervalMs, 1, a.headersTimeoutMs)) throw new Error(`config admission.timeoutCheckIntervalMs ${a.timeoutCheckIntervalMs}: 1..headersTimeoutMs`);
-  if (!(a.heartbeatIntervalMs === 0 || inRange(a.heartbeatIntervalMs, 1, TIMEOUT_MS_MAX))) throw new Error(`config admission.heartbeatIntervalMs ${a.heartbeatIntervalMs}`);
-  if (!inRange(a.heartbeatMissesMax, 1, 100)) throw new Error(`config admission.heartbeatMissesMax ${a.heartbeatMissesMax}`);
+  if (!inRange(a.connectionsPerHostMax, 1, connectionsMax)) throw new ConfigError(`config admission.connectionsPerHostMax ${a.connectionsPerHostMax}: 1..connectionsMax`);
+  if (!inRange(a.anonymousPercentMax, 1, 100)) throw new ConfigError(`config admission.anonymousPercentMax ${a.anonymousPercentMax}: 1..100`);
+  if (!inRange(a.anonymousDeadlineMs, 1, TIMEOUT_MS_MAX)) throw new ConfigError(`config admission.anonymousDeadlineMs ${a.anonymousDeadlineMs}`);
+  if (!inRange(a.headersTimeoutMs, 1, TIMEOUT_MS_MAX)) throw new ConfigError(`config admission.headersTimeoutMs ${a.headersTimeoutMs}`);
+  if (!inRange(a.requestTimeoutMs, a.headersTimeoutMs, TIMEOUT_MS_MAX)) throw new ConfigError(`config admission.requestTimeoutMs ${a.requestTimeoutMs}: headersTimeoutMs..${TIMEOUT_MS_MAX}`);
+  if (!inRange(a.timeoutCheckIntervalMs, 1, a.headersTimeoutMs)) throw new ConfigError(`config admission.timeoutCheckIntervalMs ${a.timeoutCheckIntervalMs}: 1..headersTimeoutMs`);
+  if (!(a.heartbeatIntervalMs === 0 || inRange(a.heartbeatIntervalMs, 1, TIMEOUT_MS_MAX))) throw new ConfigError(`config admission.heartbeatIntervalMs ${a.heartbeatIntervalMs}`);
+  if (!inRange(a.heartbeatMissesMax, 1, 100)) throw new ConfigError(`config admission.heartbeatMissesMax ${a.heartbeatMissesMax}`);
 }
 
 /** The node:http server's options that bound a slow request. */

@@ -1,4 +1,5 @@
 import type { ClockNs } from './rate-limiter.js';
+import { ConfigError } from './config-error.js';
 
 /**
  * Throttled authentication (docs/protocol.md "Login throttling"). Failures are counted in fixed
@@ -41,12 +42,12 @@ export const AUTH_THROTTLE_OPTIONS_DEFAULT: AuthThrottleOptions = {
 
 export function checkAuthThrottleOptions(t: AuthThrottleOptions): void {
   const inRange = (v: number, min: number, max: number): boolean => Number.isInteger(v) && v >= min && v <= max;
-  if (!inRange(t.windowMs, 1, 86_400_000)) throw new Error(`config authThrottle.windowMs ${t.windowMs}`);
+  if (!inRange(t.windowMs, 1, 86_400_000)) throw new ConfigError(`config authThrottle.windowMs ${t.windowMs}`);
   for (const field of ['hostFailuresMax', 'hostAccountFailuresMax', 'accountFailuresSlowAfter', 'adminHostFailuresMax'] as const) {
-    if (!inRange(t[field], 1, 1_000_000)) throw new Error(`config authThrottle.${field} ${t[field]}`);
+    if (!inRange(t[field], 1, 1_000_000)) throw new ConfigError(`config authThrottle.${field} ${t[field]}`);
   }
-  if (!inRange(t.accountDelayMs, 0, 60_000)) throw new Error(`config authThrottle.accountDelayMs ${t.accountDelayMs}`);
-  if (!inRange(t.keysMax, 1, 10_000_000)) throw new Error(`config authThrottle.keysMax ${t.keysMax}`);
+  if (!inRange(t.accountDelayMs, 0, 60_000)) throw new ConfigError(`config authThrottle.accountDelayMs ${t.accountDelayMs}`);
+  if (!inRange(t.keysMax, 1, 10_000_000)) throw new ConfigError(`config authThrottle.keysMax ${t.keysMax}`);
 }
 
 /** Failures per key in fixed windows, bounded to `keysMax` keys. */

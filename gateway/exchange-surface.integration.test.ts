@@ -1,11 +1,10 @@
 import { type ChildProcess, execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { OrdoClient, ReplyError } from '../client/client.js';
-import { startOrdoProcess } from '../testkit/ordo-process.js';
+import { ordoRunScope, startOrdoProcess } from '../testkit/ordo-process.js';
 import { replyCodeOf } from '../testkit/server-fixture.js';
 
 /**
@@ -19,14 +18,7 @@ import { replyCodeOf } from '../testkit/server-fixture.js';
  * `ordo audit`.
  */
 const ROOT = new URL('..', import.meta.url).pathname;
-const children: ChildProcess[] = [];
-let dataDir: string | null = null;
-
-afterEach(() => {
-  for (const child of children.splice(0)) child.kill('SIGKILL');
-  if (dataDir !== null) rmSync(dataDir, { recursive: true, force: true });
-  dataDir = null;
-});
+const { children, dataDir: makeDataDir } = ordoRunScope();
 
 function startServer(data: string): Promise<{ url: string; http: string; child: ChildProcess }> {
   return startOrdoProcess(data, children).then((p) => ({ url: p.url, http: p.httpUrl, child: p.child }));
@@ -54,7 +46,7 @@ async function snapshotOf(client: OrdoClient, clOrdId: string): Promise<unknown>
 
 describe('exchange surface: accounts, money, keys and queries survive a SIGKILL', () => {
   it('creates, funds, trades, queries, is killed, restarts and finds everything as it was', async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'ordo-surface-'));
+    const dataDir = makeDataDir('ordo-surface-');
     const first = await startServer(dataDir);
     const secrets = JSON.parse(readFileSync(join(dataDir, 'demo-secrets.json'), 'utf8')) as { accounts: Array<{ account: number; apiKey: string }>; adminToken: string };
     const token = secrets.adminToken;

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { AssertionError } from '../engine/assert.js';
+import { ConfigError } from './config-error.js';
 import { READ_MODEL_LIMITS_DEFAULT, type ReadModelLimits } from '../replay/read-model.js';
 import { defaultEngineConfig } from '../engine/default-config.js';
 import { type EngineConfig, validateEngineConfig } from '../engine/symbol-config.js';
@@ -125,16 +127,16 @@ export function defaultServerConfig(): ServerConfig {
 const FIELDS: ReadonlySet<string> = new Set([...Object.keys(defaultServerConfig()), 'node']);
 const NODE_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 
-/** The default with a file's fields over it; throws with the field's name on anything malformed. */
+/** The default with a file's fields over it; throws ConfigError with the field's name on anything malformed. */
 export function loadServerConfig(path: string): ServerConfig {
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
-    throw new Error(`config ${path}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new ConfigError(`config ${path}: ${e instanceof Error ? e.message : String(e)}`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`config ${path}: not a JSON object`);
-  for (const key of Object.keys(parsed)) if (!FIELDS.has(key)) throw new Error(`config ${path}: unknown field ${key}`);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ConfigError(`config ${path}: not a JSON object`);
+  for (const key of Object.keys(parsed)) if (!FIELDS.has(key)) throw new ConfigError(`config ${path}: unknown field ${key}`);
   const file = parsed as Partial<ServerConfig>;
   const base = defaultServerConfig();
   // A file that says who the accounts are says it completely: no demo accounts beside them.
@@ -146,37 +148,43 @@ export function loadServerConfig(path: string): ServerConfig {
   return config;
 }
 
-/** Throws on a configuration the server must not start with. */
+/** Throws ConfigError on a configuration the server must not start with. */
 export function checkServerConfig(c: ServerConfig): void {
-  if (typeof c.host !== 'string' || c.host === '') throw new Error('config host: a host name or address');
-  if (!Number.isInteger(c.port) || c.port < 0 || c.port > 65_535) throw new Error(`config port ${c.port}`);
-  if (c.node !== undefined && (typeof c.node !== 'string' || !NODE_NAME.test(c.node))) throw new Error(`config node ${JSON.stringify(c.node)}: 1 to 64 letters, digits, ".", "_" or "-"`);
-  if (c.durability !== 'fsync' && c.durability !== 'none') throw new Error(`config durability ${String(c.durability)}: 'fsync' or 'none' (tests and benchmarks only)`);
-  validateEngineConfig(c.engine);
+  if (typeof c.host !== 'string' || c.host === '') throw new ConfigError('config host: a host name or address');
+  if (!Number.isInteger(c.port) || c.port < 0 || c.port > 65_535) throw new ConfigError(`config port ${c.port}`);
+  if (c.node !== undefined && (typeof c.node !== 'string' || !NODE_NAME.test(c.node))) throw new ConfigError(`config node ${JSON.stringify(c.node)}: 1 to 64 letters, digits, ".", "_" or "-"`);
+  if (c.durability !== 'fsync' && c.durability !== 'none') throw new ConfigError(`config durability ${String(c.durability)}: 'fsync' or 'none' (tests and benchmarks only)`);
+  try {
+    validateEngineConfig(c.engine);
+  } catch (error) {
+    // The core asserts its configuration; from a file, that is the operator's mistake to name.
+    if (!(error instanceof AssertionError)) throw error;
+    throw new ConfigError(`config engine: ${error.message}`);
+  }
   const wire = wireConfigFrom(c.engine, c.risk);
   const seen = new Set<number>();
   for (const a of c.accounts) {
-    if (!Number.isInteger(a.id) || a.id < 1 || a.id > c.engine.maxAccounts) throw new Error(`config account ${a.id}: outside 1..${c.engine.maxAccounts}`);
-    if (seen.has(a.id)) throw new Error(`config account ${a.id} listed twice`);
+    if (!Number.isInteger(a.id) || a.id < 1 || a.id > c.engine.maxAccounts) throw new ConfigError(`config account ${a.id}: outside 1..${c.engine.maxAccounts}`);
+    if (seen.has(a.id)) throw new ConfigError(`config account ${a.id} listed twice`);
     seen.add(a.id);
     for (const d of a.deposits) {
       const asset = wire.assets.find((x) => x.name === d.asset);
-      if (asset === undefined) throw new Error(`config account ${a.id}: unknown asset ${d.asset}`);
+      if (asset === undefined) throw new ConfigError(`config account ${a.id}: unknown asset ${d.asset}`);
       const units = parseUnits(d.amount, asset.unit);
-      if (!units.ok || units.units === 0) throw new Error(`config account ${a.id}: deposit "${d.amount}" ${d.asset}`);
+      if (!units.ok || units.units === 0) throw new ConfigError(`config account ${a.id}: deposit "${d.amount}" ${d.asset}`);
     }
   }
-  if (!(c.timerIntervalMs === 0 || (Number.isInteger(c.timerIntervalMs) && c.timerIntervalMs >= 1 && c.timerIntervalMs <= 60_000))) throw new Error(`config timerIntervalMs ${c.timerIntervalMs}`);
-  if (!Number.isInteger(c.pendingMax) || c.pendingMax < 1 || c.pendingMax > PENDING_MAX_LIMIT) throw new Error(`config pendingMax ${c.pendingMax}`);
-  if (!Number.isInteger(c.connectionsMax) || c.connectionsMax < 1 || c.connectionsMax > 1_000_000) throw new Error(`config connectionsMax ${c.connectionsMax}`);
+  if (!(c.timerIntervalMs === 0 || (Number.isInteger(c.timerIntervalMs) && c.timerIntervalMs >= 1 && c.timerIntervalMs <= 60_000))) throw new ConfigError(`config timerIntervalMs ${c.timerIntervalMs}`);
+  if (!Number.isInteger(c.pendingMax) || c.pendingMax < 1 || c.pendingMax > PENDING_MAX_LIMIT) throw new ConfigError(`config pendingMax ${c.pendingMax}`);
+  if (!Number.isInteger(c.connectionsMax) || c.connectionsMax < 1 || c.connectionsMax > 1_000_000) throw new ConfigError(`config connectionsMax ${c.connectionsMax}`);
   checkAdmissionOptions(c.admission, c.connectionsMax);
   checkAuthThrottleOptions(c.authThrottle);
-  if (!Number.isSafeInteger(c.connectionBufferedBytesMax) || c.connectionBufferedBytesMax < c.session.mdBufferedBytesMax) throw new Error('config connectionBufferedBytesMax below session.mdBufferedBytesMax');
-  if (!Number.isInteger(c.drainTimeoutMs) || c.drainTimeoutMs < 0 || c.drainTimeoutMs > 600_000) throw new Error(`config drainTimeoutMs ${c.drainTimeoutMs}`);
-  if (!LOG_LEVELS.includes(c.logLevel)) throw new Error(`config logLevel ${String(c.logLevel)}`);
+  if (!Number.isSafeInteger(c.connectionBufferedBytesMax) || c.connectionBufferedBytesMax < c.session.mdBufferedBytesMax) throw new ConfigError('config connectionBufferedBytesMax below session.mdBufferedBytesMax');
+  if (!Number.isInteger(c.drainTimeoutMs) || c.drainTimeoutMs < 0 || c.drainTimeoutMs > 600_000) throw new ConfigError(`config drainTimeoutMs ${c.drainTimeoutMs}`);
+  if (!LOG_LEVELS.includes(c.logLevel)) throw new ConfigError(`config logLevel ${String(c.logLevel)}`);
   for (const key of ['finalOrdersMax', 'fillsMax'] as const) {
     const value = c.readModel[key];
-    if (!Number.isInteger(value) || value < 1 || value > READ_MODEL_BOUND_LIMIT) throw new Error(`config readModel.${key} ${value}: 1..${READ_MODEL_BOUND_LIMIT}`);
+    if (!Number.isInteger(value) || value < 1 || value > READ_MODEL_BOUND_LIMIT) throw new ConfigError(`config readModel.${key} ${value}: 1..${READ_MODEL_BOUND_LIMIT}`);
   }
   for (const [key, total] of [['finalOrdersPerAccountMax', 'finalOrdersMax'], ['fillsPerAccountMax', 'fillsMax']] as const) {
     const value = c.readModel[key];

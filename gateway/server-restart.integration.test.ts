@@ -1,10 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { OrdoClient, ReplyError } from '../client/client.js';
-import { startOrdoProcess } from '../testkit/ordo-process.js';
+import { ordoRunScope, startOrdoProcess } from '../testkit/ordo-process.js';
 
 const RATE_LIMITED: ReadonlySet<string> = new Set(['SESSION_RATE_LIMITED', 'ACCOUNT_RATE_LIMITED']);
 const CANCEL_ATTEMPTS_MAX = 50;
@@ -17,14 +16,7 @@ const THROTTLED_PAUSE_MS = 100;
  * `ordo run` serves from the journal-backed host in 'fsync' mode, so an acknowledgement means
  * the command was on disk.
  */
-const children: ChildProcess[] = [];
-let dataDir: string | null = null;
-
-afterEach(() => {
-  for (const child of children.splice(0)) child.kill('SIGKILL');
-  if (dataDir !== null) rmSync(dataDir, { recursive: true, force: true });
-  dataDir = null;
-});
+const { children, dataDir: makeDataDir } = ordoRunScope();
 
 /** Starts `ordo run` on a free port; resolves with its ws URL once it prints that it serves. */
 function startServer(data: string): Promise<{ url: string; child: ChildProcess }> {
@@ -33,7 +25,7 @@ function startServer(data: string): Promise<{ url: string; child: ChildProcess }
 
 describe('gateway server: restart', () => {
   it('finds every acknowledged order after a SIGKILL under load and a restart', async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'ordo-restart-'));
+    const dataDir = makeDataDir('ordo-restart-');
     const first = await startServer(dataDir);
     const health = (await (await fetch(first.url.replace('ws://', 'http://').replace(/\/ws$/, '/health'))).json()) as { durability: string };
     expect(health.durability).toBe('fsync');

@@ -1,11 +1,9 @@
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { ServerMessage } from '../protocol/wire-schema.js';
-import { startOrdoProcess } from '../testkit/ordo-process.js';
+import { ordoRunScope, startOrdoProcess } from '../testkit/ordo-process.js';
 import { apiKeyOf, ServerFixture } from '../testkit/server-fixture.js';
 
 /**
@@ -14,15 +12,11 @@ import { apiKeyOf, ServerFixture } from '../testkit/server-fixture.js';
  * says 503 "stopping" during the drain, and the sessions end with close code 1001.
  */
 let fixture: ServerFixture | null = null;
-const children: ChildProcess[] = [];
-let dataDir: string | null = null;
+const { children, dataDir: makeDataDir } = ordoRunScope();
 
 afterEach(async () => {
   await fixture?.stop();
   fixture = null;
-  for (const child of children.splice(0)) child.kill('SIGKILL');
-  if (dataDir !== null) rmSync(dataDir, { recursive: true, force: true });
-  dataDir = null;
 });
 
 interface RawSession {
@@ -95,7 +89,7 @@ describe('gateway server: graceful shutdown', () => {
 
 describe('ordo run: SIGTERM', () => {
   it('drains as documented: orders taken answered, later ones BUSY, /health 503 "stopping", close 1001, exit 0', async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'ordo-sigterm-'));
+    const dataDir = makeDataDir('ordo-sigterm-');
     const ordo = await startOrdoProcess(dataDir, children);
     const secrets = JSON.parse(readFileSync(join(dataDir, 'demo-secrets.json'), 'utf8')) as { accounts: Array<{ account: number; apiKey: string }> };
     const s = await loggedIn(ordo.url, 1, secrets.accounts[0]?.apiKey as string);
@@ -126,7 +120,7 @@ describe('ordo run: SIGTERM', () => {
 
 describe('ordo run: SIGTERM as soon as it says it serves', () => {
   it('drains and logs its stop (the handlers are in before the line), exit 0', async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'ordo-sigterm-early-'));
+    const dataDir = makeDataDir('ordo-sigterm-early-');
     const ordo = await startOrdoProcess(dataDir, children);
     const exited = new Promise<number | null>((resolve) => ordo.child.once('close', (code) => resolve(code)));
     ordo.child.kill('SIGTERM');

@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AssertionError } from '../engine/assert.js';
@@ -44,6 +45,21 @@ function appendGroups(env: JournalEnv, sizes: readonly number[]): JournalWriter 
   }
   return writer;
 }
+
+describe('journal directory', () => {
+  it('opens, writes and reopens in a directory whose name has a dot (an extension to lmdb-js), existing and empty or not yet made', async () => {
+    for (const name of ['ordo.d', 'tmp.Ab12Cd', 'not-yet.made']) {
+      const where = path.join(dir, name);
+      if (name !== 'not-yet.made') mkdirSync(where);
+      const env = openJournalEnv({ path: where, durability: 'none', fingerprint: FINGERPRINT, mapSizeBytes: 2 ** 24 });
+      expect(JournalWriter.open(env).append(makeCommands(0, 3), 0, 3)).toBe(2);
+      await env.close();
+      const again = openJournalEnv({ path: where, durability: 'none', fingerprint: FINGERPRINT, mapSizeBytes: 2 ** 24 });
+      expect(verifyJournal(again)).toMatchObject({ ok: true, commands: 3, lastSeq: 2 });
+      await again.close();
+    }
+  });
+});
 
 describe('journal round trip', () => {
   it.each<Durability>(['fsync', 'none'])('returns the exact command bytes in sequence order (%s)', (durability) => {

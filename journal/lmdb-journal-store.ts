@@ -98,6 +98,9 @@ export function openLmdbJournalStore(options: LmdbJournalStoreOptions): JournalS
   assert(Number.isSafeInteger(mapSizeBytes) && mapSizeBytes >= 2 ** 20, `mapSizeBytes ${mapSizeBytes} must be an integer >= 1 MiB`);
   const root = open({
     path: options.path,
+    // The journal is always a directory. lmdb-js would otherwise guess from the name: one with an
+    // extension ("ordo.d", a mktemp directory "tmp.XyZ") is taken for a file and fails to open.
+    noSubdir: false,
     mapSize: mapSizeBytes,
     maxDbs: 4,
     ...lmdbSyncOptions(options.durability),

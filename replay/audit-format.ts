@@ -65,11 +65,14 @@ export function namedEvent(e: DecodedEvent): Named {
   else putNonZero(named, 'code', e.code);
   if (e.type === EventType.CANCELLED) named.reason = enumName(CancelReason, e.reason);
   putNonZero(named, 'account', e.accountId);
-  putNonZero(named, e.type === EventType.BALANCE ? 'asset' : 'symbol', e.symbolId);
+  // The result of a deposit or withdrawal echoes its asset, amount and transfer id in the fields
+  // an order's result uses for symbol, quantity and order id: named as the command names them.
+  const ofTransfer = isResult(e.type) && commandSpec(e.commandType)?.transfer === true;
+  putNonZero(named, e.type === EventType.BALANCE || ofTransfer ? 'asset' : 'symbol', e.symbolId);
   // A result event's side is the command's: meaningful for a placement only.
   const hasSide = e.type !== EventType.BALANCE && (!isResult(e.type) || e.commandType === CommandType.PLACE_ORDER);
   if (hasSide) named.side = enumName(Side, e.side);
-  putNonZero(named, 'orderId', e.orderId);
+  putNonZero(named, ofTransfer ? 'transferId' : 'orderId', e.orderId);
   putNonZero(named, 'price', e.price);
   switch (e.type) {
     case EventType.BALANCE:
@@ -81,7 +84,7 @@ export function namedEvent(e: DecodedEvent): Named {
       named.orderCount = e.leavesQty;
       break;
     default:
-      putNonZero(named, 'qty', e.qty);
+      putNonZero(named, ofTransfer ? 'amount' : 'qty', e.qty);
       putNonZero(named, 'leavesQty', e.leavesQty);
       putNonZero(named, 'cumQty', e.cumQty);
   }

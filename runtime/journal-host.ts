@@ -9,7 +9,8 @@ import { TXN_COMMANDS_MAX } from '../journal/journal-writer.js';
 import { SNAPSHOT_POLICY_DEFAULT, type SnapshotPolicy } from '../replay/snapshot-follower.js';
 import { openJournal, replayJournal } from '../replay/recovery.js';
 import { decodeReadModel } from '../replay/read-model-codec.js';
-import type { Durability, EngineHostStart, RecoveryListener } from './engine-host.js';
+import type { Durability, EngineHostStart, EngineHostStop, RecoveryListener } from './engine-host.js';
+import { type DataDirLock, lockDataDir } from '../platform/data-dir-lock.js';
 import { PipelineBackedHost } from './pipeline-backed-host.js';
 
 /**
@@ -44,6 +45,7 @@ export interface JournalHostRecovery {
 export class JournalHost extends PipelineBackedHost {
   readonly durability: Durability;
   recovery: JournalHostRecovery | null = null;
+  private lock: DataDirLock | null = null;
 
   constructor(private readonly options: JournalHostOptions) {
     super(options.onCommand);
@@ -52,8 +54,27 @@ export class JournalHost extends PipelineBackedHost {
 
   async start(listener?: RecoveryListener): Promise<EngineHostStart> {
     if (this.pipeline !== null) throw new Error('engine host started twice');
-    const { config, dataDir, durability } = this.options;
+    const { dataDir } = this.options;
     mkdirSync(dataDir, { recursive: true });
+    // One writer per data directory: a second server is refused before it recovers anything.
+    const lock = (this.lock = lockDataDir(dataDir));
+    try {
+      return await this.recoverAndStart(listener);
+    } catch (error) {
+      lock.release();
+      this.lock = null;
+      throw error;
+    }
+  }
+
+  override async stop(): Promise<EngineHostStop> {
+    const report = await super.stop();
+    this.lock?.release();
+    return report;
+  }
+
+  private async recoverAndStart(listener: RecoveryListener | undefined): Promise<EngineHostStart> {
+    const { config, dataDir, durability } = this.options;
     const startedMs = Date.now();
     const env = openJournal({ path: dataDir, config, durability });
     let recovered;

@@ -51,6 +51,7 @@ describe('ordo run: refused starts', () => {
       [write('field.json', '{"prot": 1}'), /^ordo: config \S+field\.json: unknown field prot$/m],
       [write('port.json', '{"port": -5}'), /^ordo: config port -5$/m],
       [write('admission.json', '{"admission": {"anonymousPercentMax": 0}}'), /^ordo: config admission\.anonymousPercentMax 0: 1\.\.100$/m],
+      [write('windows.json', '{"readModel": {"finalOrdersMax": 10, "fillsMax": 10, "fillsPerAccountMax": 11}}'), /^ordo: config readModel\.fillsPerAccountMax 11: 1\.\.readModel\.fillsMax$/m],
     ];
     for (const [path, expected] of cases) {
       const run = await runOrdoToExit(['run', '--port', '0', '--config', path]);

@@ -188,7 +188,7 @@ export function checkServerConfig(c: ServerConfig): void {
   }
   for (const [key, total] of [['finalOrdersPerAccountMax', 'finalOrdersMax'], ['fillsPerAccountMax', 'fillsMax']] as const) {
     const value = c.readModel[key];
-    if (value !== undefined && !(Number.isInteger(value) && value >= 1 && value <= c.readModel[total])) throw new Error(`config readModel.${key} ${value}: 1..readModel.${total}`);
+    if (value !== undefined && !(Number.isInteger(value) && value >= 1 && value <= c.readModel[total])) throw new ConfigError(`config readModel.${key} ${value}: 1..readModel.${total}`);
   }
 }
 

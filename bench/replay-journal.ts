@@ -208,7 +208,7 @@ async function runReplay(params: BenchParams): Promise<BenchResult> {
           'verifyOnly: verifyJournal, the same reads (borrowed from lmdb-js, no copy per group, as the replay\'s) and checks without applying. applyFromMemory: the compiled commands applied to a fresh core, no journal.',
           'coreBuildMs and stateHashMs: building the core (new MatchingEngine for this configuration) and its state hash after the flow, timed apart in the direct apply: ' +
             'a replay takes both inside its timing, applyFromMemory neither, so they bound replayOverApplyRatio below 1 whatever the reading costs.',
-          `applyWithReadModel: the direct apply with every event encoded, decoded and applied to a read model (default windows: 100,000 finished orders, 200,000 fills): the snapshot follower's work per command. readModelSaveMs: its saved form at the end (${(savedBytes / 2 ** 20).toFixed(1)} MiB), which every snapshot writes beside the state.`,
+          `applyWithReadModel: the direct apply with every event encoded, decoded and applied to a read model (default windows: 100,000 finished orders and 200,000 fills in all, 10,000 of each per account): the snapshot follower's work per command. readModelSaveMs: its saved form at the end (${(savedBytes / 2 ** 20).toFixed(1)} MiB), which every snapshot writes beside the state.`,
           `Setup (not timed in the figures): generate + compile ${compileSeconds.toFixed(1)} s, journal write ${writeSeconds.toFixed(1)} s.`,
         ],
         durationMs: Date.now() - startedMs,

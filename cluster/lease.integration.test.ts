@@ -44,18 +44,23 @@ describe.skipIf(missing !== null)('the leadership lease in JetStream KV', () => 
     const [holder, other] = terms[0] as number > 0 ? [a, b] : [b, a];
     expect(holder.held()).toBe(true);
     expect(other.held()).toBe(false);
+    // Reads of the bucket may come from a replica a moment behind (direct get): a stale read can
+    // make a standby see the lease free, or try a take, which the compare-and-set then refuses.
+    // Here the test waits until the other node's reads show the holder's latest write, then
+    // checks what it makes of it.
+    const otherKv = (holder === a ? jb : ja).kv;
+    const untilOtherReadsHolder = async (what: string): Promise<void> => {
+      for (let tries = 0; ((await otherKv.get('leader'))?.revision ?? 0) < holder.term; tries++) {
+        if (tries > 200) throw new Error(`the ${what} never reached the other node's reads`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    };
+    await untilOtherReadsHolder('take');
     // The holder renews; the other sees the revision move, so the lease never lapses for it.
     expect(await other.observe()).toBe(false);
     now += 400;
     expect(await holder.renew()).toBe('ok');
-    // Reads of the bucket may come from a replica a moment behind (direct get): a stale read can
-    // make a standby try a take, which the compare-and-set then refuses. Here the test waits
-    // until the other node's reads show the renewal, then checks what it makes of it.
-    const otherKv = (holder === a ? jb : ja).kv;
-    for (let tries = 0; ((await otherKv.get('leader'))?.revision ?? 0) < holder.term; tries++) {
-      if (tries > 200) throw new Error('the renewal never reached the other node\'s reads');
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await untilOtherReadsHolder('renewal');
     now += 400;
     expect(await other.observe()).toBe(false);
     expect(other.holder()?.node).toBe(holder === a ? 'a' : 'b');

@@ -72,8 +72,12 @@ export async function openNatsJournal(options: NatsJournalOptions): Promise<Nats
 const SET_UP_WAIT_MS = 60_000;
 const SET_UP_RETRY_MS = 250;
 
-/** Tries `step` until it succeeds, for at most SET_UP_WAIT_MS; then fails with its last error. */
-async function untilSetUp<T>(what: string, step: () => Promise<T>): Promise<T> {
+/**
+ * Tries `step` until it succeeds, for at most SET_UP_WAIT_MS; then fails with its last error.
+ * For what a node sets up on the NATS cluster (the stream, the bucket, a consumer): while the
+ * cluster forms or heals after losing a server, requests time out or find no leader for a while.
+ */
+export async function untilSetUp<T>(what: string, step: () => Promise<T>): Promise<T> {
   const deadline = performance.now() + SET_UP_WAIT_MS;
   // Bounded by the deadline.
   for (;;) {

@@ -10,6 +10,7 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { type StreamRecordHeader, JOURNAL_STREAM, readRecordHeader } from './stream-record.js';
 import { COMMAND_SIZE } from '../engine/command-layout.js';
+import { untilSetUp } from './nats-journal.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Receives the commands firstSeq .. firstSeq + count - 1 (the payload's slice); resolves once they are taken. */
@@ -42,11 +43,15 @@ export class StreamFollower {
   /** Starts consuming at the stream sequence after the last handled. */
   async start(): Promise<void> {
     if (this.done !== null) throw new Error('follower started twice');
-    const consumer = await this.js.consumers.get(JOURNAL_STREAM, { opt_start_seq: this.streamSeqHandled + 1 });
-    // Heartbeats every second: a consumer whose server died (a NATS node lost) is noticed after two
-    // missed ones and recreated where the stream now lives, instead of after the default 30 s,
-    // which a takeover's drain would wait out.
-    const messages = await consumer.consume({ max_messages: 64, expires: 2_000, idle_heartbeat: 1_000 });
+    // A node may start while the NATS cluster heals (a server lost): creating the consumer then
+    // times out for a while, which is waited out, bounded, as the stream's own set-up is.
+    const messages = await untilSetUp('the journal stream consumer', async () => {
+      const consumer = await this.js.consumers.get(JOURNAL_STREAM, { opt_start_seq: this.streamSeqHandled + 1 });
+      // Heartbeats every second: a consumer whose server died (a NATS node lost) is noticed after
+      // two missed ones and recreated where the stream now lives, instead of after the default
+      // 30 s, which a takeover's drain would wait out.
+      return consumer.consume({ max_messages: 64, expires: 2_000, idle_heartbeat: 1_000 });
+    });
     this.messages = messages;
     this.done = (async () => {
       try {

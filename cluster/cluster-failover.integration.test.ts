@@ -28,7 +28,7 @@ async function startTwoNodes(): Promise<{ fixture: ClusterFixture; flow: LeaderF
   fixture = f;
   await f.startNode('a');
   await f.startNode('b');
-  expect(f.leaderByLog()).toBe('a');
+  expect(f.leaderByLog(), f.describe()).toBe('a');
   const account = f.secrets().accounts[0];
   if (account === undefined) throw new Error('no demo account');
   const flow = new LeaderFollowingFlow(f, account);

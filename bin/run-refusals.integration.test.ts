@@ -1,6 +1,7 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DATA_DIR_LOCK_FILE } from '../platform/data-dir-lock.js';
 import { ordoRunScope, runOrdoToExit, startOrdoProcess } from '../testkit/ordo-process.js';
 
 /**
@@ -32,6 +33,8 @@ describe('ordo run: refused starts', () => {
     const exited = new Promise<number | null>((resolve) => first.child.once('close', resolve));
     first.child.kill('SIGTERM');
     expect(await exited).toBe(0);
+    // A clean stop gives the lock back (a killed server's is taken over as stale instead).
+    expect(existsSync(join(dataDir, DATA_DIR_LOCK_FILE))).toBe(false);
 
     // Stopped cleanly: the lock is gone and the directory serves again (here, long enough to be refused nothing).
     const again = await startOrdoProcess(dataDir, children);

@@ -43,6 +43,14 @@ describe.skipIf(!available)('the web dashboard in Chromium', () => {
     return watched;
   }
 
+  /** Submits the login form; with the account's own key, waits until its balances show. */
+  async function logIn(page: Page, account: number, key: string = apiKeyOf(account)): Promise<void> {
+    await page.getByTestId('login-account').fill(String(account));
+    await page.getByTestId('login-key').fill(key);
+    await page.getByTestId('login-submit').click();
+    if (key === apiKeyOf(account)) await page.getByTestId('balances').locator('tr', { hasText: 'USD' }).waitFor({ timeout: WAIT_MS });
+  }
+
   function ladderRow(page: Page, side: 'bid' | 'ask', price: string) {
     return page.locator(`[data-testid="ladder-${side}"][data-price="${price}"]`);
   }
@@ -87,11 +95,8 @@ describe.skipIf(!available)('the web dashboard in Chromium', () => {
   it('lets a trader log in, see balances, place through the form, see the order open and cancel it', async () => {
     const { page, errors } = await open();
     const key = apiKeyOf(2);
-    await page.getByTestId('login-account').fill('2');
-    await page.getByTestId('login-key').fill(key);
-    await page.getByTestId('login-submit').click();
+    await logIn(page, 2, key);
     const balances = page.getByTestId('balances');
-    await balances.locator('tr', { hasText: 'USD' }).waitFor({ timeout: WAIT_MS });
     expect(await balances.locator('tr', { hasText: 'USD' }).textContent()).toBe('USD10000000.0000000.000000');
     expect(await balances.locator('tr', { hasText: 'BTC' }).textContent()).toBe('BTC1000.000000000.00000000');
     // The key stays in the page's memory: not in the field, the address, storage or cookies.
@@ -121,10 +126,7 @@ describe.skipIf(!available)('the web dashboard in Chromium', () => {
 
   it('places a stop order through the form: the stop price shows for stop types, and the order waits off the book with its trigger', async () => {
     const { page, errors } = await open();
-    await page.getByTestId('login-account').fill('2');
-    await page.getByTestId('login-key').fill(apiKeyOf(2));
-    await page.getByTestId('login-submit').click();
-    await page.getByTestId('balances').locator('tr', { hasText: 'USD' }).waitFor({ timeout: WAIT_MS });
+    await logIn(page, 2);
     const stop = page.getByTestId('order-stop');
     expect(await stop.isHidden()).toBe(true);
     await page.getByTestId('order-type').selectOption('stop_limit');
@@ -153,15 +155,11 @@ describe.skipIf(!available)('the web dashboard in Chromium', () => {
 
   it('shows every refusal with its code and name: a bad login, an order off the tick, a client order id used twice', async () => {
     const { page, errors } = await open();
-    await page.getByTestId('login-account').fill('3');
-    await page.getByTestId('login-key').fill('not-the-key-of-account-3');
-    await page.getByTestId('login-submit').click();
+    await logIn(page, 3, 'not-the-key-of-account-3');
     const refusals = page.getByTestId('refusals');
     await refusals.locator('li', { hasText: '10027 AUTH_FAILED' }).waitFor({ timeout: WAIT_MS });
 
-    await page.getByTestId('login-key').fill(apiKeyOf(3));
-    await page.getByTestId('login-submit').click();
-    await page.getByTestId('balances').locator('tr', { hasText: 'USD' }).waitFor({ timeout: WAIT_MS });
+    await logIn(page, 3);
     await page.getByTestId('order-side').selectOption('sell');
     await page.getByTestId('order-price').fill('50000.001');
     await page.getByTestId('order-qty').fill('0.1');

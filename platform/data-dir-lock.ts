@@ -98,7 +98,8 @@ function readRecord(path: string): LockRecord | null {
 
 function holderAlive(path: string, holder: LockRecord): boolean {
   if (holder.host !== hostname()) return true;
-  if (holder.pid === process.pid) return held.has(path) && holder.startTicks === startTicksOf(process.pid);
+  // This pid: held if this process took it; otherwise an earlier process had this pid (a restart in a fresh container).
+  if (holder.pid === process.pid) return held.has(path);
   if (holder.pid <= 0) return false;
   try {
     process.kill(holder.pid, 0);
